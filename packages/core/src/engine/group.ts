@@ -1,0 +1,267 @@
+import { LruStore } from "../cache/lru-store.js";
+import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
+import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/store.js";
+import type { PeerValue, TransportClient } from "../interfaces/transport.js";
+import type { Logger } from "../interfaces/startable.js";
+import { silentLogger } from "../interfaces/startable.js";
+import { type HotPolicy, oneIn } from "./hot-policy.js";
+import type { PeerPicker } from "./peer-picker.js";
+import { SingleFlight, abortReason } from "./singleflight.js";
+import { type GroupStats, emptyGroupStats } from "./stats.js";
+
+export interface LoadContext {
+  /** Aborted only when every caller waiting for this load has aborted, or the cluster stops. */
+  readonly signal: AbortSignal;
+  readonly group: string;
+}
+
+/** What a loader returns: bytes, a string (stored as UTF-8), or either with an expiry. */
+export type LoadResult = Uint8Array | string | { readonly value: Uint8Array | string; readonly ttl?: number; readonly expire?: number };
+
+export type Loader = (key: string, context: LoadContext) => LoadResult | Promise<LoadResult>;
+
+export interface GroupOptions {
+  /** Byte budget of main + hot cache (key + value + per-entry overhead); default `[cache] max_bytes`. */
+  readonly maxBytes?: number;
+  /** Loads a missing value; runs once per key cluster-wide, on the key's owner. */
+  readonly load: Loader;
+  /** Which peer-fetched values to keep in the hot cache; default 1 in 10 as golang. */
+  readonly hotPolicy?: HotPolicy;
+  /** Default time to live in ms for loaded values that give none; default: no expiry. */
+  readonly ttl?: number;
+}
+
+export interface GetOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface SetOptions {
+  /** Time to live in ms. */
+  readonly ttl?: number;
+}
+
+export interface GroupDeps {
+  readonly picker: PeerPicker;
+  readonly client?: TransportClient | undefined;
+  readonly storeFactory?: StoreFactory;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Peers other than self, for remove/set broadcast to hot caches. */
+  readonly peers?: () => readonly string[];
+  /** Aborted when the cluster stops. */
+  readonly lifetime?: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
+ * owner on the ring (peer fetch, maybe hot-cached) or local load (main cache).
+ */
+export class Group {
+  readonly name: string;
+  readonly maxBytes: number;
+  readonly stats: GroupStats = emptyGroupStats();
+  readonly #load: Loader;
+  readonly #hotPolicy: HotPolicy;
+  readonly #ttl: number | undefined;
+  readonly #main: Store;
+  readonly #hot: Store;
+  readonly #flight = new SingleFlight<StoreEntry>();
+  readonly #deps: GroupDeps;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+
+  constructor(name: string, options: GroupOptions, deps: GroupDeps) {
+    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`expected a non-empty group name, got ${JSON.stringify(name)}`);
+    if (typeof options?.load !== "function") throw new InvalidArgumentError(`expected options.load to be a function, got ${typeof options?.load}`);
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new InvalidArgumentError(`expected options.maxBytes to be a non-negative integer, got ${String(maxBytes)}`);
+    if (options.ttl !== undefined && !(options.ttl > 0)) throw new InvalidArgumentError(`expected options.ttl to be a positive number of ms, got ${String(options.ttl)}`);
+    this.name = name;
+    this.maxBytes = maxBytes;
+    this.#load = options.load;
+    this.#hotPolicy = options.hotPolicy ?? oneIn(10);
+    this.#ttl = options.ttl;
+    const factory = deps.storeFactory ?? (() => new LruStore());
+    this.#main = factory({ name: `${name}/main`, kind: "main" });
+    this.#hot = factory({ name: `${name}/hot`, kind: "hot" });
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#logger = deps.logger ?? silentLogger;
+  }
+
+  /** The value of `key`, from a cache, the owning peer, or the loader. The bytes are a copy the caller owns. */
+  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
+    const entry = await this.#get(key, options.signal, false);
+    return entry.value.slice();
+  }
+
+  /** Like `get`, decoded as UTF-8. */
+  async getString(key: string, options: GetOptions = {}): Promise<string> {
+    return new TextDecoder().decode((await this.#get(key, options.signal, false)).value);
+  }
+
+  /** Serve a request that came from a peer: local caches or local load, never forwarded. */
+  async serve(key: string, options: GetOptions = {}): Promise<PeerValue> {
+    this.stats.serverRequests++;
+    const entry = await this.#get(key, options.signal, true);
+    return entry.expire === undefined ? { value: entry.value } : { value: entry.value, expire: entry.expire };
+  }
+
+  /** Store a value at its owner (extension beyond golang/groupcache) and drop it from the other peers' hot caches. */
+  async set(key: string, value: Uint8Array | string, options: SetOptions = {}): Promise<void> {
+    checkKey(key);
+    const entry = toEntry(this.name, key, value, options.ttl, undefined, this.#now());
+    const owner = this.#deps.picker.pickPeer(key);
+    this.#hot.remove(key);
+    if (owner === undefined || this.#deps.client === undefined) {
+      this.#populate(this.#main, key, entry);
+    } else {
+      await this.#deps.client.set(owner, this.name, key, entry);
+    }
+    await this.#broadcastRemove(key, owner);
+  }
+
+  /** Delete a key at its owner and from every peer's hot cache (extension beyond golang/groupcache). */
+  async remove(key: string): Promise<void> {
+    checkKey(key);
+    this.#main.remove(key);
+    this.#hot.remove(key);
+    const owner = this.#deps.picker.pickPeer(key);
+    if (owner !== undefined && this.#deps.client !== undefined) await this.#deps.client.remove(owner, this.name, key);
+    await this.#broadcastRemove(key, owner);
+  }
+
+  /** Apply a set that came from a peer (this node is the owner). */
+  setLocal(key: string, value: PeerValue): void {
+    this.#hot.remove(key);
+    this.#populate(this.#main, key, value.expire === undefined ? { value: value.value } : { value: value.value, expire: value.expire });
+  }
+
+  /** Apply a remove that came from a peer. */
+  removeLocal(key: string): void {
+    this.#main.remove(key);
+    this.#hot.remove(key);
+  }
+
+  cacheStats(kind: "main" | "hot"): StoreStats {
+    return (kind === "main" ? this.#main : this.#hot).stats();
+  }
+
+  async #broadcastRemove(key: string, owner: string | undefined): Promise<void> {
+    const client = this.#deps.client;
+    if (client === undefined) return;
+    const others = (this.#deps.peers?.() ?? []).filter((p) => p !== owner);
+    await Promise.all(
+      others.map((peer) =>
+        client.remove(peer, this.name, key).catch((error: unknown) => {
+          this.#logger.warn({ err: error, peer, group: this.name, key }, "cachecluster: hot-cache remove at peer failed");
+        }),
+      ),
+    );
+  }
+
+  async #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean): Promise<StoreEntry> {
+    checkKey(key);
+    this.stats.gets++;
+    if (signal?.aborted === true) throw abortReason(signal);
+    const cached = this.#lookup(key);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    this.stats.loads++;
+    const { promise } = this.#flight.do(key, (loadSignal) => this.#loadOnce(key, loadSignal, fromPeer), signal);
+    return promise;
+  }
+
+  #lookup(key: string): StoreEntry | undefined {
+    const now = this.#now();
+    return this.#main.get(key, now) ?? this.#hot.get(key, now);
+  }
+
+  async #loadOnce(key: string, signal: AbortSignal, fromPeer: boolean): Promise<StoreEntry> {
+    const again = this.#lookup(key);
+    if (again !== undefined) {
+      this.stats.cacheHits++;
+      return again;
+    }
+    this.stats.loadsDeduped++;
+    const lifetime = this.#deps.lifetime;
+    const loadSignal = lifetime === undefined ? signal : AbortSignal.any([signal, lifetime]);
+    const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
+    const client = this.#deps.client;
+    if (owner !== undefined && client !== undefined) {
+      try {
+        const got = await client.fetch(owner, this.name, key, { signal: loadSignal });
+        this.stats.peerLoads++;
+        const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
+        if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+        return entry;
+      } catch (error) {
+        if (loadSignal.aborted) throw abortReason(loadSignal);
+        this.stats.peerErrors++;
+        this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
+      }
+    }
+    let result: LoadResult;
+    try {
+      result = await this.#load(key, { signal: loadSignal, group: this.name });
+    } catch (error) {
+      this.stats.localLoadErrs++;
+      if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
+      if (loadSignal.aborted) throw new AbortError("the load was aborted", { cause: error });
+      throw new LoaderError(this.name, key, error);
+    }
+    let entry: StoreEntry;
+    try {
+      entry = toEntry(this.name, key, result, undefined, this.#ttl, this.#now());
+    } catch (error) {
+      this.stats.localLoadErrs++;
+      throw error;
+    }
+    this.stats.localLoads++;
+    this.#populate(this.#main, key, entry);
+    return entry;
+  }
+
+  /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */
+  #populate(store: Store, key: string, entry: StoreEntry): void {
+    if (this.maxBytes <= 0) return;
+    store.add(key, entry);
+    for (;;) {
+      const mainBytes = this.#main.bytes;
+      const hotBytes = this.#hot.bytes;
+      if (mainBytes + hotBytes <= this.maxBytes) return;
+      const victim = hotBytes > mainBytes / 8 ? this.#hot : this.#main;
+      if (!victim.removeOldest()) return;
+    }
+  }
+}
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== "string") throw new InvalidArgumentError(`expected the key to be a string, got ${typeof key}`);
+}
+
+function toEntry(group: string, key: string, result: LoadResult, ttlOverride: number | undefined, defaultTtl: number | undefined, now: number): StoreEntry {
+  let value: Uint8Array | string;
+  let expire: number | undefined;
+  if (typeof result === "string" || result instanceof Uint8Array) {
+    value = result;
+  } else if (typeof result === "object" && result !== null && "value" in result) {
+    value = result.value;
+    if (result.expire !== undefined) expire = result.expire;
+    else if (result.ttl !== undefined) expire = now + result.ttl;
+  } else {
+    throw new LoaderError(group, key, `expected a Uint8Array, a string or { value }, got ${describe(result)}`, "CACHECLUSTER_LOADER_RESULT_INVALID");
+  }
+  if (typeof value !== "string" && !(value instanceof Uint8Array)) {
+    throw new LoaderError(group, key, `expected value to be a Uint8Array or a string, got ${typeof value}`, "CACHECLUSTER_LOADER_RESULT_INVALID");
+  }
+  const ttl = ttlOverride ?? defaultTtl;
+  if (expire === undefined && ttl !== undefined) expire = now + ttl;
+  // Copy: the caller may reuse its buffer after the loader returned.
+  const bytes = typeof value === "string" ? encoder.encode(value) : value.slice();
+  return expire === undefined ? { value: bytes } : { value: bytes, expire };
+}

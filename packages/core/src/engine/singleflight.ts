@@ -1,0 +1,70 @@
+import { AbortError } from "../errors.js";
+
+interface Call<T> {
+  readonly promise: Promise<T>;
+  readonly controller: AbortController;
+  /** Waiters that can still receive the result; when the last one aborts, the work is aborted too. */
+  live: number;
+}
+
+/**
+ * Collapses concurrent calls for one key into one execution (golang/groupcache's singleflight).
+ * One waiter's abort rejects only that waiter's promise; the shared work goes on for the others,
+ * and its own signal aborts only once every waiter has aborted.
+ */
+export class SingleFlight<T> {
+  readonly #calls = new Map<string, Call<T>>();
+
+  /** How many keys are in flight. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** Runs `fn` for `key` unless a run is in flight; `dedup` tells whether this call joined an existing one. */
+  do(key: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): { promise: Promise<T>; dedup: boolean } {
+    if (signal?.aborted === true) return { promise: Promise.reject(abortReason(signal)), dedup: false };
+    let call = this.#calls.get(key);
+    const dedup = call !== undefined;
+    if (call === undefined) {
+      const controller = new AbortController();
+      const promise = (async () => {
+        try {
+          return await fn(controller.signal);
+        } finally {
+          this.#calls.delete(key);
+        }
+      })();
+      call = { promise, controller, live: 0 };
+      this.#calls.set(key, call);
+    }
+    call.live++;
+    return { promise: wait(call, signal), dedup };
+  }
+}
+
+function wait<T>(call: Call<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return call.promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      if (--call.live === 0) call.controller.abort(abortReason(signal));
+      call.promise.catch(() => {});
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+export function abortReason(signal: AbortSignal): AbortError {
+  const reason: unknown = signal.reason;
+  return reason instanceof AbortError ? reason : new AbortError("the get was aborted", { cause: reason });
+}

@@ -1,0 +1,41 @@
+import type { DiscoveredPeer } from "./discovery.js";
+import type { Startable, Unsubscribe } from "./startable.js";
+
+export type MemberState = "alive" | "suspect" | "dead" | "left";
+
+export interface Member {
+  /** Unique member name (memberlist's Node.Name). */
+  readonly id: string;
+  /** Gossip address `host:port`. */
+  readonly address: string;
+  /** Base URL of the member's cache HTTP server (carried in member metadata). */
+  readonly cacheUrl: string;
+  readonly state: MemberState;
+  readonly incarnation: number;
+}
+
+export type MembershipEventType = "join" | "leave" | "fail" | "update";
+
+export interface MembershipEvent {
+  readonly type: MembershipEventType;
+  readonly member: Member;
+  /** `Date.now()` (or the virtual clock) when the event was observed. */
+  readonly at: number;
+}
+
+/**
+ * Keeps the live member list. The ring is built from the cache URLs of `members()` (alive and suspect).
+ * Implementations: SWIM gossip (`@cachecluster/membership-swim`), or core's `DirectMembership`
+ * that takes discovery's list as it is.
+ */
+export interface Membership extends Startable {
+  /** This node. */
+  self(): Member;
+  /** Members that take part in the ring: alive and suspect, self included. */
+  members(): readonly Member[];
+  /** Contact these peers (seeds from discovery). Resolves with how many were reached; never throws for unreachable ones. */
+  join(peers: readonly DiscoveredPeer[]): Promise<number>;
+  /** Announce departure and wait up to `timeoutMs` for it to spread. */
+  leave(timeoutMs?: number): Promise<void>;
+  onEvent(listener: (event: MembershipEvent) => void): Unsubscribe;
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Startable } from "./startable.js";
+
+export interface PeerValue {
+  readonly value: Uint8Array;
+  /** Unix ms after which the value must not be served; absent = never (golang/groupcache has no expiry). */
+  readonly expire?: number;
+  /** Go's GetResponse.minute_qps, where the peer sent it. */
+  readonly minuteQps?: number;
+}
+
+export interface PeerCallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** Client side: talks to one peer's cache server. Every failure rejects with a `PeerError`. */
+export interface TransportClient {
+  /** GET /_groupcache/{group}/{key} on the peer with base URL `peerUrl`. */
+  fetch(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue>;
+  /** Extension: delete at the peer (owner deletes from main, every peer from hot). */
+  remove(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<void>;
+  /** Extension: store a value at the owner. */
+  set(peerUrl: string, group: string, key: string, value: PeerValue, options?: PeerCallOptions): Promise<void>;
+}
+
+/**
+ * Server side, given by the engine to the transport: answers requests *from peers*. It serves from this node's
+ * caches or its loader and never forwards again (no loops while two peers briefly disagree on the ring).
+ */
+export interface PeerRequestHandler {
+  get(group: string, key: string, options?: PeerCallOptions): Promise<PeerValue>;
+  remove(group: string, key: string): Promise<void>;
+  set(group: string, key: string, value: PeerValue): Promise<void>;
+}
+
+/** An extra route on the cache server (status page, metrics), matched by path prefix. */
+export interface HttpRoute {
+  readonly prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
+export interface ListenOptions {
+  readonly host?: string;
+  readonly port: number;
+  readonly routes?: readonly HttpRoute[];
+}
+
+export interface Transport extends Startable {
+  readonly client: TransportClient;
+  /** Serve peers on host:port; resolves with the bound base URL (port 0 picks one). */
+  listen(handler: PeerRequestHandler, options: ListenOptions): Promise<{ url: string; port: number }>;
+}

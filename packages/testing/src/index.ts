@@ -1,0 +1,1 @@
+export { buildGoProgram, goAvailable, repoRoot, GOPATH } from "./go.js";

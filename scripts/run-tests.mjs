@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Runs the compiled test files (dist/test/**/*.test.js) of the given package folders
+// (default: every package and tests/*) with node's built-in test runner.
+// CACHECLUSTER_TEST_FILTER=substring narrows the files; extra args after `--` go to node --test.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const argv = process.argv.slice(2);
+const sep = argv.indexOf("--");
+const dirs = (sep === -1 ? argv : argv.slice(0, sep)).map((d) => resolve(d));
+const passThrough = sep === -1 ? [] : argv.slice(sep + 1);
+
+function listDirs(parent) {
+  const abs = join(root, parent);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs).map((d) => join(abs, d)).filter((d) => statSync(d).isDirectory());
+}
+
+function walk(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith(".test.js")) out.push(p);
+  }
+  return out;
+}
+
+const roots = dirs.length > 0 ? dirs : [...listDirs("packages"), ...listDirs("tests")];
+const filter = process.env.CACHECLUSTER_TEST_FILTER;
+const files = roots
+  .flatMap((d) => walk(join(d, "dist", "test"), []))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
+if (files.length === 0) {
+  console.error("run-tests: no compiled test files found; did `tsc -b` run?");
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=240000", ...passThrough, ...files],
+  { stdio: "inherit", cwd: root },
+);
+process.exit(result.status ?? 1);
