@@ -58,7 +58,7 @@ function wait<T>(call: Call<T>, signal?: AbortSignal): Promise<T> {
       },
       (e: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(e as Error);
+        reject(e);
       },
     );
   });
