@@ -51,16 +51,7 @@ function wait<T>(call: Call<T>, signal?: AbortSignal): Promise<T> {
       reject(abortReason(signal));
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    call.promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
+    call.promise.finally(() => signal.removeEventListener("abort", onAbort)).then(resolve, reject);
   });
 }
 
