@@ -86,10 +86,10 @@ function describePath(path: readonly PropertyKey[]): string {
 function validate(input: unknown, where: (path: readonly PropertyKey[]) => string): CacheClusterConfig {
   const result = configSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => formatIssue(issue, where)), { cause: result.error });
+  throw new ConfigError(result.error.issues.map((issue) => formatIssue(issue, input, where)), { cause: result.error });
 }
 
-function formatIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyKey[]) => string): string {
+function formatIssue(issue: z.core.$ZodIssue, input: unknown, where: (path: readonly PropertyKey[]) => string): string {
   if (issue.code === "unrecognized_keys") {
     return issue.keys
       .map((key) => {
@@ -99,6 +99,8 @@ function formatIssue(issue: z.core.$ZodIssue, where: (path: readonly PropertyKey
       })
       .join("\n  ");
   }
-  const got = "input" in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : "";
+  // The raw value as written (the issue's own input may be the coerced NaN).
+  const raw = issue.path.reduce<unknown>((node, key) => (typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+  const got = raw !== undefined && typeof raw !== "object" ? `, got ${JSON.stringify(raw)}` : "";
   return `${where(issue.path)}: ${issue.message}${got}`;
 }

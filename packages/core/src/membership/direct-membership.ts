@@ -41,13 +41,14 @@ export class DirectMembership implements Membership {
       next.set(cacheUrl, { id: peer.name ?? cacheUrl, address, cacheUrl, state: "alive", incarnation: 0 });
     }
     const now = Date.now();
-    for (const [url, member] of this.#others) {
+    const previous = this.#others;
+    this.#others = next;
+    for (const [url, member] of previous) {
       if (!next.has(url)) this.#emit({ type: "leave", member: { ...member, state: "left" }, at: now });
     }
     for (const [url, member] of next) {
-      if (!this.#others.has(url)) this.#emit({ type: "join", member, at: now });
+      if (!previous.has(url)) this.#emit({ type: "join", member, at: now });
     }
-    this.#others = next;
     return next.size;
   }
 

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import fc from "fast-check";
+import { buildGoProgram } from "@cachecluster/testing/go";
+import { HashRing, hashKey } from "../src/index.js";
+
+const run = promisify(execFile);
+
+/** Deterministic pseudo-random generator (mulberry32) so the vectors are the same every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function keysFor(rand: () => number, n: number): string[] {
+  const alphabet = ["a", "Z", "0", "/", " ", "+", "%", "é", "ß", "日本", "😀", "\u0000", "-", "_", "."];
+  const keys = ["", " ", "a", "/", "日本語", "😀", "key with spaces", "%2F", "+"];
+  for (let i = 0; keys.length < n; i++) {
+    const kind = i % 3;
+    if (kind === 0) keys.push(`key-${i}`);
+    else if (kind === 1) keys.push(`user:${Math.floor(rand() * 1e9)}/photo.png`);
+    else {
+      let s = "";
+      const len = Math.floor(rand() * 12);
+      for (let j = 0; j < len; j++) s += alphabet[Math.floor(rand() * alphabet.length)] ?? "";
+      keys.push(s);
+    }
+  }
+  return keys;
+}
+
+function peerSets(rand: () => number): string[][] {
+  const sets: string[][] = [["http://10.0.0.1:9080"]];
+  for (let n = 2; n <= 40; n += n < 10 ? 1 : 5) {
+    sets.push(Array.from({ length: n }, (_, i) => `http://10.0.${i >> 8}.${(i & 255) + 1}:9080`));
+    sets.push(Array.from({ length: n }, () => `http://127.0.0.${1 + Math.floor(rand() * 250)}:${9000 + Math.floor(rand() * 1000)}`));
+  }
+  sets.push(["a", "b", "c"], ["", "x"], ["日本", "😀", "peer"], ["http://[::1]:9080", "http://[::1]:9081"]);
+  return sets.map((s) => [...new Set(s)].sort());
+}
+
+describe("HashRing", () => {
+  it("names the same owner as Go's groupcache consistenthash for every key and peer set (Go-generated vectors)", async () => {
+    const rand = prng(42);
+    const keys = keysFor(rand, 2000);
+    const sets = peerSets(rand);
+    for (const replicas of [50, 3, 1]) {
+      const input = JSON.stringify({ replicas, cases: sets.map((peers) => ({ peers, keys })) });
+      const bin = await buildGoProgram("ring-vectors");
+      const child = run(bin, [], { maxBuffer: 256 * 1024 * 1024 });
+      child.child.stdin?.end(input);
+      const goOwners = JSON.parse((await child).stdout) as string[][];
+      assert.equal(goOwners.length, sets.length);
+      let compared = 0;
+      sets.forEach((peers, c) => {
+        const ring = new HashRing(peers, replicas);
+        keys.forEach((key, k) => {
+          const want = goOwners[c]?.[k];
+          const got = ring.get(key);
+          if (got !== want) assert.fail(`replicas=${replicas} peers=${JSON.stringify(peers)} key=${JSON.stringify(key)}: go=${want} ts=${got}`);
+          compared++;
+        });
+      });
+      assert.equal(compared, sets.length * keys.length);
+    }
+  });
+
+  it("hashes like Go's crc32.ChecksumIEEE of the UTF-8 bytes", () => {
+    assert.equal(hashKey(""), 0);
+    assert.equal(hashKey("a"), 0xe8b7be43);
+    assert.equal(hashKey("123456789"), 0xcbf43926);
+    assert.equal(hashKey("é"), 0x0e048d3e); // crc32 of c3 a9
+  });
+
+  it("is empty without peers and owns everything with one", () => {
+    assert.equal(new HashRing().get("k"), undefined);
+    const one = new HashRing(["http://a"]);
+    for (const k of ["", "x", "y"]) assert.equal(one.get(k), "http://a");
+  });
+
+  it("gives the same owners whatever order the peers are given in", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 12 }), fc.array(fc.string(), { maxLength: 30 }), (peers, keys) => {
+        const a = new HashRing(peers);
+        const b = new HashRing([...peers].reverse());
+        for (const k of keys) assert.equal(a.get(k), b.get(k));
+      }),
+    );
+  });
+
+  it("moves about 1/N of the keys when one of N peers leaves, and only keys the leaver owned", () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `key-${i}`);
+    for (const n of [3, 5, 10, 20]) {
+      const peers = Array.from({ length: n }, (_, i) => `http://10.0.0.${i + 1}:9080`);
+      const before = new HashRing(peers);
+      const leaver = peers[n - 1]!;
+      const after = new HashRing(peers.slice(0, -1));
+      let moved = 0;
+      for (const k of keys) {
+        const was = before.get(k);
+        if (was !== after.get(k)) {
+          moved++;
+          assert.equal(was, leaver, `key ${k} moved although its owner ${was} stayed`);
+        }
+      }
+      const share = moved / keys.length;
+      // 50 replicas leave visible imbalance: accept 0.3/N .. 2/N.
+      assert.ok(share > 0.3 / n && share < 2 / n, `n=${n}: moved ${share.toFixed(3)} of keys, expected about ${(1 / n).toFixed(3)}`);
+    }
+  });
+
+  it("shares sum to 1 and stay within a factor of ~2 of 1/N with 50 replicas", () => {
+    for (const n of [2, 5, 10, 50]) {
+      const ring = new HashRing(Array.from({ length: n }, (_, i) => `http://10.1.0.${i + 1}:9080`));
+      const shares = [...ring.shares().values()];
+      assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+      for (const s of shares) assert.ok(s > 0.35 / n && s < 2.2 / n, `n=${n}: share ${s}`);
+    }
+  });
+
+  it("rejects a non-positive replica count with a clear error", () => {
+    assert.throws(() => new HashRing([], 0), { code: "CACHECLUSTER_INVALID_ARGUMENT", message: /replicas to be a positive integer, got 0/ });
+  });
+});
