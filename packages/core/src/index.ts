@@ -19,5 +19,22 @@ export { type GroupStats, emptyGroupStats } from "./engine/stats.js";
 export { StaticDiscovery, staticDiscovery, parsePeer } from "./discovery/static-discovery.js";
 export { DirectMembership, directMembership, formatHost } from "./membership/direct-membership.js";
 export { CacheCluster, type CacheClusterDeps, type ListenOverrides } from "./cluster/cache-cluster.js";
+export { closeOnSignals, type CloseOnSignalsOptions } from "./cluster/close-on-signals.js";
+export type { Observable } from "./interfaces/observable.js";
+export { isObservable } from "./interfaces/observable.js";
+export {
+  collectStatus,
+  type ClusterStatus,
+  type StatusSource,
+  type MemberStatus,
+  type GroupStatus,
+  type CacheStatus,
+  type EventStatus,
+  type ComponentStatus,
+} from "./status/cluster-status.js";
+export { ClusterMetrics, metricSuffix, type MetricsSource } from "./status/cluster-metrics.js";
+export { statusRoute, metricsRoute, STATUS_PREFIX, type StatusRouteSource } from "./status/status-route.js";
+export { renderStatusBody } from "./status/status-body.js";
+export { renderStatusPage, STATUS_REFRESH_MS } from "./status/status-page.js";
 export { createCacheCluster, bindCore, bindDefaults, resolveCluster, type CreateCacheClusterOptions } from "./cluster/create-cache-cluster.js";
 export { primaryAddress } from "./cluster/local-address.js";

@@ -65,11 +65,21 @@ describe("Group", () => {
     assert.equal(g.cacheStats("main").items, 1);
   });
 
-  it("returns a copy: mutating the result does not change the cache", async () => {
+  it("returns the cached bytes without copying on a hit (shared like golang's ByteView)", async () => {
     const g = localGroup(() => "abc");
     const a = await g.get("k");
-    a[0] = 0;
-    assert.equal(td.decode(await g.get("k")), "abc");
+    assert.equal(await g.get("k"), a);
+  });
+
+  it("peek answers hits synchronously and never loads", async () => {
+    let loads = 0;
+    const g = localGroup(() => (loads++, "v"));
+    assert.equal(g.peek("k"), undefined);
+    assert.equal(loads, 0);
+    await g.get("k");
+    assert.equal(td.decode(g.peek("k")!), "v");
+    assert.equal(g.stats.gets, 3);
+    assert.equal(g.stats.cacheHits, 1);
   });
 
   it("copies the loader's buffer: reusing it after the load does not change the cache", async () => {

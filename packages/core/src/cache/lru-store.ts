@@ -2,7 +2,7 @@ import type { Store, StoreEntry, StoreStats } from "../interfaces/store.js";
 
 /**
  * Bytes counted per entry on top of the key's UTF-8 bytes and the value's bytes: an estimate of V8's cost
- * of the Map slot, the entry object and the Uint8Array header, so that `maxBytes` bounds memory honestly.
+ * of the Map slot, the list node and the Uint8Array header, so that `maxBytes` bounds memory honestly.
  * golang/groupcache counts key + value only; pass `entryOverhead: 0` for the same accounting.
  */
 export const DEFAULT_ENTRY_OVERHEAD = 64;
@@ -11,18 +11,27 @@ export interface LruStoreOptions {
   readonly entryOverhead?: number;
 }
 
-interface Slot {
-  readonly entry: StoreEntry;
-  readonly size: number;
+/** A node of the recency list; `prev` points towards the most recently used end. */
+interface Node {
+  readonly key: string;
+  entry: StoreEntry;
+  size: number;
+  prev: Node | undefined;
+  next: Node | undefined;
 }
 
 /**
- * Least-recently-used store with byte accounting. A JS `Map` keeps insertion order, so re-inserting on
- * every hit makes its first key the least recently used one. Unbounded by itself: the Group evicts.
+ * Least-recently-used store with byte accounting: a Map for lookup plus a doubly-linked recency list,
+ * so a hit costs one Map lookup and a few pointer moves. Unbounded by itself: the Group evicts, applying
+ * golang/groupcache's rule across its main and hot stores.
  */
 export class LruStore implements Store {
-  readonly #map = new Map<string, Slot>();
+  readonly #map = new Map<string, Node>();
   readonly #overhead: number;
+  /** Most recently used. */
+  #head: Node | undefined;
+  /** Least recently used. */
+  #tail: Node | undefined;
   #bytes = 0;
   #gets = 0;
   #hits = 0;
@@ -40,55 +49,90 @@ export class LruStore implements Store {
     return this.#map.size;
   }
 
-  get(key: string, now = Date.now()): StoreEntry | undefined {
+  get(key: string, now: () => number = Date.now): StoreEntry | undefined {
     this.#gets++;
-    const slot = this.#map.get(key);
-    if (slot === undefined) return undefined;
-    if (slot.entry.expire !== undefined && slot.entry.expire <= now) {
-      this.#delete(key, slot);
+    const node = this.#map.get(key);
+    if (node === undefined) return undefined;
+    const expire = node.entry.expire;
+    if (expire !== undefined && expire <= now()) {
+      this.#delete(node);
       return undefined;
     }
-    this.#map.delete(key);
-    this.#map.set(key, slot);
+    if (node !== this.#head) {
+      this.#unlink(node);
+      this.#pushHead(node);
+    }
     this.#hits++;
-    return slot.entry;
+    return node.entry;
   }
 
   add(key: string, entry: StoreEntry): void {
-    const old = this.#map.get(key);
-    if (old !== undefined) this.#delete(key, old);
     const size = Buffer.byteLength(key, "utf8") + entry.value.byteLength + this.#overhead;
-    this.#map.set(key, { entry, size });
+    const old = this.#map.get(key);
+    if (old !== undefined) {
+      this.#bytes += size - old.size;
+      old.entry = entry;
+      old.size = size;
+      if (old !== this.#head) {
+        this.#unlink(old);
+        this.#pushHead(old);
+      }
+      return;
+    }
+    const node: Node = { key, entry, size, prev: undefined, next: undefined };
+    this.#map.set(key, node);
+    this.#pushHead(node);
     this.#bytes += size;
   }
 
   remove(key: string): boolean {
-    const slot = this.#map.get(key);
-    if (slot === undefined) return false;
-    this.#delete(key, slot);
+    const node = this.#map.get(key);
+    if (node === undefined) return false;
+    this.#delete(node);
     return true;
   }
 
   removeOldest(): boolean {
-    for (const [key, slot] of this.#map) {
-      this.#delete(key, slot);
-      this.#evictions++;
-      return true;
-    }
-    return false;
+    const tail = this.#tail;
+    if (tail === undefined) return false;
+    this.#delete(tail);
+    this.#evictions++;
+    return true;
   }
 
   clear(): void {
     this.#map.clear();
+    this.#head = this.#tail = undefined;
     this.#bytes = 0;
+  }
+
+  /** Keys from most to least recently used (for tests and the status page). */
+  *keys(): IterableIterator<string> {
+    for (let n = this.#head; n !== undefined; n = n.next) yield n.key;
   }
 
   stats(): StoreStats {
     return { bytes: this.#bytes, items: this.#map.size, gets: this.#gets, hits: this.#hits, evictions: this.#evictions };
   }
 
-  #delete(key: string, slot: Slot): void {
-    this.#map.delete(key);
-    this.#bytes -= slot.size;
+  #delete(node: Node): void {
+    this.#map.delete(node.key);
+    this.#unlink(node);
+    this.#bytes -= node.size;
+  }
+
+  #unlink(node: Node): void {
+    if (node.prev === undefined) this.#head = node.next;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.#tail = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+  }
+
+  #pushHead(node: Node): void {
+    node.next = this.#head;
+    if (this.#head !== undefined) this.#head.prev = node;
+    this.#head = node;
+    this.#tail ??= node;
   }
 }

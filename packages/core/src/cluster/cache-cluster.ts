@@ -1,14 +1,18 @@
 import type { CacheClusterConfig } from "../config/schema.js";
-import { CacheClusterError } from "../errors.js";
+import { CacheClusterError, InvalidArgumentError } from "../errors.js";
 import { Group, type GroupOptions } from "../engine/group.js";
 import { RingPeerPicker } from "../engine/peer-picker.js";
 import type { Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
-import type { Member, Membership, MembershipEvent } from "../interfaces/membership.js";
+import type { Member, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
 import type { Logger, Startable } from "../interfaces/startable.js";
 import type { StoreFactory } from "../interfaces/store.js";
 import type { HttpRoute, PeerRequestHandler, PeerValue, Transport } from "../interfaces/transport.js";
 import { formatHost } from "../membership/direct-membership.js";
+import { ClusterMetrics } from "../status/cluster-metrics.js";
+import { type ClusterStatus, collectStatus } from "../status/cluster-status.js";
+import { metricsRoute, statusRoute } from "../status/status-route.js";
+import { type CloseOnSignalsOptions, closeOnSignals } from "./close-on-signals.js";
 
 export interface CacheClusterDeps {
   readonly config: CacheClusterConfig;
@@ -23,8 +27,12 @@ export interface CacheClusterDeps {
 export interface ListenOverrides {
   readonly host?: string;
   readonly port?: number;
-  /** Extra routes on the cache server (status page, metrics). */
+  /** Extra routes on the cache server; they come before the built-in ones. */
   readonly routes?: readonly HttpRoute[];
+  /** Mount `/_cachecluster/status`, `/_cachecluster/status.json` and `/_cachecluster/metrics`; default true. */
+  readonly statusRoutes?: boolean;
+  /** Also serve the Prometheus metrics on this exact path; default `"/metrics"`, `false` for none. Needs `statusRoutes`. */
+  readonly metricsPath?: string | false;
 }
 
 const EVENT_HISTORY = 100;
@@ -44,6 +52,10 @@ export class CacheCluster {
   readonly #lifetime = new AbortController();
   readonly #started: Startable[] = [];
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #eventCounts: Record<MembershipEventType, number> = { join: 0, leave: 0, fail: 0, update: 0 };
+  #metrics: ClusterMetrics | undefined;
+  /** `Date.now()` when this cluster was created (uptime on the status page). */
+  readonly startedAt = Date.now();
   #state: "idle" | "starting" | "listening" | "stopping" | "stopped" = "idle";
   #url: string | undefined;
 
@@ -64,6 +76,11 @@ export class CacheCluster {
 
   get transport(): Transport | undefined {
     return this.#deps.transport;
+  }
+
+  /** idle (before `listen()`), starting, listening, stopping, stopped. */
+  get state(): "idle" | "starting" | "listening" | "stopping" | "stopped" {
+    return this.#state;
   }
 
   /** Bound cache server URL after `listen()`. */
@@ -110,6 +127,29 @@ export class CacheCluster {
     return this.#events;
   }
 
+  /** Membership events observed since this cluster started, by type (the history keeps only the latest 100). */
+  eventCounts(): Readonly<Record<MembershipEventType, number>> {
+    return { ...this.#eventCounts };
+  }
+
+  /** A snapshot for dashboards: node, mode, members and ring shares, group and cache stats, recent events. The JSON of `/_cachecluster/status.json`. */
+  status(): ClusterStatus {
+    return collectStatus(this);
+  }
+
+  /** Prometheus metrics of this cluster in their own prom-client Registry (`cluster.metrics.registry`), read on scrape. */
+  get metrics(): ClusterMetrics {
+    return (this.#metrics ??= new ClusterMetrics(this));
+  }
+
+  /**
+   * Close gracefully on SIGTERM/SIGINT: leave the membership, finish in-flight peer requests, stop every
+   * component, then exit the process. Returns a function that removes the handlers. See `CloseOnSignalsOptions`.
+   */
+  closeOnSignals(options: CloseOnSignalsOptions = {}): () => void {
+    return closeOnSignals(this, { logger: this.#deps.logger, ...options });
+  }
+
   /** The handler the transport calls for requests from peers: served here, never forwarded. */
   readonly peerHandler: PeerRequestHandler = {
     get: async (group, key, options) => this.#groupFor(group).serve(key, options),
@@ -132,7 +172,7 @@ export class CacheCluster {
         const bound = await transport.listen(this.peerHandler, {
           host: overrides.host ?? this.config.cache.host,
           port: overrides.port ?? this.config.cache.port,
-          ...(overrides.routes === undefined ? {} : { routes: overrides.routes }),
+          routes: this.#routes(overrides),
         });
         if (this.config.cache.self === undefined) {
           this.local.cacheUrl = `http://${formatHost(this.local.host)}:${bound.port}`;
@@ -182,6 +222,18 @@ export class CacheCluster {
     this.#state = "stopped";
   }
 
+  #routes(overrides: ListenOverrides): readonly HttpRoute[] {
+    const routes = [...(overrides.routes ?? [])];
+    if (overrides.statusRoutes === false) return routes;
+    routes.push(statusRoute(this));
+    const metricsPath = overrides.metricsPath ?? "/metrics";
+    if (metricsPath !== false && (typeof metricsPath !== "string" || !/^\/[^?#]*$/.test(metricsPath))) {
+      throw new InvalidArgumentError(`expected metricsPath to be a path such as "/metrics" or false, got ${JSON.stringify(metricsPath)}`);
+    }
+    if (metricsPath !== false) routes.push(metricsRoute(this.metrics, metricsPath));
+    return routes;
+  }
+
   #groupFor(name: string): Group {
     const group = this.#groups.get(name);
     if (group === undefined) throw new CacheClusterError("CACHECLUSTER_NO_SUCH_GROUP", `no such group: ${name}`);
@@ -190,6 +242,7 @@ export class CacheCluster {
 
   #onMembership(event: MembershipEvent): void {
     this.#events.push(event);
+    this.#eventCounts[event.type] = (this.#eventCounts[event.type] ?? 0) + 1;
     if (this.#events.length > EVENT_HISTORY) this.#events.shift();
     this.#refreshRing();
   }

@@ -53,6 +53,8 @@ export interface GroupDeps {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
 
 /**
  * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
@@ -91,15 +93,37 @@ export class Group {
     this.#logger = deps.logger ?? silentLogger;
   }
 
-  /** The value of `key`, from a cache, the owning peer, or the loader. The bytes are a copy the caller owns. */
-  async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
-    const entry = await this.#get(key, options.signal, false);
-    return entry.value.slice();
+  /**
+   * The value of `key`, from a cache, the owning peer, or the loader. The bytes are shared with the cache,
+   * as golang's ByteView is: treat them as read-only (copy with `.slice()` before changing them).
+   * A hit resolves without going through an async function, so hits cost little more than a Map lookup.
+   */
+  get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
+    try {
+      const got = this.#get(key, options.signal, false);
+      return got instanceof Promise ? got.then(valueOf) : Promise.resolve(got.value);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * The cached value of `key` on this node (main or hot cache), synchronously, or undefined: no peer fetch,
+   * no load. Counted as a get (and a hit when found). `group.peek(k) ?? (await group.get(k))` skips the
+   * promise on hits in hot loops.
+   */
+  peek(key: string): Uint8Array | undefined {
+    checkKey(key);
+    this.stats.gets++;
+    const entry = this.#lookup(key);
+    if (entry === undefined) return undefined;
+    this.stats.cacheHits++;
+    return entry.value;
   }
 
   /** Like `get`, decoded as UTF-8. */
   async getString(key: string, options: GetOptions = {}): Promise<string> {
-    return new TextDecoder().decode((await this.#get(key, options.signal, false)).value);
+    return decoder.decode(await this.get(key, options));
   }
 
   /** Serve a request that came from a peer: local caches or local load, never forwarded. */
@@ -162,7 +186,8 @@ export class Group {
     );
   }
 
-  async #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean): Promise<StoreEntry> {
+  /** A hit returns the entry synchronously; a miss returns the (shared) load. */
+  #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean): StoreEntry | Promise<StoreEntry> {
     checkKey(key);
     this.stats.gets++;
     if (signal?.aborted === true) throw abortReason(signal);
@@ -172,13 +197,11 @@ export class Group {
       return cached;
     }
     this.stats.loads++;
-    const { promise } = this.#flight.do(key, (loadSignal) => this.#loadOnce(key, loadSignal, fromPeer), signal);
-    return promise;
+    return this.#flight.do(key, (loadSignal) => this.#loadOnce(key, loadSignal, fromPeer), signal).promise;
   }
 
   #lookup(key: string): StoreEntry | undefined {
-    const now = this.#now();
-    return this.#main.get(key, now) ?? this.#hot.get(key, now);
+    return this.#main.get(key, this.#now) ?? this.#hot.get(key, this.#now);
   }
 
   async #loadOnce(key: string, signal: AbortSignal, fromPeer: boolean): Promise<StoreEntry> {

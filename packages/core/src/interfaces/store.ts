@@ -18,7 +18,8 @@ export interface StoreStats {
  * eviction rule across both, so a Store itself is unbounded: the Group calls `removeOldest()`.
  */
 export interface Store {
-  get(key: string, now?: number): StoreEntry | undefined;
+  /** The live entry, marked most recently used; `now` is read only for entries with an expiry. */
+  get(key: string, now?: () => number): StoreEntry | undefined;
   /** Insert or replace. */
   add(key: string, entry: StoreEntry): void;
   remove(key: string): boolean;

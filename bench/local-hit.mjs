@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Local hit throughput of Group.get on a cached 1 KB value (one core), next to golang/groupcache's
+// Group.Get measured in the same run (GOMAXPROCS=1). Prints medians of several rounds and the ratio.
+//   node bench/local-hit.mjs [--rounds 5] [--seconds 2]
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { parseArgs } from "node:util";
+import { createCacheCluster } from "../packages/core/dist/src/index.js";
+import { buildGoProgram } from "../packages/testing/dist/src/go.js";
+
+const run = promisify(execFile);
+const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "2" }, size: { type: "string", default: "1024" } } });
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const size = Number(values.size);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs) => `${(Math.min(...xs) / 1e6).toFixed(2)}–${(Math.max(...xs) / 1e6).toFixed(2)}`;
+
+async function nodeRound(group) {
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let ops = 0;
+  let bytes = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 1000; i++) {
+      const v = await group.get("key");
+      bytes += v.byteLength;
+      ops++;
+    }
+  }
+  if (bytes !== ops * size) throw new Error("wrong size");
+  return ops / ((performance.now() - start) / 1000);
+}
+
+function peekRound(group) {
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let ops = 0;
+  let bytes = 0;
+  while (performance.now() < deadline) {
+    for (let i = 0; i < 1000; i++) {
+      bytes += group.peek("key").byteLength;
+      ops++;
+    }
+  }
+  if (bytes !== ops * size) throw new Error("wrong size");
+  return ops / ((performance.now() - start) / 1000);
+}
+
+const cluster = await createCacheCluster({ cache: { port: 0 } });
+const value = new Uint8Array(size).map((_, i) => i & 255);
+const group = cluster.group("bench", { maxBytes: 64 << 20, load: () => value });
+await group.get("key");
+const goBin = await buildGoProgram("groupcache-local-bench");
+
+const goRun = async (sink) => JSON.parse((await run(goBin, ["-size", String(size), "-seconds", String(seconds), "-sink", sink])).stdout).opsPerSec;
+const nodeRates = [];
+const peekRates = [];
+const goViewRates = [];
+const goCopyRates = [];
+// Interleave the rounds so background load hits every contender alike.
+for (let r = 0; r < rounds; r++) {
+  nodeRates.push(await nodeRound(group));
+  peekRates.push(peekRound(group));
+  goViewRates.push(await goRun("byteview"));
+  goCopyRates.push(await goRun("allocating"));
+}
+const n = median(nodeRates);
+const gv = median(goViewRates);
+const gc = median(goCopyRates);
+console.log(`local hit: get of a cached ${size} B value, one core (GOMAXPROCS=1), ${rounds} interleaved rounds of ${seconds}s`);
+console.table({
+  "cachecluster Group.get (shared bytes)": { "median Mops/s": +(n / 1e6).toFixed(2), "range Mops/s": spread(nodeRates) },
+  "cachecluster Group.peek (sync hit path)": { "median Mops/s": +(median(peekRates) / 1e6).toFixed(2), "range Mops/s": spread(peekRates) },
+  "golang/groupcache Get, ByteViewSink (zero-copy)": { "median Mops/s": +(gv / 1e6).toFixed(2), "range Mops/s": spread(goViewRates) },
+  "golang/groupcache Get, AllocatingByteSliceSink": { "median Mops/s": +(gc / 1e6).toFixed(2), "range Mops/s": spread(goCopyRates) },
+});
+console.log(`ratio cachecluster / go (ByteViewSink, like for like): ${(n / gv).toFixed(2)}x (goal >= 1.0x)`);
+console.log(`ratio cachecluster / go (AllocatingByteSliceSink, groupcache's documented usage): ${(n / gc).toFixed(2)}x`);
+console.log(`ratio cachecluster peek / go (ByteViewSink): ${(median(peekRates) / gv).toFixed(2)}x`);

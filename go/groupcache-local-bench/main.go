@@ -1,0 +1,64 @@
+// groupcache-local-bench measures golang/groupcache Group.Get on a cached value in one goroutine
+// (one core) and prints JSON {"ops": N, "seconds": S, "opsPerSec": R}.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/golang/groupcache"
+)
+
+func main() {
+	size := flag.Int("size", 1024, "value size in bytes")
+	seconds := flag.Float64("seconds", 2, "measuring time")
+	keys := flag.Int("keys", 1, "distinct cached keys cycled through")
+	sinkKind := flag.String("sink", "byteview", "byteview (zero-copy, like cachecluster's get) or allocating (copies)")
+	flag.Parse()
+	runtime.GOMAXPROCS(1)
+	value := make([]byte, *size)
+	for i := range value {
+		value[i] = byte(i)
+	}
+	g := groupcache.NewGroup("bench", 64<<20, groupcache.GetterFunc(func(_ context.Context, key string, dest groupcache.Sink) error {
+		return dest.SetBytes(value)
+	}))
+	names := make([]string, *keys)
+	for i := range names {
+		names[i] = "key-" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26))
+	}
+	ctx := context.Background()
+	var out []byte
+	var view groupcache.ByteView
+	sink := func() groupcache.Sink {
+		if *sinkKind == "allocating" {
+			return groupcache.AllocatingByteSliceSink(&out)
+		}
+		return groupcache.ByteViewSink(&view)
+	}
+	for _, k := range names {
+		if err := g.Get(ctx, k, sink()); err != nil {
+			panic(err)
+		}
+	}
+	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
+	start := time.Now()
+	ops := 0
+	for time.Now().Before(deadline) {
+		for i := 0; i < 1000; i++ {
+			if err := g.Get(ctx, names[ops%len(names)], sink()); err != nil {
+				panic(err)
+			}
+			ops++
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	if len(out) != *size && view.Len() != *size {
+		panic("wrong size")
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]float64{"ops": float64(ops), "seconds": elapsed, "opsPerSec": float64(ops) / elapsed})
+}

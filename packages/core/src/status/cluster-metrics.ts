@@ -1,0 +1,148 @@
+import { Counter, Gauge, Registry } from "prom-client";
+import type { GroupStats } from "../engine/stats.js";
+import type { MemberState, MembershipEventType } from "../interfaces/membership.js";
+import { readStats } from "../interfaces/observable.js";
+import type { StatusSource } from "./cluster-status.js";
+
+/** What the metrics read besides the status source: event counts since start (not only the retained history). */
+export interface MetricsSource extends StatusSource {
+  eventCounts(): Readonly<Record<MembershipEventType, number>>;
+}
+
+type Labels = Record<string, string>;
+type Sample = readonly [Labels, number];
+
+const GROUP_COUNTERS: readonly (readonly [keyof GroupStats, string, string])[] = [
+  ["gets", "cachecluster_group_gets_total", "Get requests, including those from peers."],
+  ["cacheHits", "cachecluster_group_cache_hits_total", "Gets served from the main or hot cache."],
+  ["peerLoads", "cachecluster_group_peer_loads_total", "Values fetched from the owning peer."],
+  ["peerErrors", "cachecluster_group_peer_errors_total", "Failed peer fetches (each followed by a local load)."],
+  ["loads", "cachecluster_group_loads_total", "Gets that missed the caches (before singleflight)."],
+  ["loadsDeduped", "cachecluster_group_loads_deduped_total", "Loads after singleflight de-duplication: the actual executions."],
+  ["localLoads", "cachecluster_group_local_loads_total", "Successful loads by this node's loader."],
+  ["localLoadErrs", "cachecluster_group_local_load_errors_total", "Failed loads by this node's loader."],
+  ["serverRequests", "cachecluster_group_server_requests_total", "Gets that came from peers over the network."],
+];
+
+const MEMBER_STATES: readonly MemberState[] = ["alive", "suspect", "dead", "left"];
+const EVENT_TYPES: readonly MembershipEventType[] = ["join", "leave", "fail", "update"];
+const ROLES = ["transport", "membership", "discovery"] as const;
+type Role = (typeof ROLES)[number];
+
+/**
+ * Prometheus metrics of one cluster, in their own prom-client `Registry` (never the global one, so two
+ * clusters in one process, or the application's own metrics, do not collide). Values are read on scrape
+ * from the groups' counters, the stores, the ring and membership; nothing is counted twice.
+ *
+ * Components that implement `Observable` (`stats()`) are exported as `cachecluster_<role>_<key>`.
+ * To serve these next to the application's metrics: `Registry.merge([register, cluster.metrics.registry])`
+ * (call `cluster.metrics.sync()` first if components add stats keys after start).
+ */
+export class ClusterMetrics {
+  readonly registry = new Registry();
+  readonly #source: MetricsSource;
+  readonly #dynamic = new Set<string>();
+
+  constructor(source: MetricsSource) {
+    this.#source = source;
+    const group = (pick: (g: GroupStats) => number) => (): Sample[] => source.groups().map((g) => [{ group: g.name }, pick(g.stats)]);
+    for (const [key, name, help] of GROUP_COUNTERS) this.#counter(name, help, ["group"], group((s) => s[key]));
+    this.#gauge("cachecluster_group_max_bytes", "Byte budget of the group (main + hot).", ["group"], () =>
+      source.groups().map((g) => [{ group: g.name }, g.maxBytes]),
+    );
+    const caches = (pick: (c: ReturnType<MetricsSource["groups"]>[number], kind: "main" | "hot") => number) => (): Sample[] =>
+      source.groups().flatMap((g) => (["main", "hot"] as const).map((kind): Sample => [{ group: g.name, kind }, pick(g, kind)]));
+    this.#gauge("cachecluster_cache_bytes", "Bytes held by the cache (keys + values + per-entry overhead).", ["group", "kind"], caches((g, k) => g.cacheStats(k).bytes));
+    this.#gauge("cachecluster_cache_items", "Entries in the cache.", ["group", "kind"], caches((g, k) => g.cacheStats(k).items));
+    this.#counter("cachecluster_cache_gets_total", "Lookups in the cache.", ["group", "kind"], caches((g, k) => g.cacheStats(k).gets));
+    this.#counter("cachecluster_cache_hits_total", "Lookups that found a live entry.", ["group", "kind"], caches((g, k) => g.cacheStats(k).hits));
+    this.#counter("cachecluster_cache_evictions_total", "Entries evicted to stay within the byte budget.", ["group", "kind"], caches((g, k) => g.cacheStats(k).evictions));
+    this.#gauge("cachecluster_members", "Members by state as membership reports them (self included).", ["state"], () => {
+      const counts = new Map<string, number>(MEMBER_STATES.map((s) => [s, 0]));
+      for (const m of source.members()) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
+      return [...counts].map(([state, n]): Sample => [{ state }, n]);
+    });
+    this.#gauge("cachecluster_ring_share", "Share of the hash space each ring peer owns on this node's ring (0..1).", ["member", "url"], () => {
+      const ids = new Map(source.members().map((m) => [m.cacheUrl, m.id]));
+      return [...source.picker.ring.shares()].map(([url, share]): Sample => [{ member: ids.get(url) ?? url, url }, share]);
+    });
+    this.#gauge("cachecluster_ring_peers", "Peers on this node's hash ring (self included).", [], () => [[{}, source.picker.ring.size]]);
+    this.#counter("cachecluster_membership_events_total", "Membership events observed by this node.", ["type"], () => {
+      const counts = source.eventCounts();
+      return EVENT_TYPES.map((type): Sample => [{ type }, counts[type]]);
+    });
+    this.#gauge("cachecluster_uptime_seconds", "Seconds since this cluster object was created.", [], () => [[{}, (Date.now() - source.startedAt) / 1000]]);
+    this.#gauge("cachecluster_node_info", "Always 1; labels name this node.", ["name", "url"], () => [[{ name: source.local.name, url: source.local.cacheUrl }, 1]]);
+    this.sync();
+  }
+
+  /** Prometheus text exposition format (version 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Registers metrics for stats keys components reported since the last call (`metrics()` calls it). */
+  sync(): void {
+    for (const role of ROLES) {
+      const component = this.#component(role);
+      for (const key of Object.keys(readStats(component) ?? {})) {
+        const name = `cachecluster_${role}_${metricSuffix(key)}`;
+        if (this.#dynamic.has(name)) continue;
+        if (this.registry.getSingleMetric(name) !== undefined) continue; // a core metric of that name wins
+        this.#dynamic.add(name);
+        const sample = (): Sample[] => {
+          const value = readStats(this.#component(role))?.[key];
+          return value === undefined ? [] : [[{}, value]];
+        };
+        const help = `${key} reported by the ${role} (${component?.constructor.name ?? "component"}).`;
+        if (name.endsWith("_total")) this.#counter(name, help, [], sample);
+        else this.#gauge(name, help, [], sample);
+      }
+    }
+  }
+
+  /** The exposition text of every metric, collected now. */
+  async metrics(): Promise<string> {
+    this.sync();
+    return this.registry.metrics();
+  }
+
+  #component(role: Role): object | undefined {
+    return this.#source[role];
+  }
+
+  #counter(name: string, help: string, labelNames: readonly string[], sample: () => Iterable<Sample>): void {
+    const counter: Counter = new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        counter.reset();
+        for (const [labels, value] of sample()) if (Number.isFinite(value) && value >= 0) counter.inc(labels, value);
+      },
+    });
+  }
+
+  #gauge(name: string, help: string, labelNames: readonly string[], sample: () => Iterable<Sample>): void {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        gauge.reset();
+        for (const [labels, value] of sample()) if (Number.isFinite(value)) gauge.set(labels, value);
+      },
+    });
+  }
+}
+
+/** `peerRequests` → `peer_requests`; anything outside [a-z0-9_] → `_`. */
+export function metricSuffix(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_")
+    .replace(/^(\d)/, "_$1");
+}

@@ -1,0 +1,36 @@
+/** Counters of one SWIM member; read them with `SwimMembership.stats()`. */
+export class ProtocolStats {
+  packetsReceived = 0;
+  packetsSent = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Packets that were dropped whole (undecodable, wrong key, unknown type). */
+  packetsDropped = 0;
+  /** Packets or messages (parts of a compound, stream messages) that did not decode. */
+  decodeErrors = 0;
+  messagesReceived = 0;
+  probes = 0;
+  indirectProbes = 0;
+  probeFailures = 0;
+  tcpFallbackSuccesses = 0;
+  suspicions = 0;
+  deaths = 0;
+  refutations = 0;
+  pushPulls = 0;
+  pushPullFailures = 0;
+  reconnects = 0;
+  streamsAccepted = 0;
+  streamErrors = 0;
+  /** Pings addressed to another member name (a restarted member on a reused address). */
+  unexpectedPings = 0;
+  /** Alive messages about a known member from a different address (memberlist's conflict). */
+  conflicts = 0;
+  /** Alive messages with impossible protocol versions. */
+  badVersions = 0;
+
+  snapshot(): SwimStats {
+    return { ...this };
+  }
+}
+
+export type SwimStats = { readonly [K in keyof ProtocolStats as ProtocolStats[K] extends number ? K : never]: number };

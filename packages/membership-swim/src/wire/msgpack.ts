@@ -1,0 +1,527 @@
+import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
+
+/**
+ * The subset of msgpack that hashicorp/go-msgpack writes with memberlist's `codec.MsgpackHandle{}` (old spec,
+ * WriteExt false): strings and []byte both as raw (fixstr < 32 bytes, else str16, else str32 — never str8
+ * or bin), integers in their shortest form, structs as maps whose keys are the field names sorted by name,
+ * `omitempty` fields left out when zero, nil slices as nil. Reading accepts every msgpack form Go accepts
+ * for the field's type, skips unknown keys, and throws DecodeError (or `Truncated` at the end of input).
+ */
+
+/** Thrown when the input ends inside a value: the caller may wait for more bytes (streams). */
+export class Truncated extends DecodeError {
+  constructor(what: string) {
+    super(`truncated msgpack: input ends inside ${what}`);
+    this.name = "DecodeError";
+  }
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: false });
+
+export type FieldKind = "uint8" | "uint16" | "uint32" | "int" | "bool" | "string" | "bytes";
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly omitEmpty?: boolean;
+}
+
+/** A Go struct: fields in declaration order (array form), encoded as a map with sorted keys. */
+export class StructSpec {
+  readonly name: string;
+  readonly fields: readonly FieldSpec[];
+  readonly sorted: readonly { spec: FieldSpec; key: Uint8Array }[];
+  readonly byName: ReadonlyMap<string, FieldSpec>;
+
+  constructor(name: string, fields: readonly FieldSpec[]) {
+    this.name = name;
+    this.fields = fields;
+    this.sorted = [...fields]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((spec) => ({ spec, key: rawHeaderAnd(textEncoder.encode(spec.name)) }));
+    this.byName = new Map(fields.map((f) => [f.name, f]));
+  }
+}
+
+function rawHeaderAnd(bytes: Uint8Array): Uint8Array {
+  const w = new Writer(bytes.length + 5);
+  w.raw(bytes);
+  return w.finish();
+}
+
+const LIMITS: Record<string, number> = { uint8: 0xff, uint16: 0xffff, uint32: 0xffffffff };
+
+/** Growable output buffer writing Go's encodings. */
+export class Writer {
+  #buf: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+
+  constructor(initial = 64) {
+    this.#buf = new Uint8Array(initial);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  byte(b: number): void {
+    this.#ensure(1);
+    this.#buf[this.#pos++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.#ensure(b.length);
+    this.#buf.set(b, this.#pos);
+    this.#pos += b.length;
+  }
+
+  nil(): void {
+    this.byte(0xc0);
+  }
+
+  bool(v: boolean): void {
+    this.byte(v ? 0xc3 : 0xc2);
+  }
+
+  /** Go encodeUint/encodeInt: the shortest form. */
+  int(v: number): void {
+    this.#ensure(9);
+    const view = this.#view;
+    if (v >= 0) {
+      if (v <= 0x7f) this.#buf[this.#pos++] = v;
+      else if (v <= 0xff) {
+        this.#buf[this.#pos++] = 0xcc;
+        this.#buf[this.#pos++] = v;
+      } else if (v <= 0xffff) {
+        this.#buf[this.#pos++] = 0xcd;
+        view.setUint16(this.#pos, v);
+        this.#pos += 2;
+      } else if (v <= 0xffffffff) {
+        this.#buf[this.#pos++] = 0xce;
+        view.setUint32(this.#pos, v);
+        this.#pos += 4;
+      } else {
+        this.#buf[this.#pos++] = 0xcf;
+        view.setBigUint64(this.#pos, BigInt(v));
+        this.#pos += 8;
+      }
+    } else if (v >= -32) {
+      this.#buf[this.#pos++] = v & 0xff;
+    } else if (v >= -128) {
+      this.#buf[this.#pos++] = 0xd0;
+      view.setInt8(this.#pos++, v);
+    } else if (v >= -32768) {
+      this.#buf[this.#pos++] = 0xd1;
+      view.setInt16(this.#pos, v);
+      this.#pos += 2;
+    } else if (v >= -2147483648) {
+      this.#buf[this.#pos++] = 0xd2;
+      view.setInt32(this.#pos, v);
+      this.#pos += 4;
+    } else {
+      this.#buf[this.#pos++] = 0xd3;
+      view.setBigInt64(this.#pos, BigInt(v));
+      this.#pos += 8;
+    }
+  }
+
+  /** Raw (old-spec str) container: fixstr < 32, str16 < 65536, else str32. */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    this.#ensure(n + 5);
+    if (n < 32) this.#buf[this.#pos++] = 0xa0 | n;
+    else if (n < 65536) {
+      this.#buf[this.#pos++] = 0xda;
+      this.#view.setUint16(this.#pos, n);
+      this.#pos += 2;
+    } else {
+      this.#buf[this.#pos++] = 0xdb;
+      this.#view.setUint32(this.#pos, n);
+      this.#pos += 4;
+    }
+    this.#buf.set(b, this.#pos);
+    this.#pos += n;
+  }
+
+  mapHeader(n: number): void {
+    if (n < 16) this.byte(0x80 | n);
+    else {
+      this.byte(0xde);
+      this.byte(n >> 8);
+      this.byte(n & 0xff);
+    }
+  }
+
+  /** Encodes `value` as the Go struct `spec` describes. */
+  struct(spec: StructSpec, value: object): void {
+    const v = value as Record<string, unknown>;
+    let count = 0;
+    for (const { spec: f } of spec.sorted) if (!(f.omitEmpty === true && isEmpty(f, v[f.name]))) count++;
+    this.mapHeader(count);
+    for (const { spec: f, key } of spec.sorted) {
+      const fv = v[f.name];
+      if (f.omitEmpty === true && isEmpty(f, fv)) continue;
+      this.bytes(key);
+      this.#field(spec, f, fv);
+    }
+  }
+
+  #field(spec: StructSpec, f: FieldSpec, fv: unknown): void {
+    switch (f.kind) {
+      case "bool":
+        if (typeof fv !== "boolean" && fv !== undefined) throw bad(spec, f, "a boolean", fv);
+        this.bool(fv === true);
+        return;
+      case "string":
+        if (typeof fv !== "string" && fv !== undefined) throw bad(spec, f, "a string", fv);
+        this.raw(textEncoder.encode(fv ?? ""));
+        return;
+      case "bytes":
+        if (fv === undefined || fv === null) return this.nil();
+        if (!(fv instanceof Uint8Array)) throw bad(spec, f, "a Uint8Array", fv);
+        // Go writes a nil slice as nil; memberlist's empty byte fields are nil slices.
+        if (fv.length === 0) this.nil();
+        else this.raw(fv);
+        return;
+      default: {
+        const n = fv ?? 0;
+        const max = LIMITS[f.kind];
+        const ok =
+          typeof n === "number" &&
+          Number.isSafeInteger(n) &&
+          (max === undefined || (n >= 0 && n <= max));
+        if (!ok) throw bad(spec, f, f.kind === "int" ? "a safe integer" : `an integer from 0 to ${max}`, fv);
+        this.int(n);
+      }
+    }
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+
+  get length(): number {
+    return this.#pos;
+  }
+}
+
+function bad(spec: StructSpec, f: FieldSpec, expected: string, got: unknown): InvalidArgumentError {
+  const shown = got instanceof Uint8Array ? "Uint8Array" : typeof got === "string" ? JSON.stringify(got) : String(got);
+  return new InvalidArgumentError(`expected ${spec.name}.${f.name} to be ${expected}, got ${shown}`);
+}
+
+function isEmpty(f: FieldSpec, v: unknown): boolean {
+  switch (f.kind) {
+    case "bool":
+      return v !== true;
+    case "string":
+      return v === undefined || v === "";
+    case "bytes":
+      return v === undefined || (v instanceof Uint8Array && v.length === 0);
+    default:
+      return v === undefined || v === 0;
+  }
+}
+
+const MAX_DEPTH = 32;
+
+/** Cursor over msgpack input. */
+export class Reader {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+
+  constructor(buf: Uint8Array, pos = 0) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = pos;
+  }
+
+  #need(n: number, what: string): void {
+    if (this.pos + n > this.buf.length) throw new Truncated(what);
+  }
+
+  #u8(what: string): number {
+    this.#need(1, what);
+    return this.buf[this.pos++] as number;
+  }
+
+  #u16(what: string): number {
+    this.#need(2, what);
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  #u32(what: string): number {
+    this.#need(4, what);
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  #take(n: number, what: string): Uint8Array {
+    this.#need(n, what);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** Reads an integer of any msgpack integer form (Go decodeInt/decodeUint); `null` for nil. */
+  int(what: string): number | null {
+    const bd = this.#u8(what);
+    if (bd <= 0x7f) return bd;
+    if (bd >= 0xe0) return bd - 0x100;
+    switch (bd) {
+      case 0xc0:
+        return null;
+      case 0xcc:
+        return this.#u8(what);
+      case 0xcd:
+        return this.#u16(what);
+      case 0xce:
+        return this.#u32(what);
+      case 0xcf: {
+        this.#need(8, what);
+        const v = this.view.getBigUint64(this.pos);
+        this.pos += 8;
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError(`${what}: integer ${v} is out of range`);
+        return Number(v);
+      }
+      case 0xd0:
+        this.#need(1, what);
+        return this.view.getInt8(this.pos++);
+      case 0xd1: {
+        this.#need(2, what);
+        const v = this.view.getInt16(this.pos);
+        this.pos += 2;
+        return v;
+      }
+      case 0xd2: {
+        this.#need(4, what);
+        const v = this.view.getInt32(this.pos);
+        this.pos += 4;
+        return v;
+      }
+      case 0xd3: {
+        this.#need(8, what);
+        const v = this.view.getBigInt64(this.pos);
+        this.pos += 8;
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+          throw new DecodeError(`${what}: integer ${v} is out of range`);
+        }
+        return Number(v);
+      }
+      default:
+        throw new DecodeError(`${what}: expected an integer, got msgpack byte 0x${hex(bd)}`);
+    }
+  }
+
+  /** Length of a str (or, with `bin`, bin) container; -1 for nil. */
+  #rawLength(what: string, bin: boolean): number {
+    const bd = this.#u8(what);
+    if (bd >= 0xa0 && bd <= 0xbf) return bd & 0x1f;
+    switch (bd) {
+      case 0xc0:
+        return -1;
+      case 0xd9:
+        return this.#u8(what);
+      case 0xda:
+        return this.#u16(what);
+      case 0xdb:
+        return this.#u32(what);
+    }
+    if (bin) {
+      if (bd === 0xc4) return this.#u8(what);
+      if (bd === 0xc5) return this.#u16(what);
+      if (bd === 0xc6) return this.#u32(what);
+    }
+    throw new DecodeError(`${what}: expected ${bin ? "bytes" : "a string"}, got msgpack byte 0x${hex(bd)}`);
+  }
+
+  /** Raw bytes from str or bin (Go decodeBytes); empty for nil. A view into the input. */
+  bytes(what: string): Uint8Array {
+    const n = this.#rawLength(what, true);
+    if (n <= 0) return new Uint8Array(0);
+    return this.#take(n, what);
+  }
+
+  /** A string from str (Go decodeString); "" for nil. Invalid UTF-8 is replaced, as Go strings may hold any bytes. */
+  string(what: string): string {
+    const n = this.#rawLength(what, false);
+    if (n <= 0) return "";
+    return textDecoder.decode(this.#take(n, what));
+  }
+
+  bool(what: string): boolean {
+    const bd = this.#u8(what);
+    if (bd === 0xc2 || bd === 0x00 || bd === 0xc0) return false;
+    if (bd === 0xc3 || bd === 0x01) return true;
+    throw new DecodeError(`${what}: expected a boolean, got msgpack byte 0x${hex(bd)}`);
+  }
+
+  /** Map or array header: `{ map, length }`, or null for nil. */
+  container(what: string): { map: boolean; length: number } | null {
+    const bd = this.#u8(what);
+    if (bd >= 0x80 && bd <= 0x8f) return { map: true, length: bd & 0x0f };
+    if (bd >= 0x90 && bd <= 0x9f) return { map: false, length: bd & 0x0f };
+    switch (bd) {
+      case 0xc0:
+        return null;
+      case 0xde:
+        return { map: true, length: this.#u16(what) };
+      case 0xdf:
+        return { map: true, length: this.#u32(what) };
+      case 0xdc:
+        return { map: false, length: this.#u16(what) };
+      case 0xdd:
+        return { map: false, length: this.#u32(what) };
+      default:
+        throw new DecodeError(`${what}: expected a map or an array, got msgpack byte 0x${hex(bd)}`);
+    }
+  }
+
+  /** Skips one value of any type (an unknown struct field). */
+  skip(what: string, depth = 0): void {
+    if (depth > MAX_DEPTH) throw new DecodeError(`${what}: values nested deeper than ${MAX_DEPTH}`);
+    const bd = this.#u8(what);
+    if (bd <= 0x7f || bd >= 0xe0) return;
+    if (bd >= 0x80 && bd <= 0x9f) return this.#skipItems(what, bd <= 0x8f ? 2 * (bd & 0x0f) : bd & 0x0f, depth);
+    if (bd >= 0xa0 && bd <= 0xbf) return void this.#take(bd & 0x1f, what);
+    switch (bd) {
+      case 0xc0:
+      case 0xc2:
+      case 0xc3:
+        return;
+      case 0xcc:
+      case 0xd0:
+        return void this.#take(1, what);
+      case 0xcd:
+      case 0xd1:
+        return void this.#take(2, what);
+      case 0xce:
+      case 0xd2:
+      case 0xca:
+        return void this.#take(4, what);
+      case 0xcf:
+      case 0xd3:
+      case 0xcb:
+        return void this.#take(8, what);
+      case 0xc4:
+      case 0xd9:
+        return void this.#take(this.#u8(what), what);
+      case 0xc5:
+      case 0xda:
+        return void this.#take(this.#u16(what), what);
+      case 0xc6:
+      case 0xdb:
+        return void this.#take(this.#u32(what), what);
+      case 0xd4:
+        return void this.#take(2, what);
+      case 0xd5:
+        return void this.#take(3, what);
+      case 0xd6:
+        return void this.#take(5, what);
+      case 0xd7:
+        return void this.#take(9, what);
+      case 0xd8:
+        return void this.#take(17, what);
+      case 0xc7:
+        return void this.#take(this.#u8(what) + 1, what);
+      case 0xc8:
+        return void this.#take(this.#u16(what) + 1, what);
+      case 0xc9:
+        return void this.#take(this.#u32(what) + 1, what);
+      case 0xdc:
+        return this.#skipItems(what, this.#u16(what), depth);
+      case 0xdd:
+        return this.#skipItems(what, this.#u32(what), depth);
+      case 0xde:
+        return this.#skipItems(what, 2 * this.#u16(what), depth);
+      case 0xdf:
+        return this.#skipItems(what, 2 * this.#u32(what), depth);
+      default:
+        throw new DecodeError(`${what}: invalid msgpack byte 0x${hex(bd)}`);
+    }
+  }
+
+  #skipItems(what: string, n: number, depth: number): void {
+    // Every item takes at least one byte, so a count beyond the input is truncation, found without looping.
+    if (n > this.buf.length - this.pos) throw new Truncated(what);
+    for (let i = 0; i < n; i++) this.skip(what, depth + 1);
+  }
+
+  /** Decodes a Go struct from a map (or array, fields in declaration order), Go's zero values for the rest. */
+  struct<T>(spec: StructSpec): T {
+    const out: Record<string, unknown> = {};
+    for (const f of spec.fields) if (f.omitEmpty !== true) out[f.name] = zero(f.kind);
+    const header = this.container(spec.name);
+    if (header === null) return out as T;
+    if (header.length > this.buf.length - this.pos) throw new Truncated(spec.name);
+    if (header.map) {
+      for (let i = 0; i < header.length; i++) {
+        const key = this.string(`${spec.name} key`);
+        const f = spec.byName.get(key);
+        if (f === undefined) this.skip(`${spec.name}.${key}`);
+        else this.#readField(spec, f, out);
+      }
+    } else {
+      for (let i = 0; i < header.length; i++) {
+        const f = spec.fields[i];
+        if (f === undefined) this.skip(`${spec.name}[${i}]`);
+        else this.#readField(spec, f, out);
+      }
+    }
+    return out as T;
+  }
+
+  #readField(spec: StructSpec, f: FieldSpec, out: Record<string, unknown>): void {
+    const what = `${spec.name}.${f.name}`;
+    let v: unknown;
+    switch (f.kind) {
+      case "bool":
+        v = this.bool(what);
+        break;
+      case "string":
+        v = this.string(what);
+        break;
+      case "bytes":
+        v = this.bytes(what).slice();
+        break;
+      default: {
+        const n = this.int(what) ?? 0;
+        const max = LIMITS[f.kind];
+        if (max !== undefined && (n < 0 || n > max)) throw new DecodeError(`${what}: ${n} does not fit a ${f.kind}`);
+        v = n;
+      }
+    }
+    if (f.omitEmpty === true && isEmpty(f, v)) delete out[f.name];
+    else out[f.name] = v;
+  }
+}
+
+function zero(kind: FieldKind): unknown {
+  switch (kind) {
+    case "bool":
+      return false;
+    case "string":
+      return "";
+    case "bytes":
+      return new Uint8Array(0);
+    default:
+      return 0;
+  }
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, "0");
+}

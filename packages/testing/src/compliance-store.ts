@@ -1,0 +1,1 @@
+export { storeCompliance } from "./compliance/store.js";

@@ -1,0 +1,142 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger } from "@cachecluster/core";
+import { describe } from "./describe-error.js";
+import { HttpTransportClient } from "./client/http-client.js";
+import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
+import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPeerServerStats } from "./server/peer-handler.js";
+
+export interface HttpTransportDeps {
+  readonly logger?: Logger;
+}
+
+/**
+ * golang/groupcache's HTTP peer protocol: a node:http server (`listen`) answering `/_groupcache/{group}/{key}`
+ * through the engine's `PeerRequestHandler`, and an undici client (`client`) with a keep-alive pool per peer.
+ */
+export class HttpTransport implements Transport {
+  readonly options: HttpTransportOptions;
+  readonly client: HttpTransportClient;
+  readonly #logger: Logger;
+  #server: Server | undefined;
+  #peerHandler: PeerHttpHandler | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options?: HttpTransportOptionsInput, deps: HttpTransportDeps = {}) {
+    this.options = parseHttpTransportOptions(options);
+    this.#logger = deps.logger ?? silentLogger;
+    this.client = new HttpTransportClient(this.options);
+  }
+
+  /** Counters of the peer server (zero before `listen`). */
+  get serverStats(): PeerServerStats {
+    return this.#peerHandler?.stats ?? emptyPeerServerStats();
+  }
+
+  /** The bound server, after `listen`. */
+  get server(): Server | undefined {
+    return this.#server;
+  }
+
+  async start(): Promise<void> {}
+
+  async listen(handler: PeerRequestHandler, options: ListenOptions): Promise<{ url: string; port: number }> {
+    if (this.#server !== undefined) throw new Error("HttpTransport.listen() was called twice");
+    if (this.#stopping !== undefined) throw new Error("HttpTransport.listen() called after stop()");
+    const o = this.options;
+    const peer = createPeerHandler(handler, o, { logger: this.#logger });
+    const routes: readonly HttpRoute[] = options.routes ?? [];
+    const logger = this.#logger;
+    const server = createServer(
+      {
+        headersTimeout: o.headersTimeout,
+        requestTimeout: o.requestTimeout,
+        keepAliveTimeout: o.serverKeepAliveTimeout,
+        maxHeaderSize: o.maxHeaderSize,
+        noDelay: true,
+      },
+      (req: IncomingMessage, res: ServerResponse) => {
+        const url = req.url ?? "";
+        if (routes.length > 0 && !url.startsWith(o.basePath)) {
+          const route = routes.find((r) => url.startsWith(r.prefix));
+          if (route !== undefined) {
+            serveRoute(route, req, res, logger);
+            return;
+          }
+        }
+        peer(req, res);
+      },
+    );
+    server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+      // Malformed or oversized requests, header timeouts: answer like Go's server, never crash.
+      if (!socket.writable || error.code === "ECONNRESET") {
+        socket.destroy();
+        return;
+      }
+      const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+    });
+    const host = options.host ?? "0.0.0.0";
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      server.once("error", onError);
+      server.listen(options.port, host, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+    server.on("error", (error) => logger.error({ err: error }, "cachecluster: peer HTTP server error"));
+    this.#server = server;
+    this.#peerHandler = peer;
+    const port = (server.address() as AddressInfo).port;
+    const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+    return { url: `http://${formatHost(reachable)}:${port}`, port };
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to `closeTimeout`, then cuts them),
+   * and closes the client pools (in-flight peer requests finish first). Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const server = this.#server;
+    const closing: Promise<unknown>[] = [this.client.close()];
+    if (server !== undefined) {
+      closing.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => server.closeAllConnections(), this.options.closeTimeout);
+          timer.unref();
+          server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          server.closeIdleConnections();
+        }),
+      );
+    }
+    await Promise.all(closing);
+  }
+}
+
+function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  const onError = (error: unknown): void => {
+    logger.error({ err: error, prefix: route.prefix }, "cachecluster: HTTP route failed");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = `${describe(error)}\n`;
+    res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  };
+  try {
+    const result = route.handle(req, res);
+    if (result instanceof Promise) result.catch(onError);
+  } catch (error) {
+    onError(error);
+  }
+}

@@ -1,0 +1,64 @@
+import { ConfigError } from "@cachecluster/core";
+import { z } from "zod";
+
+const ms = (what: string) =>
+  z
+    .number({ error: `expected ${what} to be a number of milliseconds` })
+    .int({ error: `expected ${what} to be a whole number of milliseconds` })
+    .min(1, { error: `expected ${what} to be at least 1 ms` });
+
+const bytes = (what: string) =>
+  z
+    .number({ error: `expected ${what} to be a number of bytes` })
+    .int({ error: `expected ${what} to be a whole number of bytes` })
+    .min(1, { error: `expected ${what} to be at least 1 byte` });
+
+/** Options of `HttpTransport` / `httpTransport()` / `createPeerHandler()`; every field has a default. */
+export const httpTransportOptions = z
+  .object({
+    /** Path prefix of the peer protocol; golang/groupcache's default. Must start and end with `/`. */
+    basePath: z
+      .string({ error: "expected basePath to be a string" })
+      .regex(/^\/(?:[^?#]*\/)?$/, { error: 'expected basePath to start and end with "/", such as "/_groupcache/"' })
+      .default("/_groupcache/"),
+    /**
+     * Client: ms to wait for a peer's response headers, and at most between two body chunks
+     * (undici `headersTimeout` / `bodyTimeout`). Default: `[cache] timeout` through `httpTransport()`, else 2000.
+     */
+    timeout: ms("timeout").default(2000),
+    /** Client: ms to establish a TCP connection to a peer. */
+    connectTimeout: ms("connectTimeout").default(1000),
+    /** Client: keep-alive connections per peer (undici Pool `connections`). */
+    connections: z.number().int().min(1, { error: "expected connections to be at least 1" }).default(64),
+    /** Client: ms an idle keep-alive connection is kept (lowered to the server's `Keep-Alive` hint). */
+    keepAliveTimeout: ms("keepAliveTimeout").default(30_000),
+    /** Client: largest response body accepted from a peer; larger answers fail with a PeerError. */
+    maxResponseBytes: bytes("maxResponseBytes").default(64 * 1024 * 1024),
+    /** Server: largest request body (a `set` from a peer); larger ones get 413. */
+    maxRequestBytes: bytes("maxRequestBytes").default(64 * 1024 * 1024),
+    /** Server: largest request line + headers, so it bounds the key length; larger requests get 431. */
+    maxHeaderSize: bytes("maxHeaderSize").default(64 * 1024),
+    /** Server: ms to receive a request's headers (node:http `headersTimeout`; slowloris). */
+    headersTimeout: ms("headersTimeout").default(10_000),
+    /** Server: ms to receive a whole request (node:http `requestTimeout`). */
+    requestTimeout: ms("requestTimeout").default(30_000),
+    /** Server: ms an idle keep-alive connection from a peer is kept (node:http `keepAliveTimeout`). */
+    serverKeepAliveTimeout: ms("serverKeepAliveTimeout").default(65_000),
+    /** Server: on `stop()`, ms to let in-flight requests finish before their connections are cut. */
+    closeTimeout: ms("closeTimeout").default(5000),
+  })
+  .strict();
+
+export type HttpTransportOptions = z.output<typeof httpTransportOptions>;
+export type HttpTransportOptionsInput = z.input<typeof httpTransportOptions>;
+
+/** Parses options eagerly; a `ConfigError` lists every problem as `transport-http options.<field>: <message>`. */
+export function parseHttpTransportOptions(options: HttpTransportOptionsInput | undefined): HttpTransportOptions {
+  const result = httpTransportOptions.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? "options" : `options.${issue.path.map(String).join(".")}`;
+    return `transport-http ${path}: ${issue.message}`;
+  });
+  throw new ConfigError(issues);
+}

@@ -1,0 +1,240 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, LoaderError, silentLogger } from "@cachecluster/core";
+import { describe } from "../describe-error.js";
+import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
+import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
+import { parsePeerPath } from "./peer-path.js";
+
+/** Counters of the peer server; bad input is counted here, never thrown. */
+export interface PeerServerStats {
+  /** Requests on the peer path (any method). */
+  requests: number;
+  gets: number;
+  removes: number;
+  sets: number;
+  /** 400: malformed path, escapes, UTF-8 or `set` body. */
+  badRequests: number;
+  /** 404: unknown group (or a path outside the base path). */
+  notFound: number;
+  /** 413: `set` body over `maxRequestBytes`. */
+  tooLarge: number;
+  /** 500: the loader or the handler failed. */
+  errors: number;
+  /** Requests whose client went away before the answer (their load signal is aborted). */
+  aborted: number;
+}
+
+export function emptyPeerServerStats(): PeerServerStats {
+  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, notFound: 0, tooLarge: 0, errors: 0, aborted: 0 };
+}
+
+/** A node:http request listener for the peer protocol, with its counters. */
+export type PeerHttpHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly stats: PeerServerStats };
+
+export interface PeerHandlerDeps {
+  readonly logger?: Logger;
+}
+
+const PROTOBUF_HEADERS = { "Content-Type": "application/x-protobuf" } as const;
+
+/**
+ * Serves `{basePath}{group}/{key}` as golang/groupcache's `HTTPPool` does, plus the extensions:
+ * - any method other than DELETE and PUT is a get: 200 `application/x-protobuf` `GetResponse`
+ *   (`expire` = field 3, ns since epoch, when the value has one);
+ * - DELETE removes the key here (main and hot cache): 200, empty body (mailgun/groupcache's form);
+ * - PUT with a protobuf `SetRequest` body stores the value here: 200, empty body (mailgun's form);
+ * - errors as Go's `http.Error`: 400 `bad request`, 404 `no such group: <g>`, 500 the loader's error text,
+ *   413 for a body over `maxRequestBytes`, all `text/plain; charset=utf-8` with a trailing newline.
+ *
+ * Requests are handed to `handler`, which serves locally and never forwards. When the client goes away,
+ * the signal given to `handler.get` is aborted. Use it on your own server:
+ * `http.createServer(createPeerHandler(cluster.peerHandler))`. Paths outside `basePath` get 404.
+ */
+export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTransportOptionsInput, deps: PeerHandlerDeps = {}): PeerHttpHandler {
+  const opts = parseHttpTransportOptions(options);
+  const basePath = opts.basePath;
+  const maxRequestBytes = opts.maxRequestBytes;
+  const logger = deps.logger ?? silentLogger;
+  const stats = emptyPeerServerStats();
+
+  const fail = (res: ServerResponse, status: number, text: string): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = Buffer.from(`${text}\n`, "utf8");
+    res.writeHead(status, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Length": body.length,
+    });
+    res.end(body);
+  };
+
+  const failWith = (res: ServerResponse, error: unknown, group: string, key: string): void => {
+    if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_NO_SUCH_GROUP") {
+      stats.notFound++;
+      fail(res, 404, `no such group: ${group}`);
+      return;
+    }
+    if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED" && res.destroyed) return;
+    stats.errors++;
+    // Go answers the getter's own error text; a LoaderError's cause is the user's loader error.
+    const text = error instanceof LoaderError && error.code === "CACHECLUSTER_LOADER_FAILED" ? describe(error.cause) : describe(error);
+    logger.debug({ err: error, group, key }, "cachecluster: peer request failed");
+    fail(res, 500, text);
+  };
+
+  const serveGet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
+    stats.gets++;
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) {
+        stats.aborted++;
+        controller.abort(new CacheClusterError("CACHECLUSTER_ABORTED", "the peer closed the connection before the answer"));
+      }
+    };
+    res.once("close", onClose);
+    try {
+      const got = await handler.get(group, key, { signal: controller.signal });
+      if (res.destroyed) return;
+      const body = encodeGetResponse(got.value, got.expire);
+      res.writeHead(200, { ...PROTOBUF_HEADERS, "Content-Length": body.length });
+      res.end(body);
+    } catch (error) {
+      if (res.destroyed) return;
+      failWith(res, error, group, key);
+    }
+  };
+
+  const serveRemove = async (res: ServerResponse, group: string, key: string): Promise<void> => {
+    stats.removes++;
+    try {
+      await handler.remove(group, key);
+      res.writeHead(200, { "Content-Length": 0 });
+      res.end();
+    } catch (error) {
+      failWith(res, error, group, key);
+    }
+  };
+
+  const serveSet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
+    stats.sets++;
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > maxRequestBytes) {
+      stats.tooLarge++;
+      res.setHeader("Connection", "close");
+      fail(res, 413, `request body too large: ${declared} bytes, at most ${maxRequestBytes}`);
+      req.resume();
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxRequestBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        stats.tooLarge++;
+        res.setHeader("Connection", "close");
+        fail(res, 413, `request body too large: more than ${maxRequestBytes} bytes`);
+      } else {
+        stats.badRequests++;
+        res.destroy();
+      }
+      return;
+    }
+    let message;
+    try {
+      message = decodeSetRequest(body);
+    } catch (error) {
+      stats.badRequests++;
+      fail(res, 400, `bad request: ${error instanceof DecodeError ? error.message : describe(error)}`);
+      return;
+    }
+    if (message.group !== group || message.key !== key) {
+      stats.badRequests++;
+      fail(res, 400, "bad request: the SetRequest names another group or key than the path");
+      return;
+    }
+    try {
+      await handler.set(group, key, message.expire === undefined ? { value: message.value } : { value: message.value, expire: message.expire });
+      res.writeHead(200, { "Content-Length": 0 });
+      res.end();
+    } catch (error) {
+      failWith(res, error, group, key);
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      const parsed = parsePeerPath(req.url ?? "", basePath);
+      if (!parsed.ok) {
+        if (parsed.reason === "not-peer-path") {
+          stats.notFound++;
+          fail(res, 404, "404 page not found");
+        } else {
+          stats.requests++;
+          stats.badRequests++;
+          fail(res, 400, "bad request");
+        }
+        return;
+      }
+      stats.requests++;
+      const { group, key } = parsed;
+      let pending: Promise<void>;
+      if (req.method === "DELETE") pending = serveRemove(res, group, key);
+      else if (req.method === "PUT") pending = serveSet(req, res, group, key);
+      else pending = serveGet(req, res, group, key);
+      pending.catch((error: unknown) => {
+        stats.errors++;
+        logger.error({ err: error }, "cachecluster: peer request handler failed");
+        res.destroy();
+      });
+    } catch (error) {
+      stats.errors++;
+      logger.error({ err: error }, "cachecluster: peer request handler failed");
+      res.destroy();
+    }
+  };
+  return Object.assign(listener, { stats });
+}
+
+class BodyTooLargeError extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume();
+        reject(new BodyTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onAborted = (): void => onError(new Error("the request was aborted"));
+    const cleanup = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onClose = (): void => {
+      if (!req.complete) onAborted();
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
