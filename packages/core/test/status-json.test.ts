@@ -134,7 +134,9 @@ describe("status.json", () => {
     assert.match(csp, /default-src 'none'/);
     assert.equal([...page.body.matchAll(/<script\b/g)].length, 1);
     assert.ok(page.body.includes(`<script nonce="${nonce}">`));
-    assert.doesNotMatch(page.body, /\b(?:src|href)="(?:https?:)?\/\//, "no external assets");
+    assert.doesNotMatch(page.body, /\ssrc=/, "no external scripts or images");
+    assert.deepEqual([...page.body.matchAll(/<link\b[^>]*>/g)].map((m) => m[0]), ['<link rel="icon" href="data:,">'], "no external stylesheets");
+    assert.doesNotMatch(page.body, /@import|url\(/, "no assets loaded from CSS");
     assert.ok(page.body.includes('data-member="node-b"'));
     assert.ok(page.body.includes('data-group="thumbs"'));
     const again = await getText(`${a.url}/_cachecluster/status`);

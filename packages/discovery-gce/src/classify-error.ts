@@ -51,14 +51,20 @@ export function classifyError(call: string, error: unknown): DiscoveryError {
     name?: unknown;
     response?: { status?: unknown; data?: unknown };
     reason?: unknown;
+    config?: { url?: unknown };
   };
+  const url = typeof e.config?.url === "string" ? e.config.url : e.config?.url instanceof URL ? e.config.url.href : "";
+  // google-auth-library failing to get an access token (on GCE: from the metadata server).
+  const tokenCall = /\/token(\?|$)/.test(url) || /oauth2|access token/i.test(typeof e.message === "string" ? e.message : "");
   const status = typeof e.status === "number" ? e.status : typeof e.response?.status === "number" ? e.response.status : undefined;
   const body = parseBody(e.response?.data) ?? parseBody(e.message);
   const reason = body?.error?.errors?.find((x) => typeof x.reason === "string")?.reason ?? (typeof e.reason === "string" ? e.reason : undefined);
   const googleMessage = body?.error?.message ?? (typeof e.message === "string" ? e.message : String(error));
-  const detail = `${status === undefined ? "" : `HTTP ${status} `}${reason === undefined ? "" : `${reason}: `}${googleMessage}`;
+  const detail = `${tokenCall ? `getting an access token (${url.replace(/\?.*$/, "")}): ` : ""}${status === undefined ? "" : `HTTP ${status} `}${reason === undefined ? "" : `${reason}: `}${googleMessage}`;
   let kind: DiscoveryFailureKind;
-  if (status !== undefined) {
+  if (tokenCall) {
+    kind = "auth";
+  } else if (status !== undefined) {
     if (status === 429 || (reason !== undefined && QUOTA_REASONS.has(reason))) kind = "quota";
     else if (status === 401) kind = "auth";
     else if (status === 403) kind = "forbidden";
@@ -69,7 +75,7 @@ export function classifyError(call: string, error: unknown): DiscoveryError {
     else kind = "malformed";
   } else if (typeof e.code === "number" && GRPC_KIND[e.code] !== undefined) {
     kind = reason !== undefined && QUOTA_REASONS.has(reason) ? "quota" : (GRPC_KIND[e.code] ?? "unknown");
-  } else if (error instanceof SyntaxError || (typeof e.name === "string" && e.name === "SyntaxError")) {
+  } else if (error instanceof SyntaxError || e.name === "SyntaxError" || /fromProto3JSON|JSON/.test(googleMessage)) {
     kind = "malformed";
   } else if (typeof e.name === "string" && (e.name === "AbortError" || e.name === "TimeoutError")) {
     kind = "timeout";

@@ -32,11 +32,12 @@ export interface ComputeApi {
   close(): Promise<void>;
 }
 
-export type ComputeApiFactory = (settings: GceDiscoverySettings) => Promise<ComputeApi>;
+/** `project` is the resolved project: given to the client, it spares google-auth-library its own project lookup. */
+export type ComputeApiFactory = (settings: GceDiscoverySettings, project: string) => Promise<ComputeApi>;
 
 /** Call options for every request: one attempt (discovery does its own backoff), a deadline, manual paging. */
-function callOptions(timeoutMs: number): { retry: null; maxRetries: 0; timeout: number; autoPaginate: false } {
-  return { retry: null, maxRetries: 0, timeout: timeoutMs, autoPaginate: false };
+function callOptions(timeoutMs: number): { retry: null; timeout: number; autoPaginate: false } {
+  return { retry: null, timeout: timeoutMs, autoPaginate: false };
 }
 
 /**
@@ -44,10 +45,12 @@ function callOptions(timeoutMs: number): { retry: null; maxRetries: 0; timeout: 
  * costs about a second, which start-up does not pay. Credentials: Application Default Credentials
  * (on GCE the metadata server's service-account token).
  */
-export const googleComputeApi: ComputeApiFactory = async (settings) => {
+export const googleComputeApi: ComputeApiFactory = async (settings, project) => {
   const { InstancesClient } = await import("@google-cloud/compute");
   const client = new InstancesClient({
     fallback: true,
+    // Without it, google-auth-library looks the project up itself, spawning `gcloud config config-helper` (~0.5-1 s).
+    projectId: project,
     ...(settings.apiEndpoint === undefined ? {} : { apiEndpoint: settings.apiEndpoint }),
     ...(settings.port === undefined ? {} : { port: settings.port }),
     ...(settings.protocol === undefined ? {} : { protocol: settings.protocol }),

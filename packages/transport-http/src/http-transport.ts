@@ -53,6 +53,8 @@ export class HttpTransport implements Transport {
         requestTimeout: o.requestTimeout,
         keepAliveTimeout: o.serverKeepAliveTimeout,
         maxHeaderSize: o.maxHeaderSize,
+        // How often node:http enforces headersTimeout/requestTimeout (default 30 s, too coarse for slowloris).
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headersTimeout / 4))),
         noDelay: true,
       },
       (req: IncomingMessage, res: ServerResponse) => {

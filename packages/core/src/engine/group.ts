@@ -211,8 +211,23 @@ export class Group {
       return again;
     }
     this.stats.loadsDeduped++;
+    // Not AbortSignal.any: on Node 20 it keeps every combined signal alive as long as the long-lived one.
     const lifetime = this.#deps.lifetime;
-    const loadSignal = lifetime === undefined ? signal : AbortSignal.any([signal, lifetime]);
+    if (lifetime === undefined) return this.#fetchOrLoad(key, signal, fromPeer);
+    const combined = new AbortController();
+    const abort = (): void => combined.abort(lifetime.aborted ? lifetime.reason : signal.reason);
+    if (lifetime.aborted || signal.aborted) abort();
+    lifetime.addEventListener("abort", abort, { once: true });
+    signal.addEventListener("abort", abort, { once: true });
+    try {
+      return await this.#fetchOrLoad(key, combined.signal, fromPeer);
+    } finally {
+      lifetime.removeEventListener("abort", abort);
+      signal.removeEventListener("abort", abort);
+    }
+  }
+
+  async #fetchOrLoad(key: string, loadSignal: AbortSignal, fromPeer: boolean): Promise<StoreEntry> {
     const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
     const client = this.#deps.client;
     if (owner !== undefined && client !== undefined) {
@@ -284,7 +299,8 @@ function toEntry(group: string, key: string, result: LoadResult, ttlOverride: nu
   }
   const ttl = ttlOverride ?? defaultTtl;
   if (expire === undefined && ttl !== undefined) expire = now + ttl;
-  // Copy: the caller may reuse its buffer after the loader returned.
-  const bytes = typeof value === "string" ? encoder.encode(value) : value.slice();
+  // A view into a larger buffer (a pooled Buffer, a slice of a file) is copied, or the cache would keep
+  // the whole buffer alive; a Uint8Array that owns its buffer is taken over as it is.
+  const bytes = typeof value === "string" ? encoder.encode(value) : value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
   return expire === undefined ? { value: bytes } : { value: bytes, expire };
 }

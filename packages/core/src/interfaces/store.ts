@@ -1,7 +1,7 @@
 /** One cached value. `expire` is a Unix time in milliseconds after which the entry is not served; absent = never. */
 export interface StoreEntry {
   readonly value: Uint8Array;
-  readonly expire?: number;
+  readonly expire?: number | undefined;
 }
 
 export interface StoreStats {

@@ -4,9 +4,9 @@ import type { Startable } from "./startable.js";
 export interface PeerValue {
   readonly value: Uint8Array;
   /** Unix ms after which the value must not be served; absent = never (golang/groupcache has no expiry). */
-  readonly expire?: number;
+  readonly expire?: number | undefined;
   /** Go's GetResponse.minute_qps, where the peer sent it. */
-  readonly minuteQps?: number;
+  readonly minuteQps?: number | undefined;
 }
 
 export interface PeerCallOptions {

@@ -144,7 +144,9 @@ export function renderStatusBody(s: ClusterStatus): string {
         esc(g.name) +
         '"><td class="name">' +
         esc(g.name) +
-        "</td>" +
+        '<div class="sub">budget ' +
+        bytes(g.maxBytes) +
+        "</div></td>" +
         cell("gets", st.gets) +
         cell("cache-hits", st.cacheHits) +
         '<td class="num" data-stat="hit-ratio">' +
@@ -161,7 +163,7 @@ export function renderStatusBody(s: ClusterStatus): string {
     }
     html += "</tbody></table></div>";
     html +=
-      '<h3>Caches</h3><div class="scroll"><table id="caches"><thead><tr><th>Group</th><th>Cache</th><th class="num">Bytes</th><th class="num">Items</th><th class="num">Gets</th><th class="num">Hits</th><th class="num">Hit ratio</th><th class="num">Evictions</th><th class="share-col">Of budget</th></tr></thead><tbody>';
+      '<h3>Caches</h3><div class="scroll"><table id="caches"><thead><tr><th>Group</th><th>Cache</th><th class="num">Bytes</th><th class="num">Items</th><th class="num">Gets</th><th class="num">Hits</th><th class="num">Hit ratio</th><th class="num">Evictions</th><th class="share-col">Of group budget</th></tr></thead><tbody>';
     for (const g of s.groups) {
       for (const kind of ["main", "hot"] as const) {
         const c = g.caches[kind];
@@ -191,7 +193,7 @@ export function renderStatusBody(s: ClusterStatus): string {
           '</td><td class="share-col"><div class="share">' +
           bar(g.maxBytes > 0 ? c.bytes / g.maxBytes : 0, "b-" + kind) +
           '<span class="num">' +
-          (kind === "main" ? "of " + bytes(g.maxBytes) : pct(g.maxBytes > 0 ? c.bytes / g.maxBytes : 0)) +
+          pct(g.maxBytes > 0 ? c.bytes / g.maxBytes : null) +
           "</span></div></td></tr>";
       }
     }

@@ -24,7 +24,7 @@ a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 .mode{display:inline-flex;align-items:center;gap:8px;padding:6px 12px;border-radius:999px;font-weight:600;font-size:13px}
 .mode .dot{width:8px;height:8px;border-radius:50%;background:currentColor}
 .mode-clustered{background:var(--ok-soft);color:var(--ok)}.mode-local{background:var(--warn-soft);color:var(--warn)}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:12px;margin-bottom:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;margin-bottom:16px}
 .card,.panel{background:var(--panel);border:1px solid var(--line);border-radius:10px}
 .card{padding:14px 16px}.card .label{color:var(--dim);font-size:12px;font-weight:600}
 .card .value{font-size:24px;font-weight:650;margin:2px 0;font-variant-numeric:tabular-nums}.card .hint{color:var(--dim);font-size:12px}
@@ -36,9 +36,9 @@ th{text-align:left;font-size:11.5px;text-transform:uppercase;letter-spacing:.04e
 td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:middle}
 tbody tr:last-child td{border-bottom:0}tbody tr:hover{background:color-mix(in srgb,var(--accent) 5%,transparent)}
 .num{text-align:right;white-space:nowrap}th.num{text-align:right}
-td.name{font-weight:600;word-break:break-all}td.bad{color:var(--bad);font-weight:650}
+td.name{font-weight:600;word-break:break-all}td.name .sub{font-weight:400;font-size:11.5px;color:var(--dim);word-break:normal;white-space:nowrap}td.bad{color:var(--bad);font-weight:650}
 tr.self td:first-child{box-shadow:inset 3px 0 0 var(--accent)}
-.tag{display:inline-block;margin-left:6px;padding:0 6px;border-radius:4px;background:var(--accent-soft);color:var(--accent);font-size:11px;font-weight:600;vertical-align:1px}
+.tag{display:inline-block;white-space:nowrap;word-break:normal;margin-left:6px;padding:0 6px;border-radius:4px;background:var(--accent-soft);color:var(--accent);font-size:11px;font-weight:600;vertical-align:1px}
 .pill{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;background:var(--line);color:var(--dim)}
 .st-alive,.ev-join{background:var(--ok-soft);color:var(--ok)}.st-suspect,.ev-update{background:var(--warn-soft);color:var(--warn)}
 .st-dead,.ev-fail{background:var(--bad-soft);color:var(--bad)}.st-left,.ev-leave{background:var(--line);color:var(--dim)}

@@ -72,6 +72,9 @@ export class SwimNode {
   #advertiseIp = "";
   #advertisePort = 0;
   #leaveWaiters: (() => void)[] = [];
+  /** Bumped on every change of the member list, so an encoded push/pull state can be reused. */
+  #stateVersion = 0;
+  #encodedState: { version: number; join: boolean; bytes: Uint8Array } | undefined;
 
   constructor(config: SwimNodeConfig) {
     this.config = config;
@@ -193,6 +196,46 @@ export class SwimNode {
         resolve();
       });
     });
+  }
+
+  /** Re-advertise ourselves with new metadata (memberlist UpdateNode). */
+  updateMeta(meta: Uint8Array): void {
+    this.config.meta = meta;
+    const self = this.self();
+    if (self === undefined || !this.#running) return;
+    this.#aliveNode({ Incarnation: this.#nextIncarnation(), Node: self.name, Addr: self.addr, Port: self.port, Meta: meta, Vsn: self.vsn }, true);
+  }
+
+  /**
+   * Simulation support: take `states` as already known and settled (no broadcasts, no events), as the
+   * view of a member of a cluster that converged long ago. Not used by the protocol itself.
+   */
+  installSettledView(states: readonly PushNodeState[]): void {
+    for (const r of states) {
+      if (this.#nodeMap.has(r.Name) || r.State !== NodeStateType.Alive) continue;
+      const ip = bytesToIp(r.Addr);
+      if (ip === undefined) continue;
+      const node: NodeState = {
+        name: r.Name,
+        addr: r.Addr,
+        ip,
+        port: r.Port,
+        meta: r.Meta,
+        incarnation: r.Incarnation,
+        state: NodeStateType.Alive,
+        stateChange: this.config.clock.now(),
+        vsn: r.Vsn,
+      };
+      this.#nodeMap.set(r.Name, node);
+      this.#nodes.push(node);
+    }
+    this.#shuffle(this.#nodes);
+  }
+
+  /** This member's own entry as a push/pull state. */
+  selfState(): PushNodeState[] {
+    const self = this.self();
+    return self === undefined ? [] : [{ Name: self.name, Addr: self.addr, Port: self.port, Meta: self.meta, Incarnation: self.incarnation, State: self.state, Vsn: self.vsn }];
   }
 
   get left(): boolean {
@@ -440,7 +483,7 @@ export class SwimNode {
     const deadline = this.config.clock.now() + this.config.tcpTimeoutMs;
     const conn = await this.#withTimeout(socket.dial(address, this.config.tcpTimeoutMs), this.config.tcpTimeoutMs, `dial ${address}`);
     try {
-      conn.write(this.#encodeStream(encodePushPull({ join, states: this.#localState(), userState: new Uint8Array(0) })));
+      conn.write(this.#encodedLocalState(join));
       const reply = await this.#readStream(conn, Math.max(1, deadline - this.config.clock.now()));
       if (reply.type === MessageType.Err) throw new Error(`remote error: ${reply.body.Error}`);
       if (reply.type !== MessageType.PushPull) throw new DecodeError(`expected a push/pull reply, got message type ${reply.type}`);
@@ -466,6 +509,15 @@ export class SwimNode {
     } finally {
       conn?.close();
     }
+  }
+
+  /** sendLocalState's bytes, reused while the member list is unchanged (big clusters push/pull often). */
+  #encodedLocalState(join: boolean): Uint8Array {
+    const cached = this.#encodedState;
+    if (cached !== undefined && cached.version === this.#stateVersion && cached.join === join && !this.#encrypting()) return cached.bytes;
+    const bytes = this.#encodeStream(encodePushPull({ join, states: this.#localState(), userState: new Uint8Array(0) }));
+    this.#encodedState = { version: this.#stateVersion, join, bytes };
+    return bytes;
   }
 
   #localState(): PushNodeState[] {
@@ -620,7 +672,7 @@ export class SwimNode {
       const msg = await this.#readStream(conn, this.config.tcpTimeoutMs);
       switch (msg.type) {
         case MessageType.PushPull:
-          conn.write(this.#encodeStream(encodePushPull({ join: false, states: this.#localState(), userState: new Uint8Array(0) })));
+          conn.write(this.#encodedLocalState(false));
           this.#mergeState(msg.body.states);
           break;
         case MessageType.Ping:
@@ -697,6 +749,8 @@ export class SwimNode {
   #aliveNode(a: Alive, bootstrap: boolean): void {
     const c = this.config;
     let state = this.#nodeMap.get(a.Node);
+    // fast path for the common duplicate: same effect as the checks below, without the work
+    if (state !== undefined && a.Incarnation <= state.incarnation && a.Node !== c.name && a.Port === state.port && sameBytes(a.Addr, state.addr)) return;
     if (this.#left && a.Node === c.name) return;
     if (a.Vsn.byteLength >= 3) {
       const pMin = a.Vsn[0]!;
@@ -725,6 +779,7 @@ export class SwimNode {
         vsn: a.Vsn.byteLength > 5 ? a.Vsn : new Uint8Array(6),
       };
       this.#nodeMap.set(a.Node, state);
+      this.#stateVersion++;
       const n = this.#nodes.length;
       const offset = n === 0 ? 0 : Math.floor(this.config.random() * n);
       this.#nodes.push(state);
@@ -752,6 +807,7 @@ export class SwimNode {
       this.#queueBroadcast(a.Node, encodeMessage(MessageType.Alive, a));
       if (a.Vsn.byteLength > 5) state.vsn = a.Vsn;
       state.incarnation = a.Incarnation;
+      this.#stateVersion++;
       state.meta = a.Meta;
       state.addr = a.Addr;
       state.ip = ip;
@@ -787,6 +843,7 @@ export class SwimNode {
     this.#queueBroadcast(s.Node, encodeMessage(MessageType.Suspect, s));
     this.stats.suspicions++;
     state.incarnation = s.Incarnation;
+    this.#stateVersion++;
     state.state = NodeStateType.Suspect;
     const changeTime = c.clock.now();
     state.stateChange = changeTime;
@@ -826,6 +883,7 @@ export class SwimNode {
       this.#queueBroadcast(d.Node, encodeMessage(MessageType.Dead, d));
     }
     state.incarnation = d.Incarnation;
+    this.#stateVersion++;
     state.state = d.Node === d.From ? NodeStateType.Left : NodeStateType.Dead;
     state.stateChange = c.clock.now();
     if (state.state === NodeStateType.Dead && state.name !== c.name) {
@@ -842,6 +900,7 @@ export class SwimNode {
       inc = this.#incarnation;
     }
     me.incarnation = inc;
+    this.#stateVersion++;
     this.#awareness.applyDelta(1);
     this.stats.refutations++;
     const a: Alive = { Incarnation: inc, Node: me.name, Addr: me.addr, Port: me.port, Meta: me.meta, Vsn: me.vsn };
@@ -946,6 +1005,7 @@ export class SwimNode {
   }
 
   #shuffle(nodes: NodeState[]): void {
+    this.#stateVersion++;
     for (let i = nodes.length - 1; i > 0; i--) {
       const j = Math.floor(this.config.random() * (i + 1));
       const tmp = nodes[i]!;

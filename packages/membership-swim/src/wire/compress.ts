@@ -24,6 +24,7 @@ export function decodeCompress(body: Uint8Array, maxOutput: number = DEFAULT_MAX
 
 /** decompressBuffer: the payload of a decoded compress struct. */
 export function decompressBody(c: Compress, maxOutput: number = DEFAULT_MAX_DECOMPRESSED_BYTES): Uint8Array {
-  if (c.Algo !== CompressionType.Lzw) throw new DecodeError(`cannot decompress unknown algorithm ${c.Algo}`);
+  const algo: number = c.Algo;
+  if (algo !== CompressionType.Lzw) throw new DecodeError(`cannot decompress unknown algorithm ${algo}`);
   return lzwDecompress(c.Buf, maxOutput);
 }

@@ -355,6 +355,23 @@ export class Reader {
     return this.#take(n, what);
   }
 
+  /** A Go []byte field: str, bin or nil as bytes, or an array of small integers (Go accepts that too). A copy. */
+  byteSlice(what: string): Uint8Array {
+    const bd = this.buf[this.pos];
+    const isArray = bd !== undefined && ((bd >= 0x90 && bd <= 0x9f) || bd === 0xdc || bd === 0xdd);
+    if (!isArray) return this.bytes(what).slice();
+    const header = this.container(what);
+    const n = header?.length ?? 0;
+    if (n > this.buf.length - this.pos) throw new Truncated(what);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = this.int(what) ?? 0;
+      if (v < 0 || v > 0xff) throw new DecodeError(`${what}: ${v} does not fit a uint8`);
+      out[i] = v;
+    }
+    return out;
+  }
+
   /** A string from str (Go decodeString); "" for nil. Invalid UTF-8 is replaced, as Go strings may hold any bytes. */
   string(what: string): string {
     const n = this.#rawLength(what, false);
@@ -495,7 +512,7 @@ export class Reader {
         v = this.string(what);
         break;
       case "bytes":
-        v = this.bytes(what).slice();
+        v = this.byteSlice(what);
         break;
       default: {
         const n = this.int(what) ?? 0;

@@ -129,6 +129,24 @@ export class VirtualScheduler {
     return done();
   }
 
+  /** Advance virtual time until `promise` settles (or `maxMs` passed: then it rejects). */
+  async settle<T>(promise: Promise<T>, maxMs = 3_600_000): Promise<T> {
+    let state: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    promise.then(
+      (value) => {
+        state = { ok: true, value };
+      },
+      (error: unknown) => {
+        state = { ok: false, error };
+      },
+    );
+    await this.runUntil(() => state !== undefined, maxMs);
+    const settled = state as { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    if (settled === undefined) throw new Error(`the operation did not settle within ${maxMs} ms of virtual time`);
+    if (!settled.ok) throw settled.error;
+    return settled.value;
+  }
+
   #push(task: Task): void {
     const heap = this.#heap;
     heap.push(task);

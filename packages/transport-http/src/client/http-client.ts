@@ -50,7 +50,7 @@ export class HttpTransportClient implements TransportClient {
     const max = this.#options.maxResponseBytes;
     const declared = Number(headers["content-length"] ?? "-1");
     if (declared > max) {
-      body.destroy();
+      discard(body);
       throw new PeerError(peerUrl, `GET ${path}: response of ${declared} bytes exceeds maxResponseBytes ${max}`, { code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
     }
     let bytes: Buffer;
@@ -138,7 +138,6 @@ export class HttpTransportClient implements TransportClient {
       headersTimeout: o.timeout,
       bodyTimeout: o.timeout,
       connect: { timeout: o.connectTimeout },
-      maxResponseSize: o.maxResponseBytes,
     });
     peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath };
     this.#peers.set(peerUrl, peer);
@@ -147,6 +146,12 @@ export class HttpTransportClient implements TransportClient {
 }
 
 class ResponseTooLargeError extends Error {}
+
+/** Drops a response body (and its connection); undici then emits an abort error nobody needs. */
+function discard(body: Body): void {
+  body.on("error", () => undefined);
+  body.destroy();
+}
 
 interface Body {
   on(event: "data", listener: (chunk: Buffer) => void): unknown;
@@ -223,6 +228,9 @@ function requestError(peerUrl: string, method: string, path: string, error: unkn
     return new PeerError(peerUrl, `${method} ${path}: aborted`, { cause: signal.reason ?? error });
   }
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") {
+    return new PeerError(peerUrl, `${method} ${path}: response exceeds maxResponseBytes`, { cause: error, code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
+  }
   const detail = typeof code === "string" ? `${code}: ${describe(error)}` : describe(error);
   return new PeerError(peerUrl, `${method} ${path}: ${detail}`, { cause: error });
 }

@@ -85,7 +85,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     fail(res, 500, text);
   };
 
-  const serveGet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
+  const serveGet = async (res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.gets++;
     const controller = new AbortController();
     const onClose = (): void => {
@@ -142,7 +142,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       }
       return;
     }
-    let message;
+    let message: ReturnType<typeof decodeSetRequest>;
     try {
       message = decodeSetRequest(body);
     } catch (error) {
@@ -183,7 +183,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       let pending: Promise<void>;
       if (req.method === "DELETE") pending = serveRemove(res, group, key);
       else if (req.method === "PUT") pending = serveSet(req, res, group, key);
-      else pending = serveGet(req, res, group, key);
+      else pending = serveGet(res, group, key);
       pending.catch((error: unknown) => {
         stats.errors++;
         logger.error({ err: error }, "cachecluster: peer request handler failed");

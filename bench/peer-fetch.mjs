@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// Peer fetch over loopback: client and server in separate processes, 1 KiB values, concurrency 1 and 64.
+//   Node pair: our undici client (HttpTransport.client.fetch) → our server (createCacheCluster + httpTransport).
+//   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
+// Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
+// Usage: pnpm build && node bench/peer-fetch.mjs [--runs 3] [--duration 3] [--concurrency 1,64]
+// Prints each run, then the medians with the ratio Node/Go of requests per second.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const self = fileURLToPath(import.meta.url);
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const VALUE_SIZE = 1024;
+const KEYS = 1000;
+const GROUP = "g";
+
+function valueOf(key) {
+  const v = `value-of:${key}`;
+  return v.length >= VALUE_SIZE ? v : v + ".".repeat(VALUE_SIZE - v.length);
+}
+
+// ---- child modes ------------------------------------------------------------------------------------
+
+async function serveNode() {
+  const { createCacheCluster } = await import("../packages/core/dist/src/index.js");
+  const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
+  const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port: 0 }, cluster: { advertise: "127.0.0.1" } }, [httpTransport()]);
+  cluster.group(GROUP, { maxBytes: 64 << 20, load: (key) => valueOf(key) });
+  const { url } = await cluster.listen();
+  console.log(JSON.stringify({ event: "listening", url }));
+}
+
+async function clientNode(url, concurrency, seconds, warmupSeconds) {
+  const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
+  const transport = new HttpTransport();
+  const keys = Array.from({ length: KEYS }, (_, i) => `key-${i}`);
+  let measuring = false;
+  let stop = false;
+  let errors = 0;
+  const lat = [];
+  const worker = async (w) => {
+    let i = w;
+    while (!stop) {
+      const key = keys[i % KEYS];
+      i += concurrency;
+      const t0 = process.hrtime.bigint();
+      try {
+        const got = await transport.client.fetch(url, GROUP, key);
+        if (measuring) {
+          if (got.value.length !== VALUE_SIZE) errors++;
+          else lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+        }
+      } catch {
+        if (measuring) errors++;
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, (_, w) => worker(w));
+  await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+  measuring = true;
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  stop = true;
+  await Promise.all(workers);
+  await transport.stop();
+  lat.sort((a, b) => a - b);
+  const pct = (p) => (lat.length === 0 ? 0 : lat[Math.floor(p * (lat.length - 1))]);
+  console.log(JSON.stringify({ requests: lat.length, errors, seconds: secs, p50_us: pct(0.5), p99_us: pct(0.99) }));
+}
+
+// ---- orchestration -----------------------------------------------------------------------------------
+
+function startServer(cmd, argv) {
+  const proc = spawn(cmd, argv, { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout });
+    rl.on("line", (line) => {
+      try {
+        const e = JSON.parse(line);
+        if (e.event === "listening") resolve({ proc, url: e.url });
+      } catch {}
+    });
+    proc.once("exit", (code) => reject(new Error(`${cmd} exited with ${code}`)));
+  });
+}
+
+function runClient(cmd, argv) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    proc.stdout.on("data", (c) => (out += c));
+    proc.once("exit", (code) => {
+      const line = out.trim().split("\n").pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`client exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+
+async function main() {
+  const runs = Number(arg("runs", "3"));
+  const seconds = Number(arg("duration", "3"));
+  const warmup = Number(arg("warmup", "1"));
+  const concurrencies = arg("concurrency", "1,64").split(",").map(Number);
+  const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
+  const goBinary = await buildGoProgram("groupcache-peer");
+
+  const nodeServer = await startServer(process.execPath, [self, "--serve-node"]);
+  const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
+  const results = []; // { pair, c, run, rps, p50, p99, errors }
+  try {
+    console.log(`peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after ${warmup} s warm-up, ${runs} runs`);
+    console.log(`node ${process.version}; Node server ${nodeServer.url}, Go server ${goServer.url}`);
+    for (let run = 1; run <= runs; run++) {
+      for (const c of concurrencies) {
+        // Alternate which pair goes first, so drift on a shared machine hits both alike.
+        const order = run % 2 === 1 ? ["node", "go"] : ["go", "node"];
+        for (const pair of order) {
+          const r =
+            pair === "node"
+              ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup)])
+              : await runClient(goBinary, ["-bench-client", goServer.url, "-group", GROUP, "-concurrency", String(c), "-duration", `${seconds}s`, "-warmup", `${warmup}s`, "-keys", String(KEYS)]);
+          const rps = r.requests / r.seconds;
+          results.push({ pair, c, run, rps, p50: r.p50_us, p99: r.p99_us, errors: r.errors });
+          console.log(`run ${run} c=${String(c).padStart(2)} ${pair.padEnd(4)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(r.p50_us, 1).padStart(7)} µs  p99 ${fmt(r.p99_us, 1).padStart(8)} µs  errors ${r.errors}`);
+        }
+      }
+    }
+  } finally {
+    nodeServer.proc.kill("SIGKILL");
+    goServer.proc.kill("SIGKILL");
+  }
+
+  console.log("");
+  console.log(`medians of ${runs} runs`);
+  console.log("| pair                                   | concurrency |    req/s | p50 µs | p99 µs | Node/Go req/s |");
+  console.log("|----------------------------------------|------------:|---------:|-------:|-------:|--------------:|");
+  for (const c of concurrencies) {
+    const m = {};
+    for (const pair of ["node", "go"]) {
+      const rs = results.filter((r) => r.pair === pair && r.c === c);
+      m[pair] = { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) };
+    }
+    const ratio = m.node.rps / m.go.rps;
+    const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
+    for (const pair of ["node", "go"]) {
+      console.log(
+        `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(6)} | ${fmt(m[pair].p99, 1).padStart(6)} | ${(pair === "node" ? `${ratio.toFixed(2)}x` : "").padStart(13)} |`,
+      );
+    }
+  }
+}
+
+if (args[0] === "--serve-node") await serveNode();
+else if (args[0] === "--client-node") await clientNode(args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+else await main();

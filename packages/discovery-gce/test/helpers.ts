@@ -1,0 +1,126 @@
+import type { Logger } from "@cachecluster/core";
+import { FakeGce, type FakeGceOptions } from "@cachecluster/testing/fake-gce";
+import { waitForPeers } from "@cachecluster/testing/compliance-discovery";
+import { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryOptionsInput, type Scheduler } from "../src/index.js";
+
+export { waitForPeers };
+
+export interface LogEntry {
+  readonly level: "debug" | "info" | "warn" | "error";
+  readonly obj: Record<string, unknown>;
+  readonly msg: string;
+}
+
+/** A Logger that keeps every entry, for assertions. */
+export class MemoryLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+  debug(obj: object | string, msg?: string): void {
+    this.#add("debug", obj, msg);
+  }
+  info(obj: object | string, msg?: string): void {
+    this.#add("info", obj, msg);
+  }
+  warn(obj: object | string, msg?: string): void {
+    this.#add("warn", obj, msg);
+  }
+  error(obj: object | string, msg?: string): void {
+    this.#add("error", obj, msg);
+  }
+  at(level: LogEntry["level"]): LogEntry[] {
+    return this.entries.filter((e) => e.level === level);
+  }
+  #add(level: LogEntry["level"], obj: object | string, msg?: string): void {
+    this.entries.push(typeof obj === "string" ? { level, obj: {}, msg: obj } : { level, obj: obj as Record<string, unknown>, msg: msg ?? "" });
+  }
+}
+
+/** Starts a fake GCE and points gcp-metadata / google-auth-library at it (process env) until `close()`. */
+export async function startFake(options: FakeGceOptions = {}): Promise<{ gce: FakeGce; close: () => Promise<void> }> {
+  const gce = await FakeGce.start(options);
+  const restore = gce.useEnv();
+  return {
+    gce,
+    close: async () => {
+      restore();
+      await gce.close();
+    },
+  };
+}
+
+/** Fast test defaults: 100 ms refresh, no jitter, short backoff and timeouts. */
+export function fastOptions(gce: FakeGce, options: GceDiscoveryOptionsInput = {}): GceDiscoveryOptionsInput {
+  return {
+    ...gce.computeClientOptions(),
+    refreshMs: 100,
+    jitter: 0,
+    backoffBaseMs: 20,
+    backoffCapMs: 200,
+    requestTimeoutMs: 1_000,
+    ...options,
+  };
+}
+
+export function newDiscovery(
+  gce: FakeGce,
+  options: GceDiscoveryOptionsInput = {},
+  deps: Omit<GceDiscoveryDeps, "options"> = {},
+): { discovery: GceDiscovery; logger: MemoryLogger } {
+  const logger = deps.logger instanceof MemoryLogger ? deps.logger : new MemoryLogger();
+  const discovery = new GceDiscovery({ ...deps, logger, options: fastOptions(gce, options) });
+  return { discovery, logger };
+}
+
+export function names(peers: readonly { name?: string }[]): string[] {
+  return peers.map((p) => p.name ?? "?").sort();
+}
+
+/** Waits until `predicate()` holds, polling every 10 ms, at most `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 5_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Timers on a virtual clock: `runNext()` jumps to the earliest timer and runs it. Seeded randomness. */
+export class VirtualScheduler implements Scheduler {
+  #now = 0;
+  #seq = 0;
+  #seed: number;
+  readonly #timers = new Map<number, { at: number; fn: () => void }>();
+  constructor(seed = 42) {
+    this.#seed = seed;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.#seq;
+    this.#timers.set(id, { at: this.#now + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+  now(): number {
+    return this.#now;
+  }
+  random(): number {
+    // mulberry32
+    let t = (this.#seed += 0x6d2b79f5);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  get pending(): number {
+    return this.#timers.size;
+  }
+  /** Runs the earliest timer; false when none is pending. */
+  runNext(): boolean {
+    let first: [number, { at: number; fn: () => void }] | undefined;
+    for (const entry of this.#timers) if (first === undefined || entry[1].at < first[1].at) first = entry;
+    if (first === undefined) return false;
+    this.#timers.delete(first[0]);
+    this.#now = Math.max(this.#now, first[1].at);
+    first[1].fn();
+    return true;
+  }
+}

@@ -1,0 +1,1 @@
+export { membershipCompliance, type MembershipComplianceSetup } from "./compliance/membership.js";

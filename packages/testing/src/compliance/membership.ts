@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { after, afterEach, describe, it } from "node:test";
+import type { DiscoveredPeer, Member, Membership, MembershipEvent } from "@cachecluster/core";
+
+/** What an implementation provides to run the Membership compliance suite. */
+export interface MembershipComplianceSetup {
+  /** Suite title suffix, e.g. "SwimMembership on the memory network". */
+  readonly name: string;
+  /** A new, not yet started member with this name and cache URL. */
+  create(name: string, cacheUrl: string): Promise<Membership> | Membership;
+  /** How other members reach `member` (after it started) as a seed. */
+  seed(member: Membership): DiscoveredPeer;
+  /** Let time pass (real or virtual) until `done()` holds or `timeoutMs` passed; resolves with `done()`. */
+  waitFor(done: () => boolean, timeoutMs: number): Promise<boolean>;
+  /** Kill a member without a goodbye (kill -9). Without it, the "fail" test is skipped. */
+  crash?(member: Membership): Promise<void>;
+  /** Change a started member's cache URL (metadata update). Without it, the "update" test is skipped. */
+  updateCacheUrl?(member: Membership, cacheUrl: string): Promise<void>;
+  /**
+   * Drive a pending operation (join, leave) to completion. On a virtual clock this must advance time
+   * until `promise` settles; on a real one, return it. Default: the promise itself.
+   */
+  settle?<T>(promise: Promise<T>): Promise<T>;
+  /** Upper bound, in the setup's time, for failure detection and dissemination. Default 30 s. */
+  readonly detectionTimeoutMs?: number;
+  /** Called after each test. */
+  cleanup?(): Promise<void>;
+}
+
+/**
+ * The Membership contract: joining through a seed, members() with self, join/leave/fail/update events,
+ * leave seen by others, stop twice, the cache URL carried as metadata.
+ */
+export function membershipCompliance(setup: MembershipComplianceSetup): void {
+  describe(`Membership compliance: ${setup.name}`, () => {
+    const started: Membership[] = [];
+    const timeout = setup.detectionTimeoutMs ?? 30_000;
+    let counter = 0;
+    const settle = <T>(p: Promise<T>): Promise<T> => (setup.settle === undefined ? p : setup.settle(p));
+
+    async function member(label: string): Promise<{ m: Membership; events: MembershipEvent[]; name: string; url: string }> {
+      const name = `${label}-${++counter}`;
+      const url = `http://cache-${name}.test:9080`;
+      const m = await setup.create(name, url);
+      const events: MembershipEvent[] = [];
+      m.onEvent((e) => events.push(e));
+      await m.start();
+      started.push(m);
+      return { m, events, name, url };
+    }
+
+    const ids = (members: readonly Member[]): string[] => members.map((x) => x.id).sort();
+
+    afterEach(async () => {
+      for (const m of started.splice(0)) await m.stop();
+      await setup.cleanup?.();
+    });
+    after(async () => {
+      for (const m of started.splice(0)) await m.stop();
+    });
+
+    it("members() includes self, alive, with its cache URL, before and after start", async () => {
+      const name = `solo-${++counter}`;
+      const m = await setup.create(name, "http://solo.test:9080");
+      assert.equal(m.self().id, name);
+      await m.start();
+      started.push(m);
+      const members = m.members();
+      assert.deepEqual(ids(members), [name]);
+      assert.equal(members[0]?.state, "alive");
+      assert.equal(members[0]?.cacheUrl, "http://solo.test:9080");
+      assert.equal(m.self().cacheUrl, "http://solo.test:9080");
+    });
+
+    it("members joining through one seed all see each other, with each one's cache URL", async () => {
+      const a = await member("a");
+      const b = await member("b");
+      const c = await member("c");
+      assert.equal(await settle(b.m.join([setup.seed(a.m)])), 1);
+      assert.equal(await settle(c.m.join([setup.seed(a.m)])), 1);
+      const all = [a.name, b.name, c.name].sort();
+      const converged = await setup.waitFor(() => [a, b, c].every((x) => ids(x.m.members()).join() === all.join()), timeout);
+      assert.ok(converged, `views: ${JSON.stringify([a, b, c].map((x) => ids(x.m.members())))}`);
+      for (const x of [a, b, c]) {
+        for (const y of x.m.members()) {
+          const expected = [a, b, c].find((z) => z.name === y.id)?.url;
+          assert.equal(y.cacheUrl, expected, `${x.name} sees ${y.id} with cache URL ${y.cacheUrl}`);
+        }
+      }
+    });
+
+    it("join resolves with 0 and does not throw when no seed answers", async () => {
+      const a = await member("lonely");
+      const b = await member("gone");
+      const seed = setup.seed(b.m);
+      await b.m.stop();
+      assert.equal(await settle(a.m.join([seed])), 0);
+      assert.deepEqual(ids(a.m.members()), [a.name]);
+    });
+
+    it("emits a join event for each member that joins, carrying its cache URL", async () => {
+      const a = await member("a");
+      const b = await member("b");
+      await settle(b.m.join([setup.seed(a.m)]));
+      assert.ok(await setup.waitFor(() => a.events.some((e) => e.type === "join" && e.member.id === b.name), timeout));
+      const event = a.events.find((e) => e.type === "join" && e.member.id === b.name);
+      assert.equal(event?.member.cacheUrl, b.url);
+      assert.equal(event?.member.state, "alive");
+      assert.equal(typeof event?.at, "number");
+      assert.ok(!a.events.some((e) => e.member.id === a.name), "no events about self");
+    });
+
+    it("a member that leaves is removed from the others' members() with a leave event", async () => {
+      const a = await member("a");
+      const b = await member("b");
+      const c = await member("c");
+      await settle(b.m.join([setup.seed(a.m)]));
+      await settle(c.m.join([setup.seed(a.m)]));
+      assert.ok(await setup.waitFor(() => [a, b, c].every((x) => x.m.members().length === 3), timeout));
+      await settle(c.m.leave(2000));
+      await c.m.stop();
+      assert.ok(await setup.waitFor(() => [a, b].every((x) => !x.m.members().some((y) => y.id === c.name)), timeout));
+      for (const x of [a, b]) {
+        const event = x.events.find((e) => e.member.id === c.name && e.type !== "join");
+        assert.equal(event?.type, "leave", `${x.name} saw ${JSON.stringify(event)}`);
+        assert.equal(event?.member.state, "left");
+      }
+    });
+
+    it("a member that crashes is detected: fail event and removed from members()", async (t) => {
+      if (setup.crash === undefined) {
+        t.skip("the setup cannot crash a member");
+        return;
+      }
+      const a = await member("a");
+      const b = await member("b");
+      const c = await member("c");
+      await settle(b.m.join([setup.seed(a.m)]));
+      await settle(c.m.join([setup.seed(a.m)]));
+      assert.ok(await setup.waitFor(() => [a, b, c].every((x) => x.m.members().length === 3), timeout));
+      await setup.crash(c.m);
+      assert.ok(await setup.waitFor(() => [a, b].every((x) => !x.m.members().some((y) => y.id === c.name)), timeout));
+      for (const x of [a, b]) {
+        const event = x.events.find((e) => e.member.id === c.name && e.type !== "join");
+        assert.equal(event?.type, "fail", `${x.name} saw ${JSON.stringify(event)}`);
+        assert.equal(event?.member.state, "dead");
+      }
+    });
+
+    it("a changed cache URL reaches the others as an update event", async (t) => {
+      if (setup.updateCacheUrl === undefined) {
+        t.skip("the setup cannot change a member's cache URL");
+        return;
+      }
+      const a = await member("a");
+      const b = await member("b");
+      await settle(b.m.join([setup.seed(a.m)]));
+      assert.ok(await setup.waitFor(() => a.m.members().length === 2, timeout));
+      await setup.updateCacheUrl(b.m, "http://moved.test:9081");
+      assert.ok(await setup.waitFor(() => a.m.members().some((y) => y.id === b.name && y.cacheUrl === "http://moved.test:9081"), timeout));
+      const event = a.events.find((e) => e.type === "update" && e.member.id === b.name);
+      assert.equal(event?.member.cacheUrl, "http://moved.test:9081");
+    });
+
+    it("stop() twice, and stop() before start(), are safe", async () => {
+      const m = await setup.create(`idle-${++counter}`, "http://idle.test:9080");
+      await m.stop();
+      const a = await member("a");
+      await a.m.stop();
+      await a.m.stop();
+      await settle(a.m.leave(10));
+    });
+  });
+}

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { PeerError } from "@cachecluster/core";
+import { HttpTransport, encodeGetResponse } from "../src/index.js";
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A misbehaving peer: each path answers its own way. */
+function badPeer(routes: Record<string, Route>): { start(): Promise<string>; stop(): Promise<void>; connections: () => number } {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    const key = decodeURIComponent((req.url ?? "").split("/").pop() ?? "");
+    const route = routes[key];
+    if (route === undefined) {
+      const body = encodeGetResponse(new TextEncoder().encode(`ok:${key}`));
+      res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": body.length });
+      res.end(body);
+    } else route(req, res);
+  });
+  server.on("connection", () => connections++);
+  return {
+    start: () =>
+      new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+      ),
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+    connections: () => connections,
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<PeerError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof PeerError, `expected a PeerError, got ${String(error)}`);
+  return error;
+}
+
+describe("client: a misbehaving peer gives a clear PeerError and nothing else breaks", () => {
+  const peer = badPeer({
+    garbage: (_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-protobuf" });
+      res.end(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    },
+    truncated: (_req, res) => res.end(Buffer.from([0x0a, 0x05, 0x01])),
+    wiretype: (_req, res) => res.end(Buffer.from([0x3f, 0x01, 0x02])),
+    huge: (_req, res) => {
+      res.writeHead(200, { "content-length": 10_000 });
+      res.end(Buffer.alloc(10_000));
+    },
+    "huge-chunked": (_req, res) => {
+      res.writeHead(200, { "transfer-encoding": "chunked" });
+      for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000));
+      res.end();
+    },
+    hang: () => {},
+    "cut-mid-body": (req, res) => {
+      res.writeHead(200, { "content-length": 1000 });
+      res.write(Buffer.alloc(10));
+      setTimeout(() => req.socket.destroy(), 20);
+    },
+    "error-500": (_req, res) => {
+      res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`${"loader exploded ".repeat(1000)}\n`);
+    },
+    "not-found": (_req, res) => {
+      res.writeHead(404);
+      res.end("no such group: g\n");
+    },
+  });
+  let url = "";
+  const transport = new HttpTransport({ timeout: 300, maxResponseBytes: 4096 });
+  before(async () => {
+    url = await peer.start();
+  });
+  after(async () => {
+    await transport.stop();
+    await peer.stop();
+  });
+
+  it("an undecodable body is CACHECLUSTER_PEER_RESPONSE_INVALID", async () => {
+    for (const key of ["garbage", "truncated", "wiretype"]) {
+      const error = await rejection(transport.client.fetch(url, "g", key));
+      assert.equal(error.code, "CACHECLUSTER_PEER_RESPONSE_INVALID", key);
+      assert.match(error.message, /GetResponse/);
+    }
+  });
+
+  it("a body over maxResponseBytes is CACHECLUSTER_PEER_RESPONSE_INVALID, declared or chunked", async () => {
+    for (const key of ["huge", "huge-chunked"]) {
+      const error = await rejection(transport.client.fetch(url, "g", key));
+      assert.equal(error.code, "CACHECLUSTER_PEER_RESPONSE_INVALID", key);
+      assert.match(error.message, /maxResponseBytes/);
+    }
+  });
+
+  it("a peer that never answers fails after the timeout", async () => {
+    const t0 = Date.now();
+    const error = await rejection(transport.client.fetch(url, "g", "hang"));
+    assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/);
+  });
+
+  it("a connection cut mid-body fails", async () => {
+    const error = await rejection(transport.client.fetch(url, "g", "cut-mid-body"));
+    assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
+  });
+
+  it("a non-200 answer names the status and (at most 1 KiB of) the peer's text", async () => {
+    const e500 = await rejection(transport.client.fetch(url, "g", "error-500"));
+    assert.equal(e500.status, 500);
+    assert.match(e500.message, /server returned 500 Internal Server Error: loader exploded/);
+    assert.ok(e500.message.length < 1300);
+    const e404 = await rejection(transport.client.fetch(url, "g", "not-found"));
+    assert.equal(e404.status, 404);
+    assert.match(e404.message, /no such group: g/);
+  });
+
+  it("good requests interleaved with bad ones all succeed", async () => {
+    const bad = ["garbage", "huge", "hang", "cut-mid-body", "error-500"];
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => transport.client.fetch(url, "g", i % 5 === 0 ? (bad[(i / 5) % bad.length] as string) : `good-${i}`)),
+    );
+    results.forEach((r, i) => {
+      if (i % 5 === 0) assert.equal(r.status, "rejected");
+      else {
+        assert.equal(r.status, "fulfilled");
+        if (r.status === "fulfilled") assert.equal(new TextDecoder().decode(r.value.value), `ok:good-${i}`);
+      }
+    });
+  });
+
+  it("a malformed peer URL is a PeerError, not a throw", async () => {
+    await rejection(transport.client.fetch("not a url", "g", "k"));
+    await rejection(transport.client.fetch("ftp://127.0.0.1:1", "g", "k"));
+  });
+});
+
+describe("client: keep-alive", () => {
+  it("sequential fetches to one peer reuse a kept-alive connection", async () => {
+    const peer = badPeer({});
+    const url = await peer.start();
+    const transport = new HttpTransport();
+    try {
+      for (let i = 0; i < 50; i++) await transport.client.fetch(url, "g", `k${i}`);
+      // undici may open a second socket while the first is being released; never one per request.
+      assert.ok(peer.connections() <= 2, `${peer.connections()} connections for 50 requests`);
+    } finally {
+      await transport.stop();
+      await peer.stop();
+    }
+  });
+
+  it("after stop(), calls reject with a PeerError", async () => {
+    const transport = new HttpTransport();
+    await transport.stop();
+    await rejection(transport.client.fetch("http://127.0.0.1:1", "g", "k"));
+  });
+});

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { connect } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { RecordingPeerHandler } from "@cachecluster/testing/compliance-transport";
+import { HttpTransport, createPeerHandler, decodeGetResponse, encodeSetRequest } from "../src/index.js";
+import { rawRequest } from "./helpers/raw-http.js";
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+async function get(port: number, path: string, method = "GET", body?: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("peer server: golang/groupcache's answers", () => {
+  const handler = new RecordingPeerHandler();
+  const transport = new HttpTransport({ maxRequestBytes: 4096, maxHeaderSize: 8192, headersTimeout: 300, requestTimeout: 1000, closeTimeout: 500 });
+  let port = 0;
+  before(async () => {
+    port = (await transport.listen(handler, { host: "127.0.0.1", port: 0 })).port;
+  });
+  after(() => transport.stop());
+
+  it("a get answers 200 application/x-protobuf with a GetResponse", async () => {
+    const res = await get(port, "/_groupcache/g/k");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["content-type"], "application/x-protobuf");
+    assert.equal(text(decodeGetResponse(res.body).value), "value-of:k");
+  });
+
+  it("errors carry Go's status and text: 400 bad request, 404 no such group, 500 the loader's message", async () => {
+    const cases: [string, number, string][] = [
+      ["/_groupcache/g", 400, "bad request\n"],
+      ["/_groupcache/", 400, "bad request\n"],
+      ["/_groupcache/nope/k", 404, "no such group: nope\n"],
+      ["/_groupcache/no%20pe/k", 404, "no such group: no pe\n"],
+      ["/_groupcache/fail/k7", 500, "boom: k7\n"],
+      ["/_groupcache/g/%zz", 400, "bad request\n"],
+      ["/_groupcache/g/%e2%82", 400, "bad request\n"],
+      ["/_groupcache/g/%ff", 400, "bad request\n"],
+      ["/elsewhere", 404, "404 page not found\n"],
+    ];
+    for (const [path, status, body] of cases) {
+      const res = await get(port, path);
+      assert.equal(res.status, status, path);
+      assert.equal(res.body.toString("utf8"), body, path);
+      assert.equal(res.headers["content-type"], "text/plain; charset=utf-8", path);
+      assert.equal(res.headers["x-content-type-options"], "nosniff", path);
+    }
+  });
+
+  it("a Go client's escapes decode as Go meant them: + is a space, %2B a plus, %2F a slash; the query is ignored", async () => {
+    await get(port, "/_groupcache/g/a+b%2Bc%2Fd?ignored=1");
+    assert.deepEqual(handler.gets.at(-1), { group: "g", key: "a b+c/d" });
+    await get(port, "/_groupcache/g/x/y/z");
+    assert.deepEqual(handler.gets.at(-1), { group: "g", key: "x/y/z" });
+    await get(port, "/_groupcache/g/");
+    assert.deepEqual(handler.gets.at(-1), { group: "g", key: "" });
+  });
+
+  it("any method other than DELETE and PUT is a get, as in golang/groupcache", async () => {
+    for (const method of ["POST", "PATCH", "OPTIONS", "BREW"]) {
+      const res = await get(port, "/_groupcache/g/m", method).catch(() => undefined);
+      if (method === "BREW") continue; // node:http refuses unknown methods before the handler (400)
+      assert.equal(res?.status, 200, method);
+      assert.equal(text(decodeGetResponse(res.body).value), "value-of:m", method);
+    }
+  });
+
+  it("DELETE and PUT answer 200 with an empty body and no protobuf content type", async () => {
+    const del = await get(port, "/_groupcache/g/d", "DELETE");
+    assert.equal(del.status, 200);
+    assert.equal(del.body.length, 0);
+    assert.equal(del.headers["content-type"], undefined);
+    const put = await get(port, "/_groupcache/g/p", "PUT", Buffer.from(encodeSetRequest("g", "p", new Uint8Array([1]))));
+    assert.equal(put.status, 200);
+    assert.equal(put.body.length, 0);
+  });
+
+  it("a PUT body that is not a SetRequest, or names another key, is 400 and changes nothing", async () => {
+    const before = handler.sets.length;
+    const garbage = await get(port, "/_groupcache/g/p", "PUT", Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
+    assert.equal(garbage.status, 400);
+    assert.match(garbage.body.toString(), /^bad request: expected a protobuf SetRequest/);
+    const missing = await get(port, "/_groupcache/g/p", "PUT", Buffer.from([0x1a, 0x01, 0x41])); // only value = "A"
+    assert.equal(missing.status, 400);
+    const other = await get(port, "/_groupcache/g/p", "PUT", Buffer.from(encodeSetRequest("g", "q", new Uint8Array([1]))));
+    assert.equal(other.status, 400);
+    assert.equal(handler.sets.length, before);
+  });
+
+  it("a PUT body over maxRequestBytes is 413, declared or streamed", async () => {
+    const big = Buffer.from(encodeSetRequest("g", "big", new Uint8Array(10_000)));
+    const declared = await get(port, "/_groupcache/g/big", "PUT", big);
+    assert.equal(declared.status, 413);
+    const chunked = await rawRequest(
+      port,
+      `PUT /_groupcache/g/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big.toString("latin1")}\r\n0\r\n\r\n`,
+    );
+    assert.equal(chunked.status, 413);
+    assert.ok(transport.serverStats.tooLarge >= 2);
+  });
+
+  it("an oversized key (request line over maxHeaderSize) is 431, and the server keeps serving", async () => {
+    const res = await rawRequest(port, `GET /_groupcache/g/${"k".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(res.status, 431);
+    assert.equal((await get(port, "/_groupcache/g/after")).status, 200);
+  });
+
+  it("malformed HTTP gets 400 and does not disturb other requests", async () => {
+    const res = await rawRequest(port, "GARBAGE\r\n\r\n");
+    assert.equal(res.status, 400);
+    const res2 = await rawRequest(port, "GET /_groupcache/g/k HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+    assert.equal(res2.status, 400);
+    assert.equal((await get(port, "/_groupcache/g/still")).status, 200);
+  });
+
+  it("a slowloris connection (headers never finished) is cut after headersTimeout while other requests are served", async () => {
+    const socket = connect(port, "127.0.0.1");
+    const closed = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      socket.on("close", () => resolve(Date.now() - t0));
+      socket.on("error", () => undefined);
+    });
+    socket.resume(); // read the server's 408 and FIN
+    socket.write("GET /_groupcache/g/slow HTTP/1.1\r\nHost: x\r\nX-Slow: a");
+    const drip = setInterval(() => socket.write("a"), 50);
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await get(port, `/_groupcache/g/other-${i}`)).status, 200);
+      const elapsed = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+      assert.ok(elapsed > 0 && elapsed < 3000, `slow connection closed after ${elapsed} ms`);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+  });
+
+  it("a client that disconnects mid-request aborts the handler's signal", async () => {
+    const aborted = handler.slowAborted.length;
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write("GET /_groupcache/slow/k HTTP/1.1\r\nHost: x\r\n\r\n");
+    const deadline = Date.now() + 3000;
+    while (handler.slowEntered === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    socket.destroy();
+    while (handler.slowAborted.length === aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(handler.slowAborted.length, aborted + 1);
+    assert.ok(transport.serverStats.aborted >= 1);
+  });
+});
+
+describe("peer server: routes, handler failures, graceful stop", () => {
+  it("extra routes are served by prefix on the same server, and a failing route is a 500", async () => {
+    const transport = new HttpTransport();
+    const { port } = await transport.listen(new RecordingPeerHandler(), {
+      host: "127.0.0.1",
+      port: 0,
+      routes: [
+        { prefix: "/status", handle: (_req, res) => void res.end("ok") },
+        {
+          prefix: "/broken",
+          handle: async () => {
+            throw new Error("route failed");
+          },
+        },
+      ],
+    });
+    try {
+      assert.equal((await get(port, "/status")).body.toString(), "ok");
+      const broken = await get(port, "/broken");
+      assert.equal(broken.status, 500);
+      assert.equal(broken.body.toString(), "route failed\n");
+      assert.equal((await get(port, "/_groupcache/g/k")).status, 200);
+    } finally {
+      await transport.stop();
+    }
+  });
+
+  it("a handler that throws synchronously or returns garbage is a 500, never a crash", async () => {
+    const transport = new HttpTransport();
+    const { port } = await transport.listen(
+      {
+        get: ((group: string) => {
+          if (group === "sync") throw new Error("thrown synchronously");
+          return Promise.resolve({ value: "not bytes" } as never);
+        }) as never,
+        remove: async () => {},
+        set: async () => {},
+      },
+      { host: "127.0.0.1", port: 0 },
+    );
+    try {
+      const res = await get(port, "/_groupcache/sync/k");
+      assert.equal(res.status, 500);
+      assert.equal(res.body.toString(), "thrown synchronously\n");
+      const res2 = await get(port, "/_groupcache/garbage/k");
+      assert.ok(res2.status === 500 || res2.status === 200, `status ${res2.status}`);
+      assert.equal((await get(port, "/_groupcache/sync/k")).status, 500);
+    } finally {
+      await transport.stop();
+    }
+  });
+
+  it("stop() lets an in-flight request finish, then resolves", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const transport = new HttpTransport({ closeTimeout: 5000 });
+    const { port } = await transport.listen(
+      {
+        get: async () => {
+          await gate;
+          return { value: new TextEncoder().encode("late") };
+        },
+        remove: async () => {},
+        set: async () => {},
+      },
+      { host: "127.0.0.1", port: 0 },
+    );
+    const inflight = get(port, "/_groupcache/g/k");
+    await new Promise((r) => setTimeout(r, 50));
+    let stopped = false;
+    const stopping = transport.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(stopped, false, "stop waits for the in-flight request");
+    release();
+    const res = await inflight;
+    assert.equal(res.status, 200);
+    assert.equal(text(decodeGetResponse(res.body).value), "late");
+    await stopping;
+    await assert.rejects(get(port, "/_groupcache/g/k"));
+  });
+
+  it("createPeerHandler serves the protocol on a user's own server", async () => {
+    const handler = new RecordingPeerHandler();
+    const peer = createPeerHandler(handler, { basePath: "/cache/" });
+    const server = createHttpServer(peer);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const res = await get(port, "/cache/g/hello");
+      assert.equal(text(decodeGetResponse(res.body).value), "value-of:hello");
+      assert.equal((await get(port, "/_groupcache/g/hello")).status, 404);
+      assert.equal(peer.stats.gets, 1);
+      assert.equal(peer.stats.notFound, 1);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

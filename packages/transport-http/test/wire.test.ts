@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  decodeGetResponse,
+  decodeSetRequest,
+  encodeGetResponse,
+  encodeSetRequest,
+  escapeSegment,
+  msToNanos,
+  nanosToMs,
+  parsePeerPath,
+  queryEscape,
+  unescapeSegment,
+} from "../src/index.js";
+
+describe("path escaping", () => {
+  it("queryEscape matches Go's url.QueryEscape on reference vectors", () => {
+    // Expected strings are what Go 1.19's url.QueryEscape returns for the inputs.
+    const vectors: [string, string][] = [
+      ["", ""],
+      ["abcXYZ019-_.~", "abcXYZ019-_.~"],
+      ["a b", "a+b"],
+      ["a+b", "a%2Bb"],
+      ["a/b?c=d&e#f", "a%2Fb%3Fc%3Dd%26e%23f"],
+      ["!*'()", "%21%2A%27%28%29"],
+      ["$,;:@[]", "%24%2C%3B%3A%40%5B%5D"],
+      ["100%", "100%25"],
+      ["ü", "%C3%BC"],
+      ["😀", "%F0%9F%98%80"],
+      ["\u0000\n", "%00%0A"],
+    ];
+    for (const [input, expected] of vectors) assert.equal(queryEscape(input), expected, JSON.stringify(input));
+  });
+
+  it("escapeSegment is QueryEscape except that a space is %20", () => {
+    fc.assert(fc.property(fc.string({ unit: "grapheme" }), (s) => escapeSegment(s).replaceAll("%20", "+") === queryEscape(s)));
+    assert.equal(escapeSegment("a b"), "a%20b");
+  });
+
+  it("unescapeSegment inverts both escapeSegment and Go's QueryEscape for every well-formed string", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (s) => unescapeSegment(escapeSegment(s)) === s && unescapeSegment(queryEscape(s)) === s),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("unescapeSegment never throws; malformed escapes and bad UTF-8 are undefined", () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const out = unescapeSegment(s);
+        return out === undefined || typeof out === "string";
+      }),
+      { numRuns: 2000 },
+    );
+    for (const bad of ["%", "%z1", "%1", "a%g0", "%ff", "%c3", "%ed%a0%80"]) assert.equal(unescapeSegment(bad), undefined, bad);
+  });
+
+  it("parsePeerPath splits once after the base path and tolerates absolute-form targets", () => {
+    assert.deepEqual(parsePeerPath("/_groupcache/g/a/b", "/_groupcache/"), { ok: true, group: "g", key: "a/b" });
+    assert.deepEqual(parsePeerPath("/_groupcache/g%2Fh/k", "/_groupcache/"), { ok: true, group: "g/h", key: "k" });
+    assert.deepEqual(parsePeerPath("http://h:1/_groupcache/g/k?x", "/_groupcache/"), { ok: true, group: "g", key: "k" });
+    assert.deepEqual(parsePeerPath("/_groupcache/g", "/_groupcache/"), { ok: false, reason: "bad-request" });
+    assert.deepEqual(parsePeerPath("/other/g/k", "/_groupcache/"), { ok: false, reason: "not-peer-path" });
+    fc.assert(fc.property(fc.string(), (s) => typeof parsePeerPath(s, "/_groupcache/").ok === "boolean"));
+  });
+});
+
+describe("protobuf messages", () => {
+  it("a GetResponse encodes as golang/groupcache's: field 1 bytes (and nothing else without expiry)", () => {
+    assert.deepEqual([...encodeGetResponse(new TextEncoder().encode("hi"))], [0x0a, 0x02, 0x68, 0x69]);
+    assert.deepEqual([...decodeGetResponse(new Uint8Array([0x0a, 0x02, 0x68, 0x69])).value], [0x68, 0x69]);
+    // Go omits field 1 for a nil value: decodes as empty.
+    assert.equal(decodeGetResponse(new Uint8Array(0)).value.length, 0);
+    // minute_qps (field 2, double) is read where a peer sends it.
+    assert.equal(decodeGetResponse(new Uint8Array([0x11, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f])).minuteQps, 1);
+  });
+
+  it("expiry round-trips as int64 nanoseconds (field 3) for any ms time, and 0 (mailgun's 'none') reads as absent", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9_000_000_000_000 }), fc.uint8Array({ maxLength: 64 }), (ms, value) => {
+        const got = decodeGetResponse(encodeGetResponse(value, ms));
+        return got.expire === ms && Buffer.from(got.value).equals(Buffer.from(value));
+      }),
+    );
+    assert.equal(nanosToMs({ low: 0, high: 0 }), undefined);
+    assert.equal(nanosToMs(0), undefined);
+    const ns = msToNanos(1_700_000_000_123);
+    assert.equal((BigInt(ns.high) << 32n) | BigInt(ns.low >>> 0), 1_700_000_000_123_000_000n);
+    // mailgun/groupcache always writes expire, 0 when none: [value "v", expire 0].
+    assert.equal(decodeGetResponse(new Uint8Array([0x0a, 0x01, 0x76, 0x18, 0x00])).expire, undefined);
+  });
+
+  it("a SetRequest round-trips (mailgun's message: group 1, key 2, value 3, expire 4) and rejects missing required fields", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.uint8Array({ maxLength: 64 }), fc.option(fc.integer({ min: 1, max: 9_000_000_000_000 }), { nil: undefined }), (g, k, v, e) => {
+        const got = decodeSetRequest(encodeSetRequest(g, k, v, e));
+        return got.group === g && got.key === k && Buffer.from(got.value).equals(Buffer.from(v)) && got.expire === e;
+      }),
+    );
+    assert.throws(() => decodeSetRequest(new Uint8Array([0x1a, 0x01, 0x41])), { code: "CACHECLUSTER_DECODE_FAILED" });
+  });
+
+  it("decoding arbitrary bytes either succeeds or throws a DecodeError, never anything else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        for (const decode of [decodeGetResponse, decodeSetRequest]) {
+          try {
+            decode(bytes);
+          } catch (error) {
+            if ((error as { code?: string }).code !== "CACHECLUSTER_DECODE_FAILED") return false;
+          }
+        }
+        return true;
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
