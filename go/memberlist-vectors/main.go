@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"time"
 
 	"github.com/hashicorp/go-msgpack/codec"
 	"github.com/hashicorp/memberlist"
@@ -643,6 +644,7 @@ type request struct {
 	Stream          []streamReq     `json:"stream"`
 	ReadStream      []readStreamReq `json:"readStream"`
 	Keyring         [][]string      `json:"keyring"`
+	Bench           float64         `json:"bench"`
 }
 
 type result struct {
@@ -845,5 +847,95 @@ func main() {
 			return result{Value: hs}
 		})
 	}
+	if req.Bench > 0 {
+		b := runBench(time.Duration(req.Bench * float64(time.Second)))
+		must(json.NewEncoder(os.Stdout).Encode(b))
+		return
+	}
 	must(json.NewEncoder(os.Stdout).Encode(ans))
+}
+
+// ---- bench: ops/s of memberlist's own code paths, for bench/swim-wire.mjs ----
+
+func benchAlive(i int) alive {
+	return alive{Incarnation: uint32(i), Node: fmt.Sprintf("node-%04d.cachecluster.internal", i), Addr: []byte{10, 0, byte(i >> 8), byte(i)}, Port: 7946, Meta: []byte("http://10.0.0.1:8080/_groupcache/"), Vsn: []uint8{1, 5, 2, 0, 0, 0}}
+}
+
+func opsPerSec(d time.Duration, f func()) float64 {
+	n := 0
+	start := time.Now()
+	for time.Since(start) < d {
+		for i := 0; i < 100; i++ {
+			f()
+		}
+		n += 100
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func runBench(d time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	a := benchAlive(1)
+	aliveBuf, _ := encode(aliveMsg, &a)
+	aliveBytes := aliveBuf.Bytes()
+	out["encodeAlive"] = opsPerSec(d, func() { encode(aliveMsg, &a) })
+	out["decodeAlive"] = opsPerSec(d, func() {
+		var x alive
+		must(decode(aliveBytes[1:], &x))
+	})
+
+	key := make([]byte, 16)
+	msgs := [][]byte{}
+	for i := 0; i < 10; i++ {
+		x := benchAlive(i)
+		b, _ := encode(aliveMsg, &x)
+		msgs = append(msgs, b.Bytes())
+	}
+	packet := func() []byte {
+		msg := makeCompoundMessage(msgs).Bytes()
+		crc := crc32.ChecksumIEEE(msg)
+		header := make([]byte, 5, 5+len(msg))
+		header[0] = byte(hasCrcMsg)
+		binary.BigEndian.PutUint32(header[1:], crc)
+		msg = append(header, msg...)
+		var buf bytes.Buffer
+		must(encryptPayload(1, key, msg, nil, &buf))
+		return buf.Bytes()
+	}
+	out["encodePacket10"] = opsPerSec(d, func() { packet() })
+	p := packet()
+	out["decodePacket10"] = opsPerSec(d, func() {
+		plain, err := decryptPayload([][]byte{key}, p, nil)
+		must(err)
+		if crc32.ChecksumIEEE(plain[5:]) != binary.BigEndian.Uint32(plain[1:5]) {
+			panic("crc")
+		}
+		_, parts, err := decodeCompoundMessage(plain[6:])
+		must(err)
+		for _, part := range parts {
+			var x alive
+			must(decode(part[1:], &x))
+		}
+	})
+	gossip := makeCompoundMessage(msgs).Bytes()
+	out["compressPacket"] = opsPerSec(d, func() { compressPayload(gossip) })
+	comp, _ := compressPayload(gossip)
+	compBytes := comp.Bytes()
+	out["decompressPacket"] = opsPerSec(d, func() {
+		_, err := decompressPayload(compBytes[1:])
+		must(err)
+	})
+
+	nodes := make([]pushNodeState, 1000)
+	for i := range nodes {
+		x := benchAlive(i)
+		nodes[i] = pushNodeState{Name: x.Node, Addr: x.Addr, Port: x.Port, Meta: x.Meta, Incarnation: x.Incarnation, Vsn: x.Vsn}
+	}
+	out["encodePushPull1000"] = opsPerSec(d/4, func() { localState(false, nodes, nil) })
+	pp := localState(false, nodes, nil)
+	out["decodePushPull1000"] = opsPerSec(d/4, func() {
+		_, err := readStreamAll(nil, pp)
+		must(err)
+	})
+	return out
 }
