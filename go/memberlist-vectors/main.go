@@ -917,6 +917,10 @@ func runBench(d time.Duration) map[string]float64 {
 			must(decode(part[1:], &x))
 		}
 	})
+	out["decryptOnly"] = opsPerSec(d, func() {
+		_, err := decryptPayload([][]byte{key}, p, nil)
+		must(err)
+	})
 	gossip := makeCompoundMessage(msgs).Bytes()
 	out["compressPacket"] = opsPerSec(d, func() { compressPayload(gossip) })
 	comp, _ := compressPayload(gossip)

@@ -79,10 +79,12 @@ export type GceDiscoverySettings = z.output<typeof gceDiscoveryOptions>;
 function formatIssues(error: z.ZodError, where: (path: readonly PropertyKey[]) => string): string[] {
   return error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((k) => `${where([...issue.path, k])}: unknown option "${k}"`).join("\n  ");
+      const known = Object.keys(gceDiscoveryOptions.shape).join(", ");
+      return issue.keys.map((k) => `${where(issue.path)}: unknown option "${k}" (known: ${known})`).join("\n  ");
     }
+    const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
     const got = "input" in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : "";
-    return `${where(issue.path)}: ${issue.message}${got}`;
+    return `${where(issue.path)}: ${message}${got}`;
   });
 }
 

@@ -110,6 +110,12 @@ export class VirtualScheduler implements Scheduler {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
+  /** Time of the earliest pending timer. */
+  nextAt(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.#timers.values()) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
   get pending(): number {
     return this.#timers.size;
   }

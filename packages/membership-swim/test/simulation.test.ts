@@ -74,7 +74,7 @@ describe(`SWIM simulation with ${N} members on the in-memory network`, () => {
     for (const m of members) m.membership.onEvent((e) => e.type === "fail" && e.member.id !== paused.name && wrongful.push(e));
     await sim.scheduler.runFor(2000);
     sim.net.pause(paused.host.ip);
-    await sim.scheduler.runFor(40_000);
+    await sim.scheduler.runFor(25_000);
     sim.net.resume(paused.host.ip);
     // the paused member learns it was suspected or failed, refutes, and is alive again everywhere
     assert.ok(await sim.scheduler.runUntil(() => seesAll(members, paused.name, true), 90_000, 500), "the resumed member is alive again everywhere");

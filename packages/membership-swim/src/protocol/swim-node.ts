@@ -74,6 +74,8 @@ export class SwimNode {
   #leaveWaiters: (() => void)[] = [];
   /** Bumped on every change of the member list, so an encoded push/pull state can be reused. */
   #stateVersion = 0;
+  #advertiseBytes: Uint8Array | undefined;
+  #restaggerPushPull: (() => void) | undefined;
   #encodedState: { version: number; join: boolean; bytes: Uint8Array } | undefined;
 
   constructor(config: SwimNodeConfig) {
@@ -230,6 +232,8 @@ export class SwimNode {
       this.#nodes.push(node);
     }
     this.#shuffle(this.#nodes);
+    // a long-converged cluster has its push/pull timers spread over the whole (scaled) period
+    this.#restaggerPushPull?.();
   }
 
   /** This member's own entry as a push/pull state. */
@@ -258,18 +262,24 @@ export class SwimNode {
     this.config.clock.clearTimeout(timer);
   }
 
-  #every(intervalMs: () => number, fn: () => void): void {
+  /** Run `fn` every `intervalMs()`, first after a random stagger; returns a function that re-staggers it. */
+  #every(intervalMs: () => number, fn: () => void): () => void {
+    let timer: unknown;
     const tick = (): void => {
       fn();
-      this.#after(intervalMs(), tick);
+      timer = this.#after(intervalMs(), tick);
     };
-    this.#after(Math.floor(this.config.random() * intervalMs()), tick);
+    timer = this.#after(Math.floor(this.config.random() * intervalMs()), tick);
+    return () => {
+      this.#cancel(timer);
+      timer = this.#after(Math.floor(this.config.random() * intervalMs()), tick);
+    };
   }
 
   #schedule(): void {
     const c = this.config;
     if (c.probeIntervalMs > 0) this.#every(() => c.probeIntervalMs, () => this.#probeTick());
-    if (c.pushPullIntervalMs > 0) this.#every(() => pushPullScale(c.pushPullIntervalMs, this.#nodes.length), () => this.#pushPull());
+    if (c.pushPullIntervalMs > 0) this.#restaggerPushPull = this.#every(() => pushPullScale(c.pushPullIntervalMs, this.#nodes.length), () => this.#pushPull());
     if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) this.#every(() => c.gossipIntervalMs, () => this.#gossip());
     if (c.reconnectIntervalMs > 0) this.#every(() => c.reconnectIntervalMs, () => this.#reconnect());
   }
@@ -415,6 +425,7 @@ export class SwimNode {
   // ---- gossip, push/pull, reconnect -----------------------------------------------------------------
 
   #gossip(): void {
+    if (this.#broadcasts.size === 0) return;
     const c = this.config;
     const now = c.clock.now();
     const targets = this.#kRandomNodes(c.gossipNodes, (n) => {
@@ -448,6 +459,7 @@ export class SwimNode {
 
   /** Re-dial one seed that is not a live member, or one failed member, so a healed partition merges. */
   #reconnect(): void {
+    if (this.#seeds.size === 0 && this.#failed.size === 0) return;
     const now = this.config.clock.now();
     const live = new Set<string>();
     for (const node of this.#nodes) if (!isDeadOrLeft(node)) live.add(joinHostPort(node.ip, node.port));
@@ -969,7 +981,8 @@ export class SwimNode {
   // ---- helpers --------------------------------------------------------------------------------------------
 
   #source(): { SourceAddr: Uint8Array; SourcePort: number; SourceNode: string } {
-    return { SourceAddr: ipToBytes(this.#advertiseIp), SourcePort: this.#advertisePort, SourceNode: this.config.name };
+    this.#advertiseBytes ??= ipToBytes(this.#advertiseIp);
+    return { SourceAddr: this.#advertiseBytes, SourcePort: this.#advertisePort, SourceNode: this.config.name };
   }
 
   #vsn(): Uint8Array {
