@@ -76,7 +76,7 @@ function launch(): Promise<DemoNode> {
   child.on("message", (m: { type: string; id?: number } & Partial<NodeStats>) => {
     if (m.type !== "stats") return;
     node.last = m as NodeStats;
-    if (node.waiting?.id === m.id) node.waiting.resolve();
+    if (node.waiting !== undefined && node.waiting.id === m.id) node.waiting.resolve();
   });
   nodes.push(node);
   return new Promise((resolve, reject) => {
