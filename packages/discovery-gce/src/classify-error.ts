@@ -21,7 +21,7 @@ interface GoogleErrorBody {
 }
 
 function parseBody(data: unknown): GoogleErrorBody | undefined {
-  if (typeof data === "object" && data !== null) return data as GoogleErrorBody;
+  if (typeof data === "object" && data !== null) return data;
   if (typeof data !== "string") return undefined;
   try {
     return JSON.parse(data) as GoogleErrorBody;

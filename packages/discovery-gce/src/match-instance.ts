@@ -63,7 +63,7 @@ export function matchInstance(raw: unknown, criteria: InstanceCriteria): MatchRe
   }
   const ip = nic.networkIP;
   if (typeof ip !== "string" || isIP(ip) === 0) {
-    return { ok: false, problem: `has no valid IP on ${String(nic.name ?? "its interface")} (networkIP ${JSON.stringify(ip)})`, name };
+    return { ok: false, problem: `has no valid IP on ${typeof nic.name === "string" ? nic.name : "its interface"} (networkIP ${JSON.stringify(ip)})`, name };
   }
   return { ok: true, peer: { host: ip, name } };
 }

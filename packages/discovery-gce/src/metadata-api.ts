@@ -13,10 +13,10 @@ export interface MetadataApi {
 export const gcpMetadataApi: MetadataApi = {
   async project(path) {
     const gcp = await import("gcp-metadata");
-    return gcp.project(path) as Promise<unknown>;
+    return gcp.project<unknown>(path);
   },
   async instance(path) {
     const gcp = await import("gcp-metadata");
-    return gcp.instance(path) as Promise<unknown>;
+    return gcp.instance<unknown>(path);
   },
 };

@@ -90,7 +90,7 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
   it("the ContainerModule binds core's DiscoveryToken to one GceDiscovery built from config and options", async () => {
     const container = new Container();
     bindCore(container, config);
-    await container.load(gceDiscovery({ refreshMs: 1_234 }));
+    container.load(gceDiscovery({ refreshMs: 1_234 }));
     const discovery = container.get(DiscoveryToken);
     assert.ok(discovery instanceof GceDiscovery);
     assert.equal(container.get(DiscoveryToken), discovery, "singleton");

@@ -6,6 +6,7 @@ import type { Logger } from "../interfaces/startable.js";
 import { silentLogger } from "../interfaces/startable.js";
 import { type HotPolicy, oneIn } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
+import type { FlightSignal } from "./flight-signal.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
 import { type GroupStats, emptyGroupStats } from "./stats.js";
 
@@ -70,6 +71,7 @@ export class Group {
   readonly #main: Store;
   readonly #hot: Store;
   readonly #flight = new SingleFlight<StoreEntry>();
+  readonly #inFlight = new Set<FlightSignal>();
   readonly #deps: GroupDeps;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -91,6 +93,10 @@ export class Group {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#logger = deps.logger ?? silentLogger;
+    const lifetime = deps.lifetime;
+    lifetime?.addEventListener("abort", () => {
+      for (const flight of this.#inFlight) flight.abort(lifetime.reason);
+    }, { once: true });
   }
 
   /**
@@ -197,59 +203,57 @@ export class Group {
       return cached;
     }
     this.stats.loads++;
-    return this.#flight.do(key, (loadSignal) => this.#loadOnce(key, loadSignal, fromPeer), signal).promise;
+    return this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer), signal).promise;
   }
 
   #lookup(key: string): StoreEntry | undefined {
     return this.#main.get(key, this.#now) ?? this.#hot.get(key, this.#now);
   }
 
-  async #loadOnce(key: string, signal: AbortSignal, fromPeer: boolean): Promise<StoreEntry> {
+  async #loadOnce(key: string, flight: FlightSignal, fromPeer: boolean): Promise<StoreEntry> {
     const again = this.#lookup(key);
     if (again !== undefined) {
       this.stats.cacheHits++;
       return again;
     }
     this.stats.loadsDeduped++;
-    // Not AbortSignal.any: on Node 20 it keeps every combined signal alive as long as the long-lived one.
-    const lifetime = this.#deps.lifetime;
-    if (lifetime === undefined) return this.#fetchOrLoad(key, signal, fromPeer);
-    const combined = new AbortController();
-    const abort = (): void => combined.abort(lifetime.aborted ? lifetime.reason : signal.reason);
-    if (lifetime.aborted || signal.aborted) abort();
-    lifetime.addEventListener("abort", abort, { once: true });
-    signal.addEventListener("abort", abort, { once: true });
+    // One listener on the cluster's lifetime per group (see the constructor), not one per load.
+    this.#inFlight.add(flight);
     try {
-      return await this.#fetchOrLoad(key, combined.signal, fromPeer);
+      return await this.#fetchOrLoad(key, flight, fromPeer);
     } finally {
-      lifetime.removeEventListener("abort", abort);
-      signal.removeEventListener("abort", abort);
+      this.#inFlight.delete(flight);
     }
   }
 
-  async #fetchOrLoad(key: string, loadSignal: AbortSignal, fromPeer: boolean): Promise<StoreEntry> {
+  async #fetchOrLoad(key: string, flight: FlightSignal, fromPeer: boolean): Promise<StoreEntry> {
     const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
     const client = this.#deps.client;
     if (owner !== undefined && client !== undefined) {
       try {
-        const got = await client.fetch(owner, this.name, key, { signal: loadSignal });
+        const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
         this.stats.peerLoads++;
         const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
         if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
         return entry;
       } catch (error) {
-        if (loadSignal.aborted) throw abortReason(loadSignal);
+        if (flight.aborted) throw abortReason(flight.signal);
         this.stats.peerErrors++;
         this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
       }
     }
     let result: LoadResult;
     try {
-      result = await this.#load(key, { signal: loadSignal, group: this.name });
+      result = await this.#load(key, {
+        get signal() {
+          return flight.signal;
+        },
+        group: this.name,
+      });
     } catch (error) {
       this.stats.localLoadErrs++;
       if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
-      if (loadSignal.aborted) throw new AbortError("the load was aborted", { cause: error });
+      if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
       throw new LoaderError(this.name, key, error);
     }
     let entry: StoreEntry;

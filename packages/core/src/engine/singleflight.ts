@@ -1,8 +1,9 @@
 import { AbortError } from "../errors.js";
+import { FlightSignal } from "./flight-signal.js";
 
 interface Call<T> {
   readonly promise: Promise<T>;
-  readonly controller: AbortController;
+  readonly flight: FlightSignal;
   /** Waiters that can still receive the result; when the last one aborts, the work is aborted too. */
   live: number;
 }
@@ -21,32 +22,25 @@ export class SingleFlight<T> {
   }
 
   /** Runs `fn` for `key` unless a run is in flight; `dedup` tells whether this call joined an existing one. */
-  do(key: string, fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): { promise: Promise<T>; dedup: boolean } {
+  do(key: string, fn: (flight: FlightSignal) => Promise<T>, signal?: AbortSignal): { promise: Promise<T>; dedup: boolean } {
     if (signal?.aborted === true) return { promise: Promise.reject(abortReason(signal)), dedup: false };
     let call = this.#calls.get(key);
     const dedup = call !== undefined;
     if (call === undefined) {
-      const controller = new AbortController();
-      const promise = (async () => {
-        try {
-          return await fn(controller.signal);
-        } finally {
-          this.#calls.delete(key);
-        }
-      })();
-      call = { promise, controller, live: 0 };
+      const flight = new FlightSignal();
+      const promise = fn(flight).finally(() => this.#calls.delete(key));
+      call = { promise, flight, live: 0 };
       this.#calls.set(key, call);
     }
     call.live++;
-    return { promise: wait(call, signal), dedup };
+    return { promise: signal === undefined ? call.promise : wait(call, signal), dedup };
   }
 }
 
-function wait<T>(call: Call<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return call.promise;
+function wait<T>(call: Call<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      if (--call.live === 0) call.controller.abort(abortReason(signal));
+      if (--call.live === 0) call.flight.abort(abortReason(signal));
       call.promise.catch(() => {});
       reject(abortReason(signal));
     };

@@ -145,7 +145,7 @@ export function evaluateFilter(node: FilterNode | undefined, resource: unknown):
       const raw = resolveField(resource, node.field);
       if (node.op === ":") {
         if (node.value === "*") return raw !== undefined;
-        const values = Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [String(raw as string)];
+        const values = Array.isArray(raw) ? raw.map(String) : raw === undefined ? [] : [typeof raw === "string" ? raw : JSON.stringify(raw)];
         return values.some((v) => v.includes(node.value));
       }
       const matches = raw !== undefined && globMatch(node.value, typeof raw === "string" ? raw : JSON.stringify(raw));
