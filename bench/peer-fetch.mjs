@@ -33,6 +33,8 @@ async function serveNode() {
   cluster.group(GROUP, { maxBytes: 64 << 20, load: (key) => valueOf(key) });
   const { url } = await cluster.listen();
   console.log(JSON.stringify({ event: "listening", url }));
+  // Exit cleanly on SIGINT/SIGTERM (lets --cpu-prof write its profile).
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
 }
 
 async function clientNode(url, concurrency, seconds, warmupSeconds) {

@@ -1,7 +1,7 @@
 // memberlist-peer is a hashicorp/memberlist 0.2.2 member on loopback (DefaultLANConfig, bound to
 // 127.0.0.1), for interop tests and benches of @cachecluster/membership-swim. It speaks the same JSON
 // lines as packages/membership-swim/test/fixtures/swim-process.ts:
-//   {"ready": port}  {"event": "join"|"leave"|"fail"|"update", "id": name, "state": ..., "meta": ...}
+//   {"ready": port}  {"event": "join"|"fail"|"update", "id": name, "meta": ...}
 //   {"members": [names...]} whenever the live set changes.
 package main
 
@@ -43,24 +43,18 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
 func (d *delegate) LocalState(join bool) []byte                { return nil }
 func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}
 
-var stateNames = map[memberlist.NodeStateType]string{
-	memberlist.StateAlive: "alive", memberlist.StateSuspect: "suspect", memberlist.StateDead: "dead", memberlist.StateLeft: "left",
-}
-
 type events struct{}
 
 func (events) NotifyJoin(n *memberlist.Node) {
-	emit(map[string]interface{}{"event": "join", "id": n.Name, "state": stateNames[n.State], "meta": string(n.Meta), "at": now()})
+	emit(map[string]interface{}{"event": "join", "id": n.Name, "meta": string(n.Meta), "at": now()})
 }
+// NotifyLeave: memberlist 0.2.2 hands over a Node whose State field it never updates, so a graceful leave
+// and a failure both print as "fail" here.
 func (events) NotifyLeave(n *memberlist.Node) {
-	kind := "fail"
-	if n.State == memberlist.StateLeft {
-		kind = "leave"
-	}
-	emit(map[string]interface{}{"event": kind, "id": n.Name, "state": stateNames[n.State], "meta": string(n.Meta), "at": now()})
+	emit(map[string]interface{}{"event": "fail", "id": n.Name, "meta": string(n.Meta), "at": now()})
 }
 func (events) NotifyUpdate(n *memberlist.Node) {
-	emit(map[string]interface{}{"event": "update", "id": n.Name, "state": stateNames[n.State], "meta": string(n.Meta), "at": now()})
+	emit(map[string]interface{}{"event": "update", "id": n.Name, "meta": string(n.Meta), "at": now()})
 }
 
 func now() int64 { return time.Now().UnixNano() / int64(time.Millisecond) }

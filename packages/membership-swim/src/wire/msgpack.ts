@@ -33,6 +33,7 @@ export class StructSpec {
   readonly fields: readonly FieldSpec[];
   readonly sorted: readonly { spec: FieldSpec; key: Uint8Array }[];
   readonly byName: ReadonlyMap<string, FieldSpec>;
+  readonly hasOmitEmpty: boolean;
 
   constructor(name: string, fields: readonly FieldSpec[]) {
     this.name = name;
@@ -41,6 +42,7 @@ export class StructSpec {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((spec) => ({ spec, key: rawHeaderAnd(textEncoder.encode(spec.name)) }));
     this.byName = new Map(fields.map((f) => [f.name, f]));
+    this.hasOmitEmpty = fields.some((f) => f.omitEmpty === true);
   }
 }
 
@@ -152,6 +154,25 @@ export class Writer {
     this.#pos += n;
   }
 
+  /** A string as raw UTF-8 bytes; short ASCII strings are written without an intermediate buffer. */
+  string(v: string): void {
+    const n = v.length;
+    if (n < 32) {
+      this.#ensure(n + 1);
+      const start = this.#pos;
+      this.#buf[this.#pos++] = 0xa0 | n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.#buf[this.#pos++] = c;
+      }
+      if (i === n) return;
+      this.#pos = start;
+    }
+    this.raw(textEncoder.encode(v));
+  }
+
   mapHeader(n: number): void {
     if (n < 16) this.byte(0x80 | n);
     else {
@@ -164,8 +185,11 @@ export class Writer {
   /** Encodes `value` as the Go struct `spec` describes. */
   struct(spec: StructSpec, value: object): void {
     const v = value as Record<string, unknown>;
-    let count = 0;
-    for (const { spec: f } of spec.sorted) if (!(f.omitEmpty === true && isEmpty(f, v[f.name]))) count++;
+    let count = spec.fields.length;
+    if (spec.hasOmitEmpty) {
+      count = 0;
+      for (const { spec: f } of spec.sorted) if (!(f.omitEmpty === true && isEmpty(f, v[f.name]))) count++;
+    }
     this.mapHeader(count);
     for (const { spec: f, key } of spec.sorted) {
       const fv = v[f.name];
@@ -183,7 +207,7 @@ export class Writer {
         return;
       case "string":
         if (typeof fv !== "string" && fv !== undefined) throw bad(spec, f, "a string", fv);
-        this.raw(textEncoder.encode(fv ?? ""));
+        this.string(fv ?? "");
         return;
       case "bytes":
         if (fv === undefined || fv === null) return this.nil();
@@ -376,7 +400,18 @@ export class Reader {
   string(what: string): string {
     const n = this.#rawLength(what, false);
     if (n <= 0) return "";
-    return textDecoder.decode(this.#take(n, what));
+    const bytes = this.#take(n, what);
+    if (n <= 64) {
+      let ascii = "";
+      let i = 0;
+      for (; i < n; i++) {
+        const c = bytes[i] as number;
+        if (c >= 0x80) break;
+        ascii += String.fromCharCode(c);
+      }
+      if (i === n) return ascii;
+    }
+    return textDecoder.decode(bytes);
   }
 
   bool(what: string): boolean {

@@ -12,25 +12,42 @@ export class MemberProcess {
   readonly child: ChildProcess;
   port = 0;
   members: string[] = [];
-  readonly events: { event: string; id: string; state: string; at: number }[] = [];
+  readonly events: { event: string; id: string; state: string; at: number; cacheUrl?: string; meta?: string }[] = [];
   readonly #ready: Promise<void>;
 
-  constructor(name: string, join: readonly string[], options: object = {}) {
+  /** A cachecluster member (node) or, with `goBinary`, a Go memberlist member taking `goArgs`. */
+  constructor(name: string, join: readonly string[], options: object = {}, go?: { binary: string; args: readonly string[] }) {
     this.name = name;
-    this.child = spawn(process.execPath, [script, name, join.length === 0 ? "-" : join.join(","), JSON.stringify(options)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const args =
+      go === undefined
+        ? [script, name, join.length === 0 ? "-" : join.join(","), JSON.stringify(options)]
+        : ["-name", name, ...(join.length === 0 ? [] : ["-join", join.join(",")]), ...go.args];
+    this.child = spawn(go === undefined ? process.execPath : go.binary, args, { stdio: ["ignore", "pipe", "inherit"] });
     const lines = createInterface({ input: this.child.stdout! });
     this.#ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
       lines.on("line", (line) => {
-        const msg = JSON.parse(line) as { ready?: number; members?: string[]; event?: string; id?: string; state?: string; at?: number };
+        let msg: { ready?: number; members?: string[]; event?: string; id?: string; state?: string; at?: number; cacheUrl?: string; meta?: string };
+        try {
+          msg = JSON.parse(line) as typeof msg;
+        } catch {
+          return;
+        }
         if (msg.ready !== undefined) {
           this.port = msg.ready;
           resolve();
         }
         if (msg.members !== undefined) this.members = msg.members;
-        if (msg.event !== undefined) this.events.push({ event: msg.event, id: msg.id!, state: msg.state!, at: msg.at! });
+        if (msg.event !== undefined) {
+          this.events.push({
+            event: msg.event,
+            id: msg.id!,
+            state: msg.state!,
+            at: msg.at!,
+            ...(msg.cacheUrl === undefined ? {} : { cacheUrl: msg.cacheUrl }),
+            ...(msg.meta === undefined ? {} : { meta: msg.meta }),
+          });
+        }
       });
     });
     this.#ready.catch(() => {});
