@@ -4,8 +4,11 @@
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
 // Usage: pnpm build && node bench/peer-fetch.mjs [--runs 3] [--duration 3] [--concurrency 1,64]
-// Prints each run, then the medians with the ratio Node/Go of requests per second.
+// Prints each run, then the medians with the ratio Node/Go of requests per second, and CPU time per request
+// (client: its own user+system CPU over the measured window; server: /proc CPU over the client's run), which
+// stays meaningful when the machine is shared and throughput follows the scheduler more than the code.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -39,11 +42,13 @@ async function serveNode() {
 
 async function clientNode(url, concurrency, seconds, warmupSeconds) {
   const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
-  const transport = new HttpTransport();
+  // PEER_FETCH_OPTIONS (JSON) tries other client options; the reported figures use the defaults.
+  const transport = new HttpTransport(JSON.parse(process.env.PEER_FETCH_OPTIONS ?? "{}"));
   const keys = Array.from({ length: KEYS }, (_, i) => `key-${i}`);
   let measuring = false;
   let stop = false;
   let errors = 0;
+  let total = 0;
   const lat = [];
   const worker = async (w) => {
     let i = w;
@@ -53,6 +58,7 @@ async function clientNode(url, concurrency, seconds, warmupSeconds) {
       const t0 = process.hrtime.bigint();
       try {
         const got = await transport.client.fetch(url, GROUP, key);
+        total++;
         if (measuring) {
           if (got.value.length !== VALUE_SIZE) errors++;
           else lat.push(Number(process.hrtime.bigint() - t0) / 1000);
@@ -64,17 +70,19 @@ async function clientNode(url, concurrency, seconds, warmupSeconds) {
   };
   const workers = Array.from({ length: concurrency }, (_, w) => worker(w));
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+  const cpu0 = process.cpuUsage();
   measuring = true;
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   stop = true;
   await Promise.all(workers);
   await transport.stop();
   lat.sort((a, b) => a - b);
   const pct = (p) => (lat.length === 0 ? 0 : lat[Math.floor(p * (lat.length - 1))]);
-  console.log(JSON.stringify({ requests: lat.length, errors, seconds: secs, p50_us: pct(0.5), p99_us: pct(0.99) }));
+  console.log(JSON.stringify({ requests: lat.length, errors, seconds: secs, p50_us: pct(0.5), p99_us: pct(0.99), cpu_us: cpu.user + cpu.system, total }));
 }
 
 // ---- orchestration -----------------------------------------------------------------------------------
@@ -109,6 +117,14 @@ function runClient(cmd, argv) {
   });
 }
 
+/** user+system CPU of a process in µs, from /proc (Linux). */
+function procCpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -134,13 +150,20 @@ async function main() {
         // Alternate which pair goes first, so drift on a shared machine hits both alike.
         const order = run % 2 === 1 ? ["node", "go"] : ["go", "node"];
         for (const pair of order) {
+          const server = pair === "node" ? nodeServer : goServer;
+          const serverCpu0 = procCpuMicros(server.proc.pid);
           const r =
             pair === "node"
               ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup)])
               : await runClient(goBinary, ["-bench-client", goServer.url, "-group", GROUP, "-concurrency", String(c), "-duration", `${seconds}s`, "-warmup", `${warmup}s`, "-keys", String(KEYS)]);
+          // Server CPU over the client's whole run (warm-up included), per request of that run.
+          const serverCpuPerReq = (procCpuMicros(server.proc.pid) - serverCpu0) / r.total;
+          const clientCpuPerReq = r.cpu_us / r.requests;
           const rps = r.requests / r.seconds;
-          results.push({ pair, c, run, rps, p50: r.p50_us, p99: r.p99_us, errors: r.errors });
-          console.log(`run ${run} c=${String(c).padStart(2)} ${pair.padEnd(4)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(r.p50_us, 1).padStart(7)} µs  p99 ${fmt(r.p99_us, 1).padStart(8)} µs  errors ${r.errors}`);
+          results.push({ pair, c, run, rps, p50: r.p50_us, p99: r.p99_us, errors: r.errors, clientCpu: clientCpuPerReq, serverCpu: serverCpuPerReq });
+          console.log(
+            `run ${run} c=${String(c).padStart(2)} ${pair.padEnd(4)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(r.p50_us, 1).padStart(7)} µs  p99 ${fmt(r.p99_us, 1).padStart(8)} µs  CPU/req client ${fmt(clientCpuPerReq, 1)} µs server ${fmt(serverCpuPerReq, 1)} µs  errors ${r.errors}`,
+          );
         }
       }
     }
@@ -151,19 +174,25 @@ async function main() {
 
   console.log("");
   console.log(`medians of ${runs} runs`);
-  console.log("| pair                                   | concurrency |    req/s | p50 µs | p99 µs | Node/Go req/s |");
-  console.log("|----------------------------------------|------------:|---------:|-------:|-------:|--------------:|");
+  console.log("| pair                                   | concurrency |    req/s |   p50 µs |   p99 µs | client CPU µs/req | server CPU µs/req | Node/Go req/s |");
+  console.log("|----------------------------------------|------------:|---------:|---------:|---------:|------------------:|------------------:|--------------:|");
   for (const c of concurrencies) {
     const m = {};
     for (const pair of ["node", "go"]) {
       const rs = results.filter((r) => r.pair === pair && r.c === c);
-      m[pair] = { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) };
+      m[pair] = {
+        rps: median(rs.map((r) => r.rps)),
+        p50: median(rs.map((r) => r.p50)),
+        p99: median(rs.map((r) => r.p99)),
+        clientCpu: median(rs.map((r) => r.clientCpu)),
+        serverCpu: median(rs.map((r) => r.serverCpu)),
+      };
     }
     const ratio = m.node.rps / m.go.rps;
     const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
     for (const pair of ["node", "go"]) {
       console.log(
-        `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(6)} | ${fmt(m[pair].p99, 1).padStart(6)} | ${(pair === "node" ? `${ratio.toFixed(2)}x` : "").padStart(13)} |`,
+        `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(8)} | ${fmt(m[pair].p99, 1).padStart(8)} | ${fmt(m[pair].clientCpu, 1).padStart(17)} | ${fmt(m[pair].serverCpu, 1).padStart(17)} | ${(pair === "node" ? `${ratio.toFixed(2)}x` : "").padStart(13)} |`,
       );
     }
   }

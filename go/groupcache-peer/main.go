@@ -13,7 +13,8 @@
 //
 // Bench-client mode (-bench-client URL): hammers the groupcache server at URL through the pool's own
 // httpGetter (HTTPPool.PickPeer with the server as the only peer), -concurrency workers for -duration,
-// cycling over -keys keys, and prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..}.
+// cycling over -keys keys, and prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..,
+// "cpu_us": client CPU (user+system) over the measured window, "total": requests including the warm-up}.
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/golang/groupcache"
@@ -160,6 +162,7 @@ func runBenchClient(server, group string, concurrency int, duration, warmup time
 	var measuring atomic.Bool
 	var stop atomic.Bool
 	var errorsN atomic.Int64
+	var total atomic.Int64
 	lat := make([][]time.Duration, concurrency)
 	var wg sync.WaitGroup
 	for w := 0; w < concurrency; w++ {
@@ -177,6 +180,7 @@ func runBenchClient(server, group string, concurrency int, duration, warmup time
 				t0 := time.Now()
 				err := getter.Get(ctx, in, out)
 				d := time.Since(t0)
+				total.Add(1)
 				if measuring.Load() {
 					if err != nil {
 						errorsN.Add(1)
@@ -189,11 +193,13 @@ func runBenchClient(server, group string, concurrency int, duration, warmup time
 		}(w)
 	}
 	time.Sleep(warmup)
+	cpu0 := cpuMicros()
 	measuring.Store(true)
 	t0 := time.Now()
 	time.Sleep(duration)
 	measuring.Store(false)
 	secs := time.Since(t0).Seconds()
+	cpuUsed := cpuMicros() - cpu0
 	stop.Store(true)
 	wg.Wait()
 	var all []time.Duration
@@ -214,5 +220,16 @@ func runBenchClient(server, group string, concurrency int, duration, warmup time
 		"seconds":  secs,
 		"p50_us":   pct(0.50),
 		"p99_us":   pct(0.99),
+		"cpu_us":   cpuUsed,
+		"total":    total.Load(),
 	})
+}
+
+// cpuMicros is this process's user+system CPU time in microseconds.
+func cpuMicros() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e3
 }

@@ -1,8 +1,9 @@
 // memberlist-peer is a hashicorp/memberlist 0.2.2 member on loopback (DefaultLANConfig, bound to
 // 127.0.0.1), for interop tests and benches of @cachecluster/membership-swim. It speaks the same JSON
 // lines as packages/membership-swim/test/fixtures/swim-process.ts:
-//   {"ready": port}  {"event": "join"|"fail"|"update", "id": name, "meta": ...}
-//   {"members": [names...]} whenever the live set changes.
+//
+//	{"ready": port}  {"event": "join"|"fail"|"update", "id": name, "meta": ...}
+//	{"members": [names...]} whenever the live set changes.
 package main
 
 import (
@@ -48,6 +49,7 @@ type events struct{}
 func (events) NotifyJoin(n *memberlist.Node) {
 	emit(map[string]interface{}{"event": "join", "id": n.Name, "meta": string(n.Meta), "at": now()})
 }
+
 // NotifyLeave: memberlist 0.2.2 hands over a Node whose State field it never updates, so a graceful leave
 // and a failure both print as "fail" here.
 func (events) NotifyLeave(n *memberlist.Node) {

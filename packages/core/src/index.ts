@@ -32,7 +32,7 @@ export {
   type EventStatus,
   type ComponentStatus,
 } from "./status/cluster-status.js";
-export { ClusterMetrics, metricSuffix, type MetricsSource } from "./status/cluster-metrics.js";
+export { ClusterMetrics, metricSuffix, RING_SHARE_SERIES_LIMIT, type MetricsSource } from "./status/cluster-metrics.js";
 export { statusRoute, metricsRoute, STATUS_PREFIX, type StatusRouteSource } from "./status/status-route.js";
 export { renderStatusBody } from "./status/status-body.js";
 export { renderStatusPage, STATUS_REFRESH_MS } from "./status/status-page.js";

@@ -84,6 +84,8 @@ describe("status page escaping", () => {
       components: { transport: null, membership: null, discovery: null },
     };
     const body = renderStatusBody(status);
+    const odd = { ...status.events[0]!, at: Number.NaN };
+    assert.match(renderStatusBody({ ...status, events: [odd] }), /<time title="—">—/, "a bad timestamp does not break the page");
     assert.match(body, /Membership reports no members/);
     assert.match(body, /No groups yet/);
     assert.match(body, /local mode/);

@@ -7,6 +7,7 @@ import {
   LocalNodeToken,
   MembershipToken,
   metricSuffix,
+  RING_SHARE_SERIES_LIMIT,
   type CacheClusterConfig,
   type LocalNode,
   type Observable,
@@ -122,6 +123,21 @@ describe("Prometheus metrics", () => {
     const text = await b.cluster.metrics.metrics();
     assert.doesNotMatch(text, /cachecluster_membership_probes_total/);
     assert.match(text, /cachecluster_node_info\{name="node-b"/);
+  });
+
+  it("exports only this node's own ring share when the ring has more than RING_SHARE_SERIES_LIMIT peers", async () => {
+    const node = await startNode("big");
+    try {
+      const peers = Array.from({ length: RING_SHARE_SERIES_LIMIT + 50 }, (_, i) => ({ host: "10.0.0.1", cacheUrl: `http://10.0.${i >> 8}.${i & 255}:9080`, name: `m${i}` }));
+      await node.cluster.membership.join(peers);
+      const { samples } = parseExposition(await node.cluster.metrics.metrics());
+      const shares = [...samples.keys()].filter((k) => k.startsWith("cachecluster_ring_share{"));
+      assert.deepEqual(shares, [`cachecluster_ring_share{member="big",url="${node.url}"}`]);
+      assert.equal(samples.get(shares[0]!), node.cluster.picker.ring.shares().get(node.url));
+      assert.equal(samples.get("cachecluster_ring_peers"), RING_SHARE_SERIES_LIMIT + 51);
+    } finally {
+      await closeAll([node]);
+    }
   });
 
   it("turns stats keys into valid metric name suffixes", () => {

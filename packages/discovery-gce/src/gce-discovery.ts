@@ -160,6 +160,8 @@ export class GceDiscovery implements Discovery {
     if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
     this.#timer = undefined;
     const inflight = this.#inflight;
+    this.#inflight = undefined;
+    // Its result is dropped (the generation moved on); wait a little so its sockets settle before the client closes.
     if (inflight !== undefined) await withDeadline(inflight, Math.min(1_000, this.settings.requestTimeoutMs), () => new Error("in-flight refresh")).catch(() => {});
     const api = this.#api;
     this.#api = undefined;
@@ -178,8 +180,7 @@ export class GceDiscovery implements Discovery {
     if (this.#inflight !== undefined) return this.#inflight;
     if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#inflight = this.#tick(this.#generation);
-    return this.#inflight;
+    return this.#startTick(this.#generation);
   }
 
   /** Resolves when no refresh is under way (tests on a virtual clock). */
@@ -192,8 +193,16 @@ export class GceDiscovery implements Discovery {
     this.#timer = this.#scheduler.setTimeout(() => {
       this.#timer = undefined;
       if (generation !== this.#generation) return;
-      this.#inflight = this.#tick(generation);
+      void this.#startTick(generation);
     }, delayMs);
+  }
+
+  #startTick(generation: number): Promise<void> {
+    const tick: Promise<void> = this.#tick(generation).finally(() => {
+      if (this.#inflight === tick) this.#inflight = undefined;
+    });
+    this.#inflight = tick;
+    return tick;
   }
 
   async #tick(generation: number): Promise<void> {
@@ -205,8 +214,6 @@ export class GceDiscovery implements Discovery {
     } catch (error) {
       if (generation !== this.#generation) return;
       delay = this.#onFailure(classifyError("GCE discovery refresh", error));
-    } finally {
-      if (generation === this.#generation) this.#inflight = undefined;
     }
     if (this.#running && generation === this.#generation) this.#schedule(delay, generation);
   }

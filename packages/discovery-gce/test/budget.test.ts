@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce } from "@cachecluster/testing/fake-gce";
 import { GceDiscovery } from "../src/index.js";
-import { MemoryLogger, VirtualScheduler, startFake } from "./helpers.js";
+import { MemoryLogger, VirtualScheduler, startFake, warmUp } from "./helpers.js";
 
 const HOUR = 3_600_000;
 /** Documented default of the Compute API: list (read) requests per minute per project. */
@@ -35,7 +35,7 @@ describe("API budget: list calls per node per hour with default options", () => 
 
   before(async () => {
     ({ gce, close } = await startFake({ self: { name: "node-0000" } }));
-    await import("@google-cloud/compute");
+    await warmUp();
   });
   after(async () => close());
   afterEach(() => gce.reset());

@@ -1,10 +1,12 @@
 import { discoveryCompliance } from "@cachecluster/testing/compliance-discovery";
-import { newDiscovery, startFake } from "./helpers.js";
+import { newDiscovery, startFake, warmUp } from "./helpers.js";
+
+await warmUp();
 
 // GceDiscovery, with the real Google clients, against a fresh fake GCE per test.
 discoveryCompliance({
   name: "GceDiscovery (real Google clients against the fake GCE)",
-  resultTimeoutMs: 10_000,
+  resultTimeoutMs: 30_000,
   quietMs: 400,
   async create() {
     const { gce, close } = await startFake({ self: { name: "node-a", ip: "10.128.0.10", tags: ["cache"] } });

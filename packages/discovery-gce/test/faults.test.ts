@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce, FakeGceFault } from "@cachecluster/testing/fake-gce";
 import { DiscoveryError, type DiscoveryFailureKind, type GceDiscovery } from "../src/index.js";
-import { names, newDiscovery, startFake, until, waitForPeers } from "./helpers.js";
+import { names, newDiscovery, startFake, until, waitForPeers, warmUp } from "./helpers.js";
 
 interface Case {
   readonly title: string;
@@ -23,7 +23,7 @@ const cases: Case[] = [
   { title: "401 token rejected", fault: { status: 401 }, kind: "auth", status: 401, says: "HTTP 401" },
   { title: "a body that is not JSON", fault: { body: "{not json" }, kind: "malformed", says: "JSON" },
   { title: "items that are not a list", fault: { body: '{"kind":"compute#instanceList","items":42}' }, kind: "malformed", says: "items" },
-  { title: "an answer slower than the request timeout", fault: { latencyMs: 1_500 }, kind: "timeout", says: "timeout" },
+  { title: "an answer slower than the request timeout", fault: { latencyMs: 2_500 }, kind: "timeout", says: "timeout", requestTimeoutMs: 1_000 },
   { title: "a connection reset", fault: { reset: true }, kind: "network", says: "socket" },
   { title: "the metadata server failing to issue a token", fault: { api: "metadata", path: "/token", status: 500, body: "internal error" }, kind: "auth", says: "access token", requestTimeoutMs: 5_000 },
 ];
@@ -35,7 +35,7 @@ describe("GceDiscovery under faults: the last good list stays, the failure is lo
 
   before(async () => {
     ({ gce, close } = await startFake({ self: { name: "node-0", tags: ["cache"] } }));
-    await import("@google-cloud/compute");
+    await warmUp();
   });
   after(async () => close());
   afterEach(async () => {
@@ -47,7 +47,7 @@ describe("GceDiscovery under faults: the last good list stays, the failure is lo
   for (const c of cases) {
     it(`${c.title}: keeps the last good peers, logs one warning (${c.kind}), recovers`, async () => {
       gce.addInstance({ name: "node-1", tags: ["cache"] });
-      const made = newDiscovery(gce, { tags: ["cache"], requestTimeoutMs: c.requestTimeoutMs ?? 400 });
+      const made = newDiscovery(gce, { tags: ["cache"], requestTimeoutMs: c.requestTimeoutMs ?? 5_000 });
       const { logger } = made;
       discovery = made.discovery;
       const d = discovery;

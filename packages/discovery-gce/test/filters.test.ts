@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce } from "@cachecluster/testing/fake-gce";
 import type { GceDiscovery, GceDiscoveryOptionsInput } from "../src/index.js";
-import { type MemoryLogger, names, newDiscovery, startFake, waitForPeers } from "./helpers.js";
+import { type MemoryLogger, names, newDiscovery, startFake, waitForPeers, warmUp } from "./helpers.js";
 
 describe("GceDiscovery filters: each criterion admits matching instances and rejects the others", () => {
   let gce: FakeGce;
@@ -11,7 +11,7 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
 
   before(async () => {
     ({ gce, close } = await startFake({ self: { name: "self-0", zone: "us-central1-a", tags: ["cache"], labels: { app: "cache" }, metadata: { service: "web" } } }));
-    await import("@google-cloud/compute"); // pay the cold import once, outside the per-test deadlines
+    await warmUp();
   });
   after(async () => close());
   afterEach(async () => {

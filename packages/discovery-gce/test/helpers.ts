@@ -55,9 +55,19 @@ export function fastOptions(gce: FakeGce, options: GceDiscoveryOptionsInput = {}
     jitter: 0,
     backoffBaseMs: 20,
     backoffCapMs: 200,
-    requestTimeoutMs: 1_000,
+    requestTimeoutMs: 5_000,
     ...options,
   };
+}
+
+/**
+ * Pays the cold import of @google-cloud/compute and its proto loading (1-5 s on a busy machine) once per test
+ * file, outside the per-test deadlines.
+ */
+export async function warmUp(): Promise<void> {
+  const { InstancesClient } = await import("@google-cloud/compute");
+  const client = new InstancesClient({ apiEndpoint: "127.0.0.1", port: 9, protocol: "http", fallback: true });
+  await client.close();
 }
 
 export function newDiscovery(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce, FakeGceFault } from "@cachecluster/testing/fake-gce";
 import { DiscoveryError, type GceDiscovery } from "../src/index.js";
-import { names, newDiscovery, startFake, until, waitForPeers } from "./helpers.js";
+import { names, newDiscovery, startFake, until, waitForPeers, warmUp } from "./helpers.js";
 
 describe("GceDiscovery and the metadata server", () => {
   let gce: FakeGce;
@@ -11,7 +11,7 @@ describe("GceDiscovery and the metadata server", () => {
 
   before(async () => {
     ({ gce, close } = await startFake({ project: "acme-cache-prod", self: { name: "cache-7", zone: "europe-west1-c", ip: "10.132.0.7" } }));
-    await import("@google-cloud/compute");
+    await warmUp();
   });
   after(async () => close());
   afterEach(async () => {

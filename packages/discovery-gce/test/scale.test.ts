@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce } from "@cachecluster/testing/fake-gce";
 import type { GceDiscovery } from "../src/index.js";
-import { names, newDiscovery, startFake, waitForPeers } from "./helpers.js";
+import { names, newDiscovery, startFake, waitForPeers, warmUp } from "./helpers.js";
 
 describe("GceDiscovery follows the fleet: a change is seen by the next refresh", () => {
   let gce: FakeGce;
@@ -11,7 +11,7 @@ describe("GceDiscovery follows the fleet: a change is seen by the next refresh",
 
   before(async () => {
     ({ gce, close } = await startFake({ self: { name: "node-00", tags: ["cache"] } }));
-    await import("@google-cloud/compute");
+    await warmUp();
   });
   after(async () => close());
   afterEach(async () => {
@@ -82,5 +82,26 @@ describe("GceDiscovery follows the fleet: a change is seen by the next refresh",
     assert.equal(peers.length, 601);
     assert.equal(gce.computeRequests().length, 3);
     assert.equal(discovery.stats().callsPerRefresh, 3);
+  });
+
+  it("refresh() lists now, without waiting for the regular period", async () => {
+    ({ discovery } = newDiscovery(gce, { tags: ["cache"], refreshMs: 600_000 }));
+    await discovery.start();
+    await waitForPeers(discovery, (p) => p.length === 1, 20_000);
+    gce.addInstance({ name: "node-late", tags: ["cache"] });
+    await discovery.refresh();
+    assert.deepEqual(names(discovery.peers()), ["node-00", "node-late"]);
+    assert.equal(discovery.stats().refreshes, 2);
+  });
+
+  it("stop() then start() resumes refreshing with a new client", async () => {
+    ({ discovery } = newDiscovery(gce, { tags: ["cache"], refreshMs: 100 }));
+    await discovery.start();
+    await waitForPeers(discovery, (p) => p.length === 1, 20_000);
+    await discovery.stop();
+    gce.addInstance({ name: "node-next", tags: ["cache"] });
+    await discovery.start();
+    const peers = await waitForPeers(discovery, (p) => p.length === 2, 20_000);
+    assert.deepEqual(names(peers), ["node-00", "node-next"]);
   });
 });

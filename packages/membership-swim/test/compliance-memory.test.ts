@@ -1,5 +1,5 @@
 import { membershipCompliance } from "@cachecluster/testing/compliance-membership";
-import { SwimMembership } from "../src/index.js";
+import { type SwimMembership } from "../src/index.js";
 import { Sim } from "./helpers/sim.js";
 
 let sim = new Sim({ seed: 7 });

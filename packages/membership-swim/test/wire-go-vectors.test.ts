@@ -26,6 +26,7 @@ import {
   lzwCompress,
   lzwDecompress,
   readStreamMessage,
+  tableCrc32,
   type MessageBodies,
   type PushPull,
 } from "../src/wire/index.js";
@@ -173,6 +174,34 @@ describe("wire agrees with Go memberlist", () => {
     });
   });
 
+  it("differential fuzz: damaged lzw streams decode to exactly what Go's reader gives, or fail in both", async () => {
+    const damaged = sample(
+      fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 600 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 })),
+      400,
+    ).map(([input, edits]) => {
+      const c = lzwCompress(input);
+      for (const [at, v] of edits) c[at % c.length] = v;
+      return c;
+    });
+    const answer = await askGo({ unlzw: damaged.map(hex) });
+    let agreedOk = 0;
+    damaged.forEach((c, i) => {
+      const r = answer.unlzw?.[i];
+      let ours: Uint8Array | undefined;
+      try {
+        ours = lzwDecompress(c);
+      } catch (err) {
+        assert.ok(err instanceof Error && err.name === "DecodeError");
+      }
+      assert.equal(ours === undefined, r?.err !== undefined, `${hex(c)}: ours ${ours === undefined ? "failed" : "decoded"}, Go ${r?.err ?? "decoded"}`);
+      if (ours !== undefined) {
+        agreedOk++;
+        assert.equal(hex(ours), r?.hex ?? "");
+      }
+    });
+    assert.ok(agreedOk > 20, `only ${agreedOk} damaged streams still decoded`);
+  });
+
   it("compressMsg equals memberlist's compressPayload and each side decompresses the other's", async () => {
     const msgs = sample(fc.uint8Array({ minLength: 1, maxLength: 2000 }), 20);
     const answer = await askGo({ compressPayload: msgs.map(hex), decompress: msgs.map((m) => hex(encodeCompress(m).subarray(1))) });
@@ -222,6 +251,7 @@ describe("wire agrees with Go memberlist", () => {
     inputs.forEach((input, i) => {
       const expected = answer.crc?.[i]?.value as number;
       assert.equal(crc32(input), expected);
+      assert.equal(tableCrc32(input), expected);
       const framed = addCrc(input);
       assert.equal(framed[0], MessageType.HasCrc);
       assert.equal(Buffer.from(framed).readUInt32BE(1), expected);

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger } from "@cachecluster/core";
+import { CacheClusterError, type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger } from "@cachecluster/core";
 import { describe } from "./describe-error.js";
 import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
@@ -41,8 +41,8 @@ export class HttpTransport implements Transport {
   async start(): Promise<void> {}
 
   async listen(handler: PeerRequestHandler, options: ListenOptions): Promise<{ url: string; port: number }> {
-    if (this.#server !== undefined) throw new Error("HttpTransport.listen() was called twice");
-    if (this.#stopping !== undefined) throw new Error("HttpTransport.listen() called after stop()");
+    if (this.#stopping !== undefined) throw new CacheClusterError("CACHECLUSTER_STOPPED", "HttpTransport.listen() called after stop()");
+    if (this.#server !== undefined) throw new CacheClusterError("CACHECLUSTER_INVALID_ARGUMENT", "HttpTransport.listen() was called twice: one transport serves one server");
     const o = this.options;
     const peer = createPeerHandler(handler, o, { logger: this.#logger });
     const routes: readonly HttpRoute[] = options.routes ?? [];

@@ -30,6 +30,11 @@ export const httpTransportOptions = z
     connectTimeout: ms("connectTimeout").default(1000),
     /** Client: keep-alive connections per peer (undici Pool `connections`). */
     connections: z.number().int().min(1, { error: "expected connections to be at least 1" }).default(64),
+    /**
+     * Client: requests in flight per connection (undici `pipelining`). 1 = no HTTP pipelining; more lets
+     * `connections` sockets carry more concurrent fetches (undici never pipelines PUT/DELETE behind others).
+     */
+    pipelining: z.number().int().min(1, { error: "expected pipelining to be at least 1" }).max(100, { error: "expected pipelining to be at most 100" }).default(1),
     /** Client: ms an idle keep-alive connection is kept (lowered to the server's `Keep-Alive` hint). */
     keepAliveTimeout: ms("keepAliveTimeout").default(30_000),
     /** Client: largest response body accepted from a peer; larger answers fail with a PeerError. */

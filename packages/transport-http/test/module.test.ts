@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { ConfigError, TransportToken, createCacheCluster } from "@cachecluster/core";
 import { Container } from "inversify";
@@ -35,5 +36,16 @@ describe("httpTransport() module and options", () => {
     const o = httpTransportOptions.parse({});
     assert.equal(o.basePath, "/_groupcache/");
     assert.ok(o.maxResponseBytes > 0 && o.maxRequestBytes > 0 && o.headersTimeout > 0 && o.requestTimeout >= o.headersTimeout);
+  });
+
+  it("the README's options table lists exactly the schema's options, with their defaults", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Options"));
+    const rows = [...table.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+    const defaults = httpTransportOptions.parse({}) as Record<string, unknown>;
+    assert.deepEqual(rows.map(([name]) => name).sort(), Object.keys(httpTransportOptions.shape).sort());
+    for (const [name, documented] of rows) {
+      assert.ok(documented.includes(JSON.stringify(defaults[name])), `${name}: README says ${documented}, schema default ${JSON.stringify(defaults[name])}`);
+    }
   });
 });

@@ -144,6 +144,28 @@ describe("peer server: golang/groupcache's answers", () => {
     }
   });
 
+  it("a request whose body drips (slow PUT) is cut after requestTimeout, and sets nothing", async () => {
+    const sets = handler.sets.length;
+    const socket = connect(port, "127.0.0.1");
+    socket.resume();
+    const closed = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      socket.on("close", () => resolve(Date.now() - t0));
+      socket.on("error", () => undefined);
+    });
+    socket.write("PUT /_groupcache/g/drip HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"); // under maxRequestBytes
+    const drip = setInterval(() => socket.write("\u0000"), 50);
+    try {
+      const elapsed = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+      assert.ok(elapsed >= 800 && elapsed < 4000, `slow body closed after ${elapsed} ms (requestTimeout 1000)`);
+      assert.equal(handler.sets.length, sets);
+      assert.equal((await get(port, "/_groupcache/g/after-drip")).status, 200);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+  });
+
   it("a client that disconnects mid-request aborts the handler's signal", async () => {
     const aborted = handler.slowAborted.length;
     const socket = connect(port, "127.0.0.1");
@@ -189,10 +211,10 @@ describe("peer server: routes, handler failures, graceful stop", () => {
     const transport = new HttpTransport();
     const { port } = await transport.listen(
       {
-        get: ((group: string) => {
+        get: (group: string) => {
           if (group === "sync") throw new Error("thrown synchronously");
-          return Promise.resolve({ value: "not bytes" } as never);
-        }) as never,
+          return Promise.resolve({ value: "not bytes" as unknown as Uint8Array });
+        },
         remove: async () => {},
         set: async () => {},
       },

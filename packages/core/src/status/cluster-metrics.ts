@@ -24,6 +24,12 @@ const GROUP_COUNTERS: readonly (readonly [keyof GroupStats, string, string])[] =
   ["serverRequests", "cachecluster_group_server_requests_total", "Gets that came from peers over the network."],
 ];
 
+/**
+ * Above this many ring peers only this node's own share is exported: every node exporting every member's
+ * share would be fleet size² series (a million at 1,000 nodes); the own shares of all nodes say the same.
+ */
+export const RING_SHARE_SERIES_LIMIT = 100;
+
 const MEMBER_STATES: readonly MemberState[] = ["alive", "suspect", "dead", "left"];
 const EVENT_TYPES: readonly MembershipEventType[] = ["join", "leave", "fail", "update"];
 const ROLES = ["transport", "membership", "discovery"] as const;
@@ -62,10 +68,18 @@ export class ClusterMetrics {
       for (const m of source.members()) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
       return [...counts].map(([state, n]): Sample => [{ state }, n]);
     });
-    this.#gauge("cachecluster_ring_share", "Share of the hash space each ring peer owns on this node's ring (0..1).", ["member", "url"], () => {
-      const ids = new Map(source.members().map((m) => [m.cacheUrl, m.id]));
-      return [...source.picker.ring.shares()].map(([url, share]): Sample => [{ member: ids.get(url) ?? url, url }, share]);
-    });
+    this.#gauge(
+      "cachecluster_ring_share",
+      `Share of the hash space each ring peer owns on this node's ring (0..1); only this node's own share when the ring has more than ${RING_SHARE_SERIES_LIMIT} peers.`,
+      ["member", "url"],
+      () => {
+        const ids = new Map(source.members().map((m) => [m.cacheUrl, m.id]));
+        const shares = [...source.picker.ring.shares()];
+        const self = source.picker.self;
+        const shown = shares.length > RING_SHARE_SERIES_LIMIT ? shares.filter(([url]) => url === self) : shares;
+        return shown.map(([url, share]): Sample => [{ member: ids.get(url) ?? url, url }, share]);
+      },
+    );
     this.#gauge("cachecluster_ring_peers", "Peers on this node's hash ring (self included).", [], () => [[{}, source.picker.ring.size]]);
     this.#counter("cachecluster_membership_events_total", "Membership events observed by this node.", ["type"], () => {
       const counts = source.eventCounts();

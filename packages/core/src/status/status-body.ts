@@ -34,7 +34,8 @@ export function renderStatusBody(s: ClusterStatus): string {
     if (m > 0) return String(m) + "m " + String(sec) + "s";
     return String(sec) + "s";
   };
-  const clock = (at: number): string => new Date(at).toISOString().slice(11, 19);
+  const iso = (at: number): string => (Number.isFinite(at) && Math.abs(at) < 8.64e15 ? new Date(at).toISOString() : "—");
+  const clock = (at: number): string => iso(at).slice(11, 19) || "—";
   const ago = (at: number): string => (s.generatedAt - at < 1000 ? "just now" : duration(s.generatedAt - at) + " ago");
   const bar = (fraction: number, cls: string): string =>
     '<span class="bar ' + cls + '"><i style="width:' + String(Math.max(0, Math.min(100, fraction * 100)).toFixed(2)) + '%"></i></span>';
@@ -231,7 +232,7 @@ export function renderStatusBody(s: ClusterStatus): string {
     for (const e of s.events) {
       html +=
         '<li><time title="' +
-        esc(new Date(e.at).toISOString()) +
+        esc(iso(e.at)) +
         '">' +
         clock(e.at) +
         ' <span class="ago">' +

@@ -47,7 +47,7 @@ tr.self td:first-child{box-shadow:inset 3px 0 0 var(--accent)}
 .bar{flex:1;height:8px;border-radius:99px;background:var(--line);overflow:hidden;display:block;min-width:80px}
 .bar i{display:block;height:100%;border-radius:99px;background:var(--accent)}.b-hot i{background:var(--hot)}
 .note{color:var(--dim);font-size:12px;margin:10px 0 0}.empty{color:var(--dim);margin:4px 0}
-.comp-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}
+.comp-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px;align-items:start}
 .comp{border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .comp-head{display:flex;justify-content:space-between;gap:8px;margin-bottom:6px}.comp-head .label{font-weight:650;text-transform:capitalize}
 dl{display:grid;grid-template-columns:1fr auto;gap:2px 12px;margin:0;font-size:12.5px}dt{color:var(--dim);font-family:var(--mono);word-break:break-all}dd{margin:0}

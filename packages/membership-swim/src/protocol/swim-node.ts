@@ -15,6 +15,8 @@ import {
   encryptOverhead,
   readStreamMessage,
   type Alive,
+  type DecodePacketOptions,
+  type EncodePacketOptions,
   type Dead,
   type IndirectPingReq,
   type PacketMessage,
@@ -78,8 +80,19 @@ export class SwimNode {
   #restaggerPushPull: (() => void) | undefined;
   #encodedState: { version: number; join: boolean; bytes: Uint8Array } | undefined;
 
+  readonly #decodeOptions: DecodePacketOptions;
+  readonly #packetOptions: { crc: EncodePacketOptions; plain: EncodePacketOptions };
+
   constructor(config: SwimNodeConfig) {
     this.config = config;
+    this.#decodeOptions = { ...(config.keyring === undefined ? {} : { keyring: config.keyring }), verifyIncoming: config.verifyIncoming };
+    const base: EncodePacketOptions = {
+      compress: config.compress,
+      ...(config.keyring !== undefined && config.verifyOutgoing ? { keyring: config.keyring, encryptionVersion: 1 as const } : {}),
+      // messages are packed to udpBufferSize before CRC and encryption, as memberlist does; leave room for those
+      maxPacketSize: config.udpBufferSize + 64,
+    };
+    this.#packetOptions = { crc: { ...base, crc: true }, plain: base };
     this.#awareness = new Awareness(config.awarenessMaxMultiplier);
     this.#broadcasts = new BroadcastQueue(config.retransmitMult, () => this.#nodes.length);
   }
@@ -563,10 +576,7 @@ export class SwimNode {
     this.stats.bytesReceived += data.byteLength;
     let decoded: { messages: PacketMessage[]; errors: DecodeError[] };
     try {
-      decoded = decodePacket(data, {
-        ...(this.config.keyring === undefined ? {} : { keyring: this.config.keyring }),
-        verifyIncoming: this.config.verifyIncoming,
-      });
+      decoded = decodePacket(data, this.#decodeOptions);
     } catch (error) {
       this.stats.packetsDropped++;
       this.stats.decodeErrors++;
@@ -726,10 +736,7 @@ export class SwimNode {
           next.set(chunk, buffer.byteLength);
           buffer = next;
           try {
-            const result = readStreamMessage(buffer, {
-              ...(this.config.keyring === undefined ? {} : { keyring: this.config.keyring }),
-              verifyIncoming: this.config.verifyIncoming,
-            });
+            const result = readStreamMessage(buffer, this.#decodeOptions);
             if (result.done) finish(undefined, result.message);
           } catch (error) {
             finish(error instanceof Error ? error : new DecodeError(String(error)));
@@ -954,12 +961,7 @@ export class SwimNode {
     const socket = this.#socket;
     if (socket === undefined || !this.#running) return;
     const node = this.#nodeMap.get(name);
-    const packets = encodePacket(msgs, {
-      crc: protocolMax(node) >= 5,
-      compress: this.config.compress,
-      ...(this.#encrypting() && this.config.keyring !== undefined ? { keyring: this.config.keyring, encryptionVersion: 1 as const } : {}),
-      maxPacketSize: this.config.udpBufferSize + 64,
-    });
+    const packets = encodePacket(msgs, protocolMax(node) >= 5 ? this.#packetOptions.crc : this.#packetOptions.plain);
     for (const packet of packets) {
       this.stats.packetsSent++;
       this.stats.bytesSent += packet.byteLength;

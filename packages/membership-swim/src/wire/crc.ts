@@ -1,3 +1,4 @@
+import * as zlib from "node:zlib";
 import { DecodeError } from "@cachecluster/core";
 import { MessageType } from "./messages.js";
 
@@ -11,8 +12,17 @@ const TABLE = (() => {
   return t;
 })();
 
+/** node:zlib's native crc32 (Node >= 20.15), when present. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /** CRC-32 (IEEE), as Go's crc32.ChecksumIEEE. */
 export function crc32(data: Uint8Array): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(data, 0) >>> 0;
+  return tableCrc32(data);
+}
+
+/** The same checksum computed in JavaScript (the fallback, and a check of the native one in tests). */
+export function tableCrc32(data: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = (TABLE[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

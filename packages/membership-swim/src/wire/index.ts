@@ -27,7 +27,7 @@ export {
 } from "./messages.js";
 export { encodeMessage, decodeMessage } from "./message-codec.js";
 export { encodeCompound, decodeCompound, MAX_COMPOUND_PARTS, GO_SAFE_COMPOUND_PARTS, MAX_COMPOUND_PART_BYTES } from "./compound.js";
-export { crc32, addCrc, checkCrc } from "./crc.js";
+export { crc32, tableCrc32, addCrc, checkCrc } from "./crc.js";
 export { lzwCompress, lzwDecompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./lzw.js";
 export { encodeCompress, decodeCompress, decompressBody } from "./compress.js";
 export { Keyring } from "./keyring.js";
@@ -57,3 +57,4 @@ export {
   type EncodeStreamOptions,
   type DecodeStreamOptions,
 } from "./stream.js";
+export { StreamReader } from "./stream-reader.js";

@@ -11,51 +11,41 @@ const TABLE_SIZE = 4 * (1 << 12);
 const TABLE_MASK = TABLE_SIZE - 1;
 const INVALID_CODE = 0xffffffff;
 
+// Work tables shared by every call (JavaScript runs one call at a time); cleared at the start of each call.
+const encTable = new Uint32Array(TABLE_SIZE);
+const decSuffix = new Uint8Array(1 << 12);
+const decPrefix = new Uint16Array(1 << 12);
+const decScratch = new Uint8Array(1 << 12);
+
 /**
  * Go's compress/lzw Writer with LSB order and litWidth 8 (memberlist's lzwLitWidth), byte-for-byte: same
  * greedy matching, code widths growing from 9 to 12 bits, a clear code when the table fills.
  */
 export function lzwCompress(data: Uint8Array): Uint8Array {
-  const out = new ByteSink(Math.max(16, data.length));
-  const table = new Uint32Array(TABLE_SIZE);
+  // Codes are at least 9 bits per input byte at worst, plus clear/EOF codes and slack.
+  let out: Uint8Array = new Uint8Array(Math.ceil(data.length * 1.5) + 16);
+  let o = 0;
+  const table = encTable;
+  table.fill(0);
   let bits = 0;
   let nBits = 0;
   let width = LIT_WIDTH + 1;
   let hi = CLEAR + 1;
   let overflow = CLEAR << 1;
+  let code = INVALID_CODE;
 
-  const write = (c: number): void => {
-    bits = (bits | (c << nBits)) >>> 0;
+  // write(c): Go's writeLSB. incHi: Go's incHi, returning false on "out of codes" (table reset).
+  const n = data.length;
+  if (n > 0) {
+    bits |= CLEAR << nBits;
     nBits += width;
     while (nBits >= 8) {
-      out.push(bits & 0xff);
+      out[o++] = bits & 0xff;
       bits >>>= 8;
       nBits -= 8;
     }
-  };
-  /** Go's incHi: returns false on "out of codes" (table reset). */
-  const incHi = (): boolean => {
-    hi++;
-    if (hi === overflow) {
-      width++;
-      overflow <<= 1;
-    }
-    if (hi === MAX_CODE) {
-      write(CLEAR);
-      width = LIT_WIDTH + 1;
-      hi = CLEAR + 1;
-      overflow = CLEAR << 1;
-      table.fill(0);
-      return false;
-    }
-    return true;
-  };
-
-  let code = INVALID_CODE;
-  if (data.length > 0) {
-    write(CLEAR);
     code = data[0] as number;
-    outer: for (let i = 1; i < data.length; i++) {
+    outer: for (let i = 1; i < n; i++) {
       const literal = data[i] as number;
       const key = code * 256 + literal; // < 2^20
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
@@ -67,9 +57,35 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
         h = (h + 1) & TABLE_MASK;
         t = table[h] as number;
       }
-      write(code);
+      if (o + 8 > out.length) out = grow(out, o);
+      bits = (bits | (code << nBits)) >>> 0;
+      nBits += width;
+      while (nBits >= 8) {
+        out[o++] = bits & 0xff;
+        bits >>>= 8;
+        nBits -= 8;
+      }
       code = literal;
-      if (!incHi()) continue;
+      // incHi
+      hi++;
+      if (hi === overflow) {
+        width++;
+        overflow <<= 1;
+      }
+      if (hi === MAX_CODE) {
+        bits = (bits | (CLEAR << nBits)) >>> 0;
+        nBits += width;
+        while (nBits >= 8) {
+          out[o++] = bits & 0xff;
+          bits >>>= 8;
+          nBits -= 8;
+        }
+        width = LIT_WIDTH + 1;
+        hi = CLEAR + 1;
+        overflow = CLEAR << 1;
+        table.fill(0);
+        continue;
+      }
       for (;;) {
         if (table[hash] === 0) {
           table[hash] = ((key << 12) | hi) >>> 0;
@@ -79,15 +95,41 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
       }
     }
   }
+  if (o + 16 > out.length) out = grow(out, o);
+  const tail: number[] = [];
+  const write = (c: number): void => {
+    bits = (bits | (c << nBits)) >>> 0;
+    nBits += width;
+    while (nBits >= 8) {
+      tail.push(bits & 0xff);
+      bits >>>= 8;
+      nBits -= 8;
+    }
+  };
   if (code !== INVALID_CODE) {
     write(code);
-    incHi();
+    hi++;
+    if (hi === overflow) {
+      width++;
+      overflow <<= 1;
+    }
+    if (hi === MAX_CODE) {
+      write(CLEAR);
+      width = LIT_WIDTH + 1;
+    }
   } else {
     write(CLEAR);
   }
   write(EOF_CODE);
-  if (nBits > 0) out.push(bits & 0xff);
-  return out.finish();
+  if (nBits > 0) tail.push(bits & 0xff);
+  for (const b of tail) out[o++] = b;
+  return out.slice(0, o);
+}
+
+function grow(buf: Uint8Array, used: number): Uint8Array {
+  const next = new Uint8Array(buf.length * 2 + 16);
+  next.set(buf.subarray(0, used));
+  return next;
 }
 
 /**
@@ -98,10 +140,13 @@ export function lzwDecompress(data: Uint8Array, maxOutput: number = DEFAULT_MAX_
   if (!Number.isSafeInteger(maxOutput) || maxOutput < 0) {
     throw new InvalidArgumentError(`expected maxOutput to be a non-negative integer, got ${maxOutput}`);
   }
-  const out = new ByteSink(Math.min(maxOutput, Math.max(64, data.length * 3)));
-  const suffix = new Uint8Array(1 << 12);
-  const prefix = new Uint16Array(1 << 12);
-  const scratch = new Uint8Array(1 << 12);
+  let out: Uint8Array = new Uint8Array(Math.min(maxOutput, Math.max(64, data.length * 4)) + 16);
+  let o = 0;
+  const suffix = decSuffix;
+  const prefix = decPrefix;
+  const scratch = decScratch;
+  suffix.fill(0);
+  prefix.fill(0);
   const INVALID = 0xffff;
   let bits = 0;
   let nBits = 0;
@@ -122,8 +167,9 @@ export function lzwDecompress(data: Uint8Array, maxOutput: number = DEFAULT_MAX_
     nBits -= width;
 
     if (code < CLEAR) {
-      out.push(code);
-      if (out.length > maxOutput) throw tooLarge(maxOutput);
+      if (o >= maxOutput) throw tooLarge(maxOutput);
+      if (o === out.length) out = grow(out, o);
+      out[o++] = code;
       if (last !== INVALID) {
         suffix[hi] = code;
         prefix[hi] = last;
@@ -135,7 +181,7 @@ export function lzwDecompress(data: Uint8Array, maxOutput: number = DEFAULT_MAX_
       last = INVALID;
       continue;
     } else if (code === EOF_CODE) {
-      return out.finish();
+      return out.slice(0, o);
     } else if (code <= hi) {
       let c = code;
       let i = scratch.length - 1;
@@ -150,9 +196,10 @@ export function lzwDecompress(data: Uint8Array, maxOutput: number = DEFAULT_MAX_
         c = prefix[c] as number;
       }
       scratch[i] = c;
-      const chunk = scratch.subarray(i);
-      if (out.length + chunk.length > maxOutput) throw tooLarge(maxOutput);
-      out.append(chunk);
+      const len = scratch.length - i;
+      if (o + len > maxOutput) throw tooLarge(maxOutput);
+      while (o + len > out.length) out = grow(out, o);
+      for (let k = i; k < scratch.length; k++) out[o++] = scratch[k] as number;
       if (last !== INVALID) {
         suffix[hi] = c;
         prefix[hi] = last;
@@ -176,38 +223,4 @@ export function lzwDecompress(data: Uint8Array, maxOutput: number = DEFAULT_MAX_
 
 function tooLarge(max: number): DecodeError {
   return new DecodeError(`lzw: decompressed data exceeds the limit of ${max} bytes`);
-}
-
-/** Growable byte output. */
-class ByteSink {
-  #buf: Uint8Array;
-  length = 0;
-
-  constructor(initial: number) {
-    this.#buf = new Uint8Array(Math.max(16, initial));
-  }
-
-  #grow(n: number): void {
-    if (this.length + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.length));
-    this.#buf = next;
-  }
-
-  push(b: number): void {
-    if (this.length === this.#buf.length) this.#grow(1);
-    this.#buf[this.length++] = b;
-  }
-
-  append(chunk: Uint8Array): void {
-    this.#grow(chunk.length);
-    this.#buf.set(chunk, this.length);
-    this.length += chunk.length;
-  }
-
-  finish(): Uint8Array {
-    return this.#buf.slice(0, this.length);
-  }
 }

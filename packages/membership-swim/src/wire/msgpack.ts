@@ -10,9 +10,12 @@ import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
 
 /** Thrown when the input ends inside a value: the caller may wait for more bytes (streams). */
 export class Truncated extends DecodeError {
-  constructor(what: string) {
+  /** The input must hold at least this many bytes (from its start) before reading can get further. */
+  readonly needed: number;
+  constructor(what: string, needed: number) {
     super(`truncated msgpack: input ends inside ${what}`);
     this.name = "DecodeError";
+    this.needed = needed;
   }
 }
 
@@ -27,15 +30,24 @@ export interface FieldSpec {
   readonly omitEmpty?: boolean;
 }
 
+/** A field with its "struct.Field" label for error messages, built once. */
+export interface Field extends FieldSpec {
+  readonly label: string;
+}
+
 /** A Go struct: fields in declaration order (array form), encoded as a map with sorted keys. */
 export class StructSpec {
   readonly name: string;
-  readonly fields: readonly FieldSpec[];
-  readonly sorted: readonly { spec: FieldSpec; key: Uint8Array }[];
-  readonly byName: ReadonlyMap<string, FieldSpec>;
+  readonly fields: readonly Field[];
+  readonly sorted: readonly { spec: Field; key: Uint8Array }[];
+  readonly byName: ReadonlyMap<string, Field>;
   readonly hasOmitEmpty: boolean;
+  readonly keyLabel: string;
+  /** UTF-8 bytes of each field name, aligned with `fields`, to match map keys without decoding them. */
+  readonly nameBytes: readonly Uint8Array[];
 
-  constructor(name: string, fields: readonly FieldSpec[]) {
+  constructor(name: string, specs: readonly FieldSpec[]) {
+    const fields: Field[] = specs.map((f) => ({ ...f, label: `${name}.${f.name}` }));
     this.name = name;
     this.fields = fields;
     this.sorted = [...fields]
@@ -43,6 +55,21 @@ export class StructSpec {
       .map((spec) => ({ spec, key: rawHeaderAnd(textEncoder.encode(spec.name)) }));
     this.byName = new Map(fields.map((f) => [f.name, f]));
     this.hasOmitEmpty = fields.some((f) => f.omitEmpty === true);
+    this.keyLabel = `${name} key`;
+    this.nameBytes = fields.map((f) => textEncoder.encode(f.name));
+  }
+
+  /** The field whose name is `buf[start, start + length)`, if any. */
+  fieldAt(buf: Uint8Array, start: number, length: number): Field | undefined {
+    const names = this.nameBytes;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as Uint8Array;
+      if (name.length !== length) continue;
+      let k = 0;
+      while (k < length && buf[start + k] === name[k]) k++;
+      if (k === length) return this.fields[i];
+    }
+    return undefined;
   }
 }
 
@@ -271,7 +298,7 @@ export class Reader {
   }
 
   #need(n: number, what: string): void {
-    if (this.pos + n > this.buf.length) throw new Truncated(what);
+    if (this.pos + n > this.buf.length) throw new Truncated(what, this.pos + n);
   }
 
   #u8(what: string): number {
@@ -386,7 +413,7 @@ export class Reader {
     if (!isArray) return this.bytes(what).slice();
     const header = this.container(what);
     const n = header?.length ?? 0;
-    if (n > this.buf.length - this.pos) throw new Truncated(what);
+    if (n > this.buf.length - this.pos) throw new Truncated(what, this.pos + n);
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const v = this.int(what) ?? 0;
@@ -508,20 +535,39 @@ export class Reader {
 
   #skipItems(what: string, n: number, depth: number): void {
     // Every item takes at least one byte, so a count beyond the input is truncation, found without looping.
-    if (n > this.buf.length - this.pos) throw new Truncated(what);
+    if (n > this.buf.length - this.pos) throw new Truncated(what, this.pos + n);
     for (let i = 0; i < n; i++) this.skip(what, depth + 1);
   }
 
   /** Decodes a Go struct from a map (or array, fields in declaration order), Go's zero values for the rest. */
   struct<T>(spec: StructSpec): T {
     const out: Record<string, unknown> = {};
-    for (const f of spec.fields) if (f.omitEmpty !== true) out[f.name] = zero(f.kind);
+    this.#structFields(spec, out);
+    // Go's zero values for the fields the input did not set.
+    for (const f of spec.fields) if (f.omitEmpty !== true && out[f.name] === undefined) out[f.name] = zero(f.kind);
+    return out as T;
+  }
+
+  #structFields(spec: StructSpec, out: Record<string, unknown>): void {
     const header = this.container(spec.name);
-    if (header === null) return out as T;
-    if (header.length > this.buf.length - this.pos) throw new Truncated(spec.name);
+    if (header === null) return;
+    if (header.length > this.buf.length - this.pos) throw new Truncated(spec.name, this.pos + header.length);
     if (header.map) {
       for (let i = 0; i < header.length; i++) {
-        const key = this.string(`${spec.name} key`);
+        // Fast path: a fixstr key naming a field, compared as bytes.
+        const bd = this.buf[this.pos];
+        if (bd !== undefined && bd >= 0xa0 && bd <= 0xbf) {
+          const n = bd & 0x1f;
+          if (this.pos + 1 + n <= this.buf.length) {
+            const f = spec.fieldAt(this.buf, this.pos + 1, n);
+            if (f !== undefined) {
+              this.pos += 1 + n;
+              this.#readField(spec, f, out);
+              continue;
+            }
+          }
+        }
+        const key = this.string(spec.keyLabel);
         const f = spec.byName.get(key);
         if (f === undefined) this.skip(`${spec.name}.${key}`);
         else this.#readField(spec, f, out);
@@ -533,11 +579,10 @@ export class Reader {
         else this.#readField(spec, f, out);
       }
     }
-    return out as T;
   }
 
-  #readField(spec: StructSpec, f: FieldSpec, out: Record<string, unknown>): void {
-    const what = `${spec.name}.${f.name}`;
+  #readField(spec: StructSpec, f: Field, out: Record<string, unknown>): void {
+    const what = f.label;
     let v: unknown;
     switch (f.kind) {
       case "bool":

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomFillSync, type CipherGCMTypes } from "node:crypto";
 import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
 
 /** memberlist's encryptionVersion: 0 = AES-GCM with PKCS#7 padding (protocol version 1), 1 = no padding. */
@@ -19,6 +19,20 @@ export function encryptedLength(vsn: EncryptionVersion, inputLength: number): nu
   if (vsn >= 1) return VERSION_SIZE + NONCE_SIZE + inputLength + TAG_SIZE;
   const padding = BLOCK_SIZE - (inputLength % BLOCK_SIZE);
   return VERSION_SIZE + NONCE_SIZE + inputLength + padding + TAG_SIZE;
+}
+
+// Random nonces are drawn from a pool refilled from the CSPRNG, 12 bytes at a time (each used once).
+const noncePool = new Uint8Array(NONCE_SIZE * 256);
+let noncePos = noncePool.length;
+
+function randomNonce(): Uint8Array {
+  if (noncePos === noncePool.length) {
+    randomFillSync(noncePool);
+    noncePos = 0;
+  }
+  const nonce = noncePool.slice(noncePos, noncePos + NONCE_SIZE);
+  noncePos += NONCE_SIZE;
+  return nonce;
 }
 
 function algorithm(key: Uint8Array): CipherGCMTypes {
@@ -43,7 +57,7 @@ export function encryptPayload(
   key: Uint8Array,
   msg: Uint8Array,
   data?: Uint8Array,
-  nonce: Uint8Array = randomBytes(NONCE_SIZE),
+  nonce: Uint8Array = randomNonce(),
 ): Uint8Array {
   if (vsn !== 0 && vsn !== 1) throw new InvalidArgumentError(`expected encryption version 0 or 1, got ${String(vsn)}`);
   if (nonce.length !== NONCE_SIZE) throw new InvalidArgumentError(`expected a 12-byte nonce, got ${nonce.length} bytes`);

@@ -188,7 +188,8 @@ function readTyped(type: number, reader: Reader, max: number): StreamMessage {
   }
 }
 
-function readPushPull(reader: Reader, max: number): PushPull {
+/** @internal Reads a push/pull body at the reader's position. */
+export function readPushPull(reader: Reader, max: number): PushPull {
   const header = reader.struct<PushPullHeader>(pushPullHeaderSpec);
   if (header.Nodes < 0) throw new DecodeError(`push/pull header announces ${header.Nodes} nodes`);
   if (header.Nodes > max) throw new DecodeError(`push/pull header announces ${header.Nodes} nodes, beyond the limit`);
@@ -200,7 +201,7 @@ function readPushPull(reader: Reader, max: number): PushPull {
 }
 
 function takeRaw(reader: Reader, n: number, what: string): Uint8Array {
-  if (reader.pos + n > reader.buf.length) throw new Truncated(what);
+  if (reader.pos + n > reader.buf.length) throw new Truncated(what, reader.pos + n);
   const out = reader.buf.slice(reader.pos, reader.pos + n);
   reader.pos += n;
   return out;

@@ -13,7 +13,7 @@ interface Peer {
   readonly prefix: string;
 }
 
-type ClientOptions = Pick<HttpTransportOptions, "basePath" | "timeout" | "connectTimeout" | "connections" | "keepAliveTimeout" | "maxResponseBytes">;
+type ClientOptions = Pick<HttpTransportOptions, "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes">;
 
 /** How much of a non-200 answer's text goes into the PeerError message. */
 const ERROR_TEXT_LIMIT = 1024;
@@ -120,7 +120,7 @@ export class HttpTransportClient implements TransportClient {
     const o = this.#options;
     const pool = new Pool(url.origin, {
       connections: o.connections,
-      pipelining: 1,
+      pipelining: o.pipelining,
       keepAliveTimeout: o.keepAliveTimeout,
       headersTimeout: o.timeout,
       bodyTimeout: o.timeout,

@@ -166,7 +166,7 @@ export async function views(nodes: readonly FaultNode[]): Promise<Record<string,
     if (node.exited) continue;
     try {
       const s = await node.snapshot();
-      out[node.name] = s.members.map((m) => `${m.id}:${m.state}`).sort();
+      out[node.name] = [...s.members.map((m) => `${m.id}:${m.state}`).sort(), `discovered=${s.discoveredPeers.length}`, `discovery=${JSON.stringify(s.discovery)}`, `swim=${JSON.stringify({ pushPulls: s.swim.pushPulls, pushPullFailures: s.swim.pushPullFailures, packetsReceived: s.swim.packetsReceived, packetsDropped: s.swim.packetsDropped, decodeErrors: s.swim.decodeErrors })}`];
     } catch (error) {
       out[node.name] = [`(no answer: ${error instanceof Error ? error.message : String(error)})`];
     }

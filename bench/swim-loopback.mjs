@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Crash-detection time on loopback: N cachecluster members (one process each) vs N Go memberlist 0.2.2
+// members (go/memberlist-peer), same config (memberlist DefaultLANConfig: probe 1 s, timeout 500 ms,
+// gossip 200 ms), same run. One member is killed with SIGKILL; we time its "fail" event at the others.
+// Run after `npx tsc -b packages/membership-swim`:  node bench/swim-loopback.mjs [sizes, default 10,30] [rounds, default 2]
+import { setTimeout as sleep } from "node:timers/promises";
+import { buildGoProgram } from "../packages/testing/dist/src/go.js";
+import { MemberProcess } from "../packages/membership-swim/dist/test/helpers/processes.js";
+
+const sizes = (process.argv[2] ?? "10,30").split(",").map(Number);
+const rounds = Number(process.argv[3] ?? 2);
+const goBinary = await buildGoProgram("memberlist-peer");
+
+async function pollUntil(done, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (done()) return true;
+    await sleep(20);
+  }
+  return done();
+}
+
+async function cluster(kind, n, prefix) {
+  const spawnOne = (name, join) =>
+    kind === "ts" ? new MemberProcess(name, join, {}) : new MemberProcess(name, join, {}, { binary: goBinary, args: ["-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` })] });
+  const seed = spawnOne(`${prefix}0`, []);
+  await seed.ready();
+  const rest = [];
+  for (let i = 1; i < n; i++) {
+    rest.push(spawnOne(`${prefix}${i}`, [seed.address]));
+    await sleep(20);
+  }
+  await Promise.all(rest.map((p) => p.ready()));
+  const members = [seed, ...rest];
+  const ok = await pollUntil(() => members.every((p) => p.members.length === n), 60_000);
+  if (!ok) throw new Error(`${kind} cluster of ${n} did not converge: ${members.map((p) => p.members.length).join(",")}`);
+  return members;
+}
+
+async function measure(kind, n, round) {
+  const members = await cluster(kind, n, `${kind}${n}r${round}-`);
+  await sleep(3000); // let joins settle
+  const victim = members[Math.floor(n / 2)];
+  const survivors = members.filter((p) => p !== victim);
+  const killedAt = Date.now();
+  await victim.kill("SIGKILL");
+  const ok = await pollUntil(() => survivors.every((p) => p.events.some((e) => e.event === "fail" && e.id === victim.name)), 90_000);
+  const times = survivors.map((p) => p.events.find((e) => e.event === "fail" && e.id === victim.name)?.at).filter((t) => t !== undefined).map((t) => t - killedAt);
+  const wrongful = survivors.reduce((a, p) => a + p.events.filter((e) => e.event === "fail" && e.id !== victim.name).length, 0);
+  await Promise.all(survivors.map((p) => p.kill("SIGKILL")));
+  return { ok, first: Math.min(...times) / 1000, all: Math.max(...times) / 1000, wrongful };
+}
+
+console.log("crash detection on loopback, memberlist DefaultLANConfig timings (probe interval 1 s); seconds from SIGKILL to the fail event");
+console.log("N    impl          round  first member   all members   false fails");
+for (const n of sizes) {
+  const results = { ts: [], go: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of ["go", "ts"]) {
+      const r = await measure(kind, n, round);
+      results[kind].push(r);
+      console.log(`${String(n).padEnd(4)} ${(kind === "ts" ? "cachecluster" : "go memberlist").padEnd(13)} ${String(round + 1).padStart(5)} ${r.first.toFixed(2).padStart(12)} s ${r.all.toFixed(2).padStart(11)} s ${String(r.wrongful).padStart(12)}${r.ok ? "" : "  (not all detected)"}`);
+    }
+  }
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ts = mean(results.ts.map((r) => r.all));
+  const go = mean(results.go.map((r) => r.all));
+  console.log(`N=${n}: mean time until all detected: cachecluster ${ts.toFixed(2)} s, go memberlist ${go.toFixed(2)} s, ratio ${(ts / go).toFixed(2)}`);
+}
