@@ -77,7 +77,7 @@ describe("Group", () => {
     assert.equal(g.peek("k"), undefined);
     assert.equal(loads, 0);
     await g.get("k");
-    assert.equal(td.decode(g.peek("k")!), "v");
+    assert.equal(td.decode(g.peek("k")), "v");
     assert.equal(g.stats.gets, 3);
     assert.equal(g.stats.cacheHits, 1);
   });

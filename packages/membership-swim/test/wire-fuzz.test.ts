@@ -25,6 +25,7 @@ import {
   lzwCompress,
   lzwDecompress,
   readStreamMessage,
+  StreamReader,
 } from "../src/wire/index.js";
 import { arbLeaf, arbPushNodeState } from "./wire-support.js";
 
@@ -99,6 +100,14 @@ const DECODERS: [string, (b: Uint8Array) => unknown][] = [
   ["decodePushPull", (b) => decodePushPull(b.subarray(1), 1 << 20)],
   ["readStreamMessage", (b) => readStreamMessage(b, { maxStreamBytes: 1 << 20 })],
   ["readStreamMessage+keyring", (b) => readStreamMessage(b, { keyring, maxStreamBytes: 1 << 20 })],
+  [
+    "StreamReader fed in three chunks",
+    (b) => {
+      const reader = new StreamReader({ maxStreamBytes: 1 << 20 });
+      const third = Math.ceil(b.length / 3);
+      for (let at = 0; at < b.length; at += third) if (reader.push(b.subarray(at, at + third)).done) return;
+    },
+  ],
 ];
 
 describe("wire decoders under fuzzing", () => {

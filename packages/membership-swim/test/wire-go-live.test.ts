@@ -44,7 +44,7 @@ for (const secure of [true, false]) {
         ...encodePacket([indirect], { crc: secure, ...enc }),
       ];
       assert.equal(packets.length, 2);
-      const answer = await runGo<LiveAnswer>("memberlist-wire-live", { key: secure ? hex(key) : "", compression: secure, packets: packets.map(hex), streams: [], waitMs: 800 });
+      const answer = await runGo<LiveAnswer>("memberlist-wire-live", { key: secure ? hex(key) : "", compression: secure, packets: packets.map(hex), streams: [], waitMs: 1500 });
 
       const ts = answer.members.find((m) => m.name === "ts-node");
       assert.deepEqual(ts, { name: "ts-node", addr: "127.0.0.2", port: 7946, meta: hex(META), state: 0, vsn: [1, 5, 2, 0, 0, 0] });

@@ -25,6 +25,7 @@ import {
   lzwCompress,
   lzwDecompress,
   readStreamMessage,
+  StreamReader,
   type MessageBodies,
   type PushPull,
 } from "../src/wire/index.js";
@@ -194,5 +195,46 @@ describe("wire round trips", () => {
       const framed = encodeStream(encodeMessage(type, body as never), { compress: true });
       assert.deepEqual(readStreamMessage(framed), { done: true, message: { type, body }, consumed: framed.length });
     }
+  });
+
+  it("a StreamReader fed random chunks returns the message once whole, as readStreamMessage does", () => {
+    const keyring = new Keyring(key16);
+    fc.assert(
+      fc.property(
+        arbPushPull,
+        fc.uint8Array({ maxLength: 80 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 50 }),
+        (pp, user, mode, cuts) => {
+          const msg = mode % 2 === 0 ? encodePushPull(pp) : encodeStreamUserMsg(user);
+          const opts = mode >= 4 ? { keyring } : {};
+          const framed = encodeStream(msg, { compress: mode === 2 || mode === 3, ...opts });
+          const expected = readStreamMessage(framed, opts);
+          const reader = new StreamReader(opts);
+          let at = 0;
+          let result = undefined;
+          for (let i = 0; at < framed.length; i++) {
+            const n = cuts[i % cuts.length] as number;
+            const chunk = framed.subarray(at, at + n);
+            at += chunk.length;
+            result = reader.push(chunk);
+            if (at < framed.length) assert.deepEqual(result, { done: false });
+          }
+          assert.deepEqual(result, expected);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("a StreamReader reads a 5,000-node push/pull fed 1 KB at a time in linear work", () => {
+    const states = fc.sample(arbPushNodeState, { numRuns: 5000, seed: 1 });
+    const framed = encodePushPull({ join: false, states, userState: new Uint8Array(10_000) });
+    const reader = new StreamReader();
+    let result = undefined;
+    for (let at = 0; at < framed.length; at += 1024) result = reader.push(framed.subarray(at, at + 1024));
+    assert.ok(result?.done === true && result.message.type === MessageType.PushPull);
+    assert.equal(result.message.body.states.length, 5000);
+    assert.ok(reader.scannedBytes < 3 * framed.length, `scanned ${reader.scannedBytes} bytes for a ${framed.length}-byte message`);
   });
 });

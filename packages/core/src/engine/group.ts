@@ -109,7 +109,7 @@ export class Group {
       const got = this.#get(key, options.signal, false);
       return got instanceof Promise ? got.then(valueOf) : Promise.resolve(got.value);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

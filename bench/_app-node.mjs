@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// One application node for bench/stampede.mjs and bench/zipf.mjs (not a benchmark itself: run.mjs skips
+// files starting with "_"). Config: JSON in BENCH_NODE. Two modes over the same "backend" (a deterministic
+// value, optionally after a delay, counted per call):
+//   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
+//   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET.
+// Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
+// key, fired in the same tick) and {cmd:"loads"} (backend calls so far).
+import { createServer } from "node:http";
+
+const cfg = JSON.parse(process.env.BENCH_NODE ?? "{}");
+const VALUE_SIZE = cfg.valueSize ?? 1024;
+let backendCalls = 0;
+
+function valueOf(key) {
+  const v = `value-of:${key}`;
+  return v.length >= VALUE_SIZE ? v : v + ".".repeat(VALUE_SIZE - v.length);
+}
+
+async function backend(key) {
+  backendCalls++;
+  if (cfg.backendDelayMs > 0) await new Promise((r) => setTimeout(r, cfg.backendDelayMs));
+  return valueOf(key);
+}
+
+let get; // (key) => Promise<string | Uint8Array>
+let close;
+let stats = () => ({});
+if (cfg.mode === "cachecluster") {
+  const { createCacheCluster, staticDiscovery } = await import("../packages/core/dist/src/index.js");
+  const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
+  const cluster = await createCacheCluster(
+    { cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` }, cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` } },
+    [staticDiscovery(cfg.peers), httpTransport()],
+  );
+  const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => backend(key) });
+  await cluster.listen({ statusRoutes: false });
+  get = (key) => group.get(key);
+  close = () => cluster.close();
+  stats = () => ({ ...group.stats, ring: cluster.picker.ring.peers.length, hotItems: group.cacheStats("hot").items, mainItems: group.cacheStats("main").items });
+} else if (cfg.mode === "redis") {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis({ host: "127.0.0.1", port: cfg.redisPort, lazyConnect: true, enableAutoPipelining: false, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  get = async (key) => {
+    const cached = await redis.getBuffer(key);
+    if (cached !== null) return cached;
+    const value = await backend(key);
+    await redis.set(key, value, "EX", 600);
+    return value;
+  };
+  close = () => redis.quit();
+} else {
+  throw new Error(`unknown mode ${cfg.mode}`);
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://x");
+  const key = url.searchParams.get("key");
+  if (url.pathname !== "/get" || key === null) {
+    res.writeHead(404).end();
+    return;
+  }
+  get(key).then(
+    (value) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(value),
+    (error) => res.writeHead(500, { "content-type": "text/plain" }).end(String(error?.message ?? error)),
+  );
+});
+server.keepAliveTimeout = 60_000;
+await new Promise((resolve) => server.listen(cfg.appPort ?? 0, "127.0.0.1", resolve));
+
+process.on("message", async (m) => {
+  if (m.cmd === "stampede") {
+    const expected = valueOf(m.key);
+    const lat = [];
+    let wrong = 0;
+    let failed = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: m.n }, async () => {
+        const s = performance.now();
+        try {
+          const v = await get(m.key);
+          const text = typeof v === "string" ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString();
+          if (text !== expected) wrong++;
+        } catch {
+          failed++;
+        }
+        lat.push(performance.now() - s);
+      }),
+    );
+    process.send({ id: m.id, ms: performance.now() - t0, lat, wrong, failed });
+  } else if (m.cmd === "stats") {
+    process.send({ id: m.id, stats: stats() });
+  } else if (m.cmd === "loads") {
+    process.send({ id: m.id, loads: backendCalls });
+  } else if (m.cmd === "close") {
+    await close();
+    process.exit(0);
+  }
+});
+process.on("disconnect", () => process.exit(0));
+process.send({ id: 0, ready: true, app: `http://127.0.0.1:${server.address().port}` });

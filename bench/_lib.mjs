@@ -1,0 +1,122 @@
+// Helpers shared by bench/stampede.mjs and bench/zipf.mjs (run.mjs skips files starting with "_").
+import { execFileSync, fork, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts redis-server on loopback, free port, no persistence. Returns { port, version, stop }. */
+export async function startRedis() {
+  const version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).trim();
+  const port = await freePort();
+  const proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  proc.stdout.on("data", (c) => (output += c));
+  proc.stderr.on("data", (c) => (output += c));
+  const { Redis } = await import("ioredis");
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await probe.connect();
+      await probe.ping();
+      await probe.quit();
+      break;
+    } catch {
+      probe.disconnect();
+      if (performance.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server did not start:\n${output}`);
+      await sleep(100);
+    }
+  }
+  return {
+    port,
+    version: version.replace(/^Redis server v=(\S+).*$/, "$1"),
+    async flush() {
+      const c = new Redis({ host: "127.0.0.1", port });
+      await c.flushall();
+      await c.quit();
+    },
+    stop() {
+      proc.kill("SIGKILL");
+    },
+  };
+}
+
+/** Forks one bench/_app-node.mjs with its config; resolves with { child, app, request(cmd) }. */
+export function startAppNode(config) {
+  const child = fork(join(here, "_app-node.mjs"), [], { env: { ...process.env, BENCH_NODE: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let nextId = 1;
+  const waiting = new Map();
+  child.on("message", (m) => {
+    const w = waiting.get(m.id);
+    if (w !== undefined) {
+      waiting.delete(m.id);
+      w(m);
+    }
+  });
+  const request = (cmd) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => reject(new Error(`no answer to ${cmd.cmd}`)), 60_000);
+      waiting.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      child.send({ ...cmd, id });
+    });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`app node exited with ${code} before it was ready`)));
+    waiting.set(0, (m) => resolve({ child, app: m.app, request }));
+  });
+}
+
+/** Starts `n` app nodes of one mode; cachecluster nodes get free cache ports and the full peer list. */
+export async function startCluster(mode, n, extra = {}) {
+  const cachePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
+  const peers = cachePorts.map((p) => `http://127.0.0.1:${p}`);
+  const nodes = await Promise.all(cachePorts.map((cachePort) => startAppNode({ mode, cachePort, peers, ...extra })));
+  return {
+    nodes,
+    stop() {
+      for (const node of nodes) node.child.kill("SIGKILL");
+    },
+  };
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
+};
+
+export const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }) : "-");
+
+/** "median (min–max)" of a series. */
+export const spread = (xs, d = 0) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
+
+export function arg(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Zipf reads over 3 nodes: throughput and latency of an application's GET /get?key=K, for
+//   cachecluster:  3 node processes (HTTP transport, static peers), app server → group.get;
+//   Go groupcache: 3 golang/groupcache HTTPPool peers (go/groupcache-peer, Debian's package), /get → group.Get;
+//   Redis:         cache-aside on one local Redis 7 with ioredis from 3 Node app processes.
+// Same load client for all (go/zipf-load: closed loop, Zipf s=1.1 over 10,000 keys, 1 KiB values, requests
+// round-robin over the 3 nodes). Misses compute the value at once (no backend delay): this measures the cache
+// path. Each run: fresh processes, warm-up, then measurement; systems rotate order per run.
+// Usage: node bench/zipf.mjs [--runs 3] [--duration 5] [--warmup 2] [--concurrency 32] [--systems cachecluster,go,redis]
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { arg, fmt, freePort, median, sleep, spread, startCluster, startRedis } from "./_lib.mjs";
+
+const RUNS = Number(arg("runs", "3"));
+const SECONDS = Number(arg("duration", "5"));
+const WARMUP = Number(arg("warmup", "2"));
+const CONCURRENCY = Number(arg("concurrency", "32"));
+const KEYS = 10_000;
+const VALUE_SIZE = 1024;
+const NODES = 3;
+const SYSTEMS = arg("systems", "cachecluster,go,redis").split(",");
+
+const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
+const [peerBinary, loadBinary] = await Promise.all([buildGoProgram("groupcache-peer"), buildGoProgram("zipf-load")]);
+
+async function startGoCluster() {
+  const ports = await Promise.all(Array.from({ length: NODES }, () => freePort()));
+  const peers = ports.map((p) => `http://127.0.0.1:${p}`).join(",");
+  const procs = [];
+  await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise((resolve, reject) => {
+          const proc = spawn(peerBinary, ["-listen", `127.0.0.1:${port}`, "-peers", peers, "-group", "bench", "-value-size", String(VALUE_SIZE)], { stdio: ["ignore", "pipe", "inherit"] });
+          procs.push(proc);
+          const rl = createInterface({ input: proc.stdout });
+          rl.on("line", (line) => {
+            if (line.includes('"ready"')) resolve();
+          });
+          proc.once("exit", (code) => reject(new Error(`groupcache-peer exited with ${code}`)));
+        }),
+    ),
+  );
+  return { apps: ports.map((p) => `http://127.0.0.1:${p}`), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
+}
+
+function runLoad(apps) {
+  return new Promise((resolve, reject) => {
+    const targets = apps.map((a) => `${a}/get?key=`).join(",");
+    const proc = spawn(
+      loadBinary,
+      ["-targets", targets, "-keys", String(KEYS), "-s", "1.1", "-concurrency", String(CONCURRENCY), "-duration", `${SECONDS}s`, "-warmup", `${WARMUP}s`, "-expect-bytes", String(VALUE_SIZE)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    proc.stdout.on("data", (c) => (out += c));
+    proc.once("exit", (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop()));
+      } catch {
+        reject(new Error(`zipf-load exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+const redis = await startRedis();
+const label = { cachecluster: "cachecluster (Node, HTTP peers)", go: "Go groupcache (HTTPPool)", redis: "Redis 7 cache-aside (ioredis)" };
+const results = { cachecluster: [], go: [], redis: [] };
+console.log(
+  `zipf: s=1.1 over ${KEYS.toLocaleString("en-US")} keys, ${VALUE_SIZE} B values, ${NODES} nodes, ${CONCURRENCY} closed-loop clients (go/zipf-load), ${SECONDS} s after ${WARMUP} s warm-up, ${RUNS} runs; node ${process.version}, Redis ${redis.version}`,
+);
+try {
+  const orders = [
+    ["cachecluster", "go", "redis"],
+    ["go", "redis", "cachecluster"],
+    ["redis", "cachecluster", "go"],
+  ];
+  for (let run = 1; run <= RUNS; run++) {
+    for (const name of orders[(run - 1) % orders.length].filter((n) => SYSTEMS.includes(n))) {
+      let system;
+      if (name === "cachecluster") {
+        const c = await startCluster("cachecluster", NODES, { valueSize: VALUE_SIZE });
+        system = { apps: c.nodes.map((n) => n.app), stop: c.stop };
+      } else if (name === "redis") {
+        await redis.flush();
+        const c = await startCluster("redis", NODES, { valueSize: VALUE_SIZE, redisPort: redis.port });
+        system = { apps: c.nodes.map((n) => n.app), stop: c.stop };
+      } else {
+        system = await startGoCluster();
+      }
+      try {
+        await sleep(300);
+        const r = await runLoad(system.apps);
+        const rps = r.requests / r.seconds;
+        results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, errors: r.errors });
+        console.log(`run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  errors ${r.errors}`);
+      } finally {
+        system.stop();
+        await sleep(300);
+      }
+    }
+  }
+} finally {
+  redis.stop();
+}
+
+console.log("");
+console.log(`medians of ${RUNS} runs (min–max)`);
+console.log("| system                          | req/s                   | p50 µs              | p99 µs                    | errors |");
+console.log("|---------------------------------|------------------------:|--------------------:|--------------------------:|-------:|");
+for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.includes(n))) {
+  const rs = results[name];
+  console.log(
+    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(19)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
+  );
+}
+const m = (name, f) => median(results[name].map(f));
+console.log("");
+for (const ref of ["go", "redis"].filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"))) {
+  console.log(
+    `ratio cachecluster / ${label[ref]}: req/s ${(m("cachecluster", (r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x, p50 ${(m("cachecluster", (r) => r.p50) / m(ref, (r) => r.p50)).toFixed(2)}x, p99 ${(m("cachecluster", (r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x`,
+  );
+}

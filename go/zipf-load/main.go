@@ -1,0 +1,102 @@
+// zipf-load is the HTTP load client of bench/zipf.mjs: closed-loop workers send GET {target}{escaped key}
+// to targets picked round-robin, keys drawn from a Zipf(s) distribution over -keys keys, for -duration after
+// -warmup, and it prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..}.
+// The same client drives every system the benchmark compares, so its own cost is the same for all.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	targets := flag.String("targets", "", "comma-separated URL prefixes, e.g. http://127.0.0.1:8080/get?key=")
+	keys := flag.Uint64("keys", 10000, "distinct keys")
+	s := flag.Float64("s", 1.1, "Zipf exponent (> 1)")
+	concurrency := flag.Int("concurrency", 32, "closed-loop workers")
+	duration := flag.Duration("duration", 5*time.Second, "measuring time")
+	warmup := flag.Duration("warmup", time.Second, "warm-up before measuring")
+	expectBytes := flag.Int("expect-bytes", 0, "count answers of another size as errors (0: any)")
+	seed := flag.Int64("seed", 1, "random seed")
+	flag.Parse()
+	var prefixes []string
+	for _, t := range strings.Split(*targets, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			prefixes = append(prefixes, t)
+		}
+	}
+	if len(prefixes) == 0 {
+		fmt.Fprintln(os.Stderr, "zipf-load: -targets is required")
+		os.Exit(2)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: 0, DisableCompression: true}, Timeout: 10 * time.Second}
+
+	var measuring, stop atomic.Bool
+	var errorsN atomic.Int64
+	lat := make([][]time.Duration, *concurrency)
+	var wg sync.WaitGroup
+	for w := 0; w < *concurrency; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(*seed + int64(w)))
+			z := rand.NewZipf(r, *s, 1, *keys-1)
+			local := make([]time.Duration, 0, 1<<16)
+			i := w
+			for !stop.Load() {
+				key := fmt.Sprintf("key-%d", z.Uint64())
+				target := prefixes[i%len(prefixes)]
+				i++
+				t0 := time.Now()
+				ok := false
+				resp, err := client.Get(target + url.QueryEscape(key))
+				if err == nil {
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					ok = resp.StatusCode == 200 && (*expectBytes == 0 || int(n) == *expectBytes)
+				}
+				d := time.Since(t0)
+				if measuring.Load() {
+					if ok {
+						local = append(local, d)
+					} else {
+						errorsN.Add(1)
+					}
+				}
+			}
+			lat[w] = local
+		}(w)
+	}
+	time.Sleep(*warmup)
+	measuring.Store(true)
+	t0 := time.Now()
+	time.Sleep(*duration)
+	measuring.Store(false)
+	secs := time.Since(t0).Seconds()
+	stop.Store(true)
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		return float64(all[int(p*float64(len(all)-1))].Nanoseconds()) / 1e3
+	}
+	b, _ := json.Marshal(map[string]interface{}{"requests": len(all), "errors": errorsN.Load(), "seconds": secs, "p50_us": pct(0.50), "p99_us": pct(0.99)})
+	fmt.Println(string(b))
+}
