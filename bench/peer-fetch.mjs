@@ -3,7 +3,7 @@
 //   Node pair: our undici client (HttpTransport.client.fetch) → our server (createCacheCluster + httpTransport).
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
-// Usage: pnpm build && node bench/peer-fetch.mjs [--runs 3] [--duration 3] [--concurrency 1,64]
+// Usage: pnpm build && node bench/peer-fetch.mjs [--runs 5] [--duration 2] [--concurrency 1,64]
 // Prints each run, then the medians with the ratio Node/Go of requests per second, and CPU time per request
 // (client: its own user+system CPU over the measured window; server: /proc CPU over the client's run), which
 // stays meaningful when the machine is shared and throughput follows the scheduler more than the code.
@@ -132,8 +132,8 @@ const median = (xs) => {
 const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
 async function main() {
-  const runs = Number(arg("runs", "3"));
-  const seconds = Number(arg("duration", "3"));
+  const runs = Number(arg("runs", "5"));
+  const seconds = Number(arg("duration", "2"));
   const warmup = Number(arg("warmup", "1"));
   const concurrencies = arg("concurrency", "1,64").split(",").map(Number);
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");

@@ -51,12 +51,12 @@ try {
   const label = { cachecluster: "cachecluster (3 nodes, HTTP peers)", redis: "Redis cache-aside (ioredis, 3 nodes)" };
   console.log("");
   console.log(`medians of ${RUNS} runs (min–max)`);
-  console.log("| system                               | backend loads (goal 1) | all 1,000 done, ms | get p50 ms     | get p99 ms     | failed |");
-  console.log("|--------------------------------------|-----------------------:|-------------------:|---------------:|---------------:|-------:|");
+  console.log("| system                               | backend loads (goal 1) | all 1,000 done, ms   | get p50 ms           | get p99 ms           | failed |");
+  console.log("|--------------------------------------|-----------------------:|---------------------:|---------------------:|---------------------:|-------:|");
   for (const name of ["cachecluster", "redis"]) {
     const rs = results[name];
     console.log(
-      `| ${label[name].padEnd(36)} | ${spread(rs.map((r) => r.loads)).padStart(22)} | ${spread(rs.map((r) => r.wall), 1).padStart(18)} | ${spread(rs.map((r) => r.p50), 1).padStart(14)} | ${spread(rs.map((r) => r.p99), 1).padStart(14)} | ${String(rs.reduce((a, r) => a + r.failed + r.wrong, 0)).padStart(6)} |`,
+      `| ${label[name].padEnd(36)} | ${spread(rs.map((r) => r.loads)).padStart(22)} | ${spread(rs.map((r) => r.wall), 1).padStart(20)} | ${spread(rs.map((r) => r.p50), 1).padStart(20)} | ${spread(rs.map((r) => r.p99), 1).padStart(20)} | ${String(rs.reduce((a, r) => a + r.failed + r.wrong, 0)).padStart(6)} |`,
     );
   }
   const med = (name, f) => {

@@ -107,12 +107,12 @@ try {
 
 console.log("");
 console.log(`medians of ${RUNS} runs (min–max)`);
-console.log("| system                          | req/s                   | p50 µs              | p99 µs                    | errors |");
-console.log("|---------------------------------|------------------------:|--------------------:|--------------------------:|-------:|");
+console.log("| system                          | req/s                   | p50 µs                    | p99 µs                    | errors |");
+console.log("|---------------------------------|------------------------:|--------------------------:|--------------------------:|-------:|");
 for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.includes(n))) {
   const rs = results[name];
   console.log(
-    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(19)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
+    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
   );
 }
 const m = (name, f) => median(results[name].map(f));

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { type DiscoveredPeer, type Discovery, type Logger, type Unsubscribe, silentLogger } from "@cachecluster/core";
+import { CacheClusterError, type DiscoveredPeer, type Discovery, type Logger, type Unsubscribe, silentLogger } from "@cachecluster/core";
 import { classifyError } from "./classify-error.js";
 import { type ComputeApi, type ComputeApiFactory, googleComputeApi } from "./compute-api.js";
 import { DiscoveryError } from "./errors.js";
@@ -176,7 +176,7 @@ export class GceDiscovery implements Discovery {
 
   /** Refreshes now (or joins the refresh under way), then goes on with the regular schedule. */
   async refresh(): Promise<void> {
-    if (!this.#running) throw new DiscoveryError("unknown", "GceDiscovery.refresh() called before start()");
+    if (!this.#running) throw new CacheClusterError("CACHECLUSTER_NOT_STARTED", "GceDiscovery.refresh() called before start() (or after stop())");
     if (this.#inflight !== undefined) return this.#inflight;
     if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
     this.#timer = undefined;

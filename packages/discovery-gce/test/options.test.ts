@@ -40,6 +40,12 @@ describe("gceDiscovery options are validated eagerly with messages that name the
     });
   }
 
+  it("refresh() before start() rejects with CACHECLUSTER_NOT_STARTED and touches no network", async () => {
+    const discovery = new GceDiscovery({ options: { project: "acme-prod", zones: "us-central1-a" } });
+    await assert.rejects(discovery.refresh(), { code: "CACHECLUSTER_NOT_STARTED" });
+    assert.equal(discovery.stats().apiCalls, 0);
+  });
+
   it("accepts one zone as a string and fills the documented defaults", () => {
     const s = parseGceDiscoveryOptions({ zones: "us-central1-b" });
     assert.deepEqual(s.zones, ["us-central1-b"]);

@@ -157,6 +157,14 @@ export class SwimMembership implements Membership {
     return out;
   }
 
+  /** How many members `members()` would list, without building the list. */
+  memberCount(): number {
+    if (this.#node.self() === undefined) return 1;
+    let count = 0;
+    for (const node of this.#node.nodes()) if (node.state === NodeStateType.Alive || node.state === NodeStateType.Suspect) count++;
+    return count;
+  }
+
   /** The member of that name as this node sees it (any state), or undefined when unknown or reaped. */
   member(id: string): Member | undefined {
     const node = this.#node.node(id);
@@ -206,7 +214,7 @@ export class SwimMembership implements Membership {
   stats(): SwimMembershipStats {
     return {
       ...this.#node.stats.snapshot(),
-      members: this.members().length,
+      members: this.memberCount(),
       healthScore: this.#node.healthScore,
       queuedBroadcasts: this.#node.queuedBroadcasts,
     };

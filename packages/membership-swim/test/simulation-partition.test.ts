@@ -22,7 +22,7 @@ describe(`SWIM simulation with ${N} members on the in-memory network`, () => {
     );
     sim.net.heal();
     const healed = sim.scheduler.now();
-    const converged = (): boolean => members.every((m) => m.membership.members().length === N);
+    const converged = (): boolean => members.every((m) => m.membership.memberCount() === N);
     assert.ok(await sim.scheduler.runUntil(converged, 180_000, 1000), "every member sees all 1,000 after the heal");
     const elapsed = sim.scheduler.now() - healed;
     await sim.stopAll();

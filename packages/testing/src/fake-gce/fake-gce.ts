@@ -97,7 +97,7 @@ export class FakeGce {
   #selfName: string;
   #port = 0;
   #nextId = 1n;
-  #nextIp = 2;
+  #nextIp = 0;
 
   private constructor(options: FakeGceOptions) {
     this.project = options.project ?? "fake-project";
