@@ -58,9 +58,13 @@ export async function startRedis() {
   };
 }
 
-/** Forks one bench/_app-node.mjs with its config; resolves with { child, app, request(cmd) }. */
+/**
+ * Forks one bench/_app-node.mjs with its config; resolves with { child, app, request(cmd) }.
+ * BENCH_NODE_ARGS (space-separated) are node options for the app nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
 export function startAppNode(config) {
-  const child = fork(join(here, "_app-node.mjs"), [], { env: { ...process.env, BENCH_NODE: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const execArgv = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = fork(join(here, "_app-node.mjs"), [], { env: { ...process.env, BENCH_NODE: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
   let nextId = 1;
   const waiting = new Map();
   child.on("message", (m) => {

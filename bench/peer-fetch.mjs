@@ -3,7 +3,7 @@
 //   Node pair: our undici client (HttpTransport.client.fetch) → our server (createCacheCluster + httpTransport).
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
-// Usage: pnpm build && node bench/peer-fetch.mjs [--runs 5] [--duration 2] [--concurrency 1,64]
+// Usage: pnpm build && node bench/peer-fetch.mjs [--runs 5] [--duration 2] [--warmup 1] [--warmup-requests 20000] [--concurrency 1,64]
 // Prints each run, then the medians with the ratio Node/Go of requests per second, and CPU time per request
 // (client: its own user+system CPU over the measured window; server: /proc CPU over the client's run), which
 // stays meaningful when the machine is shared and throughput follows the scheduler more than the code.
@@ -40,7 +40,7 @@ async function serveNode() {
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
 }
 
-async function clientNode(url, concurrency, seconds, warmupSeconds) {
+async function clientNode(url, concurrency, seconds, warmupSeconds, warmupRequests) {
   const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
   // PEER_FETCH_OPTIONS (JSON) tries other client options; the reported figures use the defaults.
   const transport = new HttpTransport(JSON.parse(process.env.PEER_FETCH_OPTIONS ?? "{}"));
@@ -70,6 +70,9 @@ async function clientNode(url, concurrency, seconds, warmupSeconds) {
   };
   const workers = Array.from({ length: concurrency }, (_, w) => worker(w));
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+  // Warm up by work done too, not only by wall time: on a busy machine 1 s may not be enough for V8 to
+  // optimize the hot path, and every measurement starts a fresh client process.
+  for (const deadline = Date.now() + 10_000; total < warmupRequests && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
   const cpu0 = process.cpuUsage();
   measuring = true;
   const t0 = process.hrtime.bigint();
@@ -135,6 +138,7 @@ async function main() {
   const runs = Number(arg("runs", "5"));
   const seconds = Number(arg("duration", "2"));
   const warmup = Number(arg("warmup", "1"));
+  const warmupRequests = Number(arg("warmup-requests", "20000"));
   const concurrencies = arg("concurrency", "1,64").split(",").map(Number);
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
   const goBinary = await buildGoProgram("groupcache-peer");
@@ -143,7 +147,7 @@ async function main() {
   const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
   const results = []; // { pair, c, run, rps, p50, p99, errors }
   try {
-    console.log(`peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after ${warmup} s warm-up, ${runs} runs`);
+    console.log(`peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after a warm-up of ${warmup} s and ${warmupRequests} requests (at most 10 s), ${runs} runs`);
     console.log(`node ${process.version}; Node server ${nodeServer.url}, Go server ${goServer.url}`);
     for (let run = 1; run <= runs; run++) {
       for (const c of concurrencies) {
@@ -154,8 +158,8 @@ async function main() {
           const serverCpu0 = procCpuMicros(server.proc.pid);
           const r =
             pair === "node"
-              ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup)])
-              : await runClient(goBinary, ["-bench-client", goServer.url, "-group", GROUP, "-concurrency", String(c), "-duration", `${seconds}s`, "-warmup", `${warmup}s`, "-keys", String(KEYS)]);
+              ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup), String(warmupRequests)])
+              : await runClient(goBinary, ["-bench-client", goServer.url, "-group", GROUP, "-concurrency", String(c), "-duration", `${seconds}s`, "-warmup", `${warmup}s`, "-warmup-requests", String(warmupRequests), "-keys", String(KEYS)]);
           // Server CPU over the client's whole run (warm-up included), per request of that run.
           const serverCpuPerReq = (procCpuMicros(server.proc.pid) - serverCpu0) / r.total;
           const clientCpuPerReq = r.cpu_us / r.requests;
@@ -199,5 +203,5 @@ async function main() {
 }
 
 if (args[0] === "--serve-node") await serveNode();
-else if (args[0] === "--client-node") await clientNode(args[1], Number(args[2]), Number(args[3]), Number(args[4]));
+else if (args[0] === "--client-node") await clientNode(args[1], Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"));
 else await main();

@@ -59,10 +59,11 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "bench-client: how long to run")
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "bench-client: warm-up before measuring")
 	keys := flag.Int("keys", 1000, "bench-client: number of distinct keys")
+	warmupRequests := flag.Int64("warmup-requests", 0, "bench-client: also warm up until this many requests completed (at most 10 s)")
 	flag.Parse()
 
 	if *benchClient != "" {
-		runBenchClient(*benchClient, *group, *concurrency, *duration, *warmup, *keys)
+		runBenchClient(*benchClient, *group, *concurrency, *duration, *warmup, *warmupRequests, *keys)
 		return
 	}
 
@@ -145,7 +146,7 @@ func main() {
 	select {}
 }
 
-func runBenchClient(server, group string, concurrency int, duration, warmup time.Duration, nkeys int) {
+func runBenchClient(server, group string, concurrency int, duration, warmup time.Duration, warmupRequests int64, nkeys int) {
 	// The server is the only peer, and self is not on the ring: PickPeer always names the server.
 	pool := groupcache.NewHTTPPoolOpts("http://bench-client.invalid", nil)
 	pool.Set(server)
@@ -193,6 +194,9 @@ func runBenchClient(server, group string, concurrency int, duration, warmup time
 		}(w)
 	}
 	time.Sleep(warmup)
+	for deadline := time.Now().Add(10 * time.Second); total.Load() < warmupRequests && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	cpu0 := cpuMicros()
 	measuring.Store(true)
 	t0 := time.Now()

@@ -17,3 +17,4 @@ export {
   type StreamHandlers,
   type Clock,
 } from "./net/network.js";
+export { Keyring } from "./wire/index.js";

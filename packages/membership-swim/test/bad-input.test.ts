@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeMessage, encodePacket, MessageType } from "../src/wire/index.js";
+import { encodeMessage, encodePacket, encodePushPull, encodeStream, MessageType, NodeStateType } from "../src/wire/index.js";
 import { ipToBytes } from "../src/protocol/addr.js";
 import { Sim } from "./helpers/sim.js";
 
@@ -96,6 +96,18 @@ describe("bad input at the protocol level", () => {
     send([encodeMessage(MessageType.Ping, { SeqNo: 1, Node: "someone-else" })]);
     await sim.scheduler.runFor(500);
     assert.equal(a.membership.stats().unexpectedPings, 1);
+    await sim.stopAll();
+  });
+
+  it("a push/pull carrying an incompatible protocol version is refused and merges nothing", async () => {
+    const { sim, a, rogue } = await setup();
+    const conn = await sim.scheduler.settle(rogue.dial(a.membership.address, 1000));
+    const state = (name: string, vsn: number[]) => ({ Name: name, Addr: ipToBytes("10.7.7.7"), Port: 7946, Meta: new Uint8Array(0), Incarnation: 1, State: NodeStateType.Alive, Vsn: Uint8Array.from(vsn) });
+    conn.write(encodeStream(encodePushPull({ join: false, states: [state("ok", [1, 5, 2, 0, 0, 0]), state("future", [1, 5, 9, 0, 0, 0])], userState: new Uint8Array(0) })));
+    await sim.scheduler.runFor(1000);
+    assert.equal(a.membership.member("ok"), undefined);
+    assert.equal(a.membership.member("future"), undefined);
+    assert.ok(a.membership.stats().badVersions >= 1);
     await sim.stopAll();
   });
 });

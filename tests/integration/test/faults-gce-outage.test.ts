@@ -40,7 +40,7 @@ describe("fault: the fake GCE answers 500, 403 and times out for a long time", (
 
   it("keeps every node serving with the last peer list, and recovers when the API answers again", async (t) => {
     const names = nodes.map((n) => n.name);
-    assert.ok(await waitUntil(() => converged(nodes, names), 40_000), `cluster did not form: ${JSON.stringify(await views(nodes))}`);
+    assert.ok(await waitUntil(() => converged(nodes, names), 60_000), `cluster did not form: ${JSON.stringify(await views(nodes))}`);
     await Promise.all(nodes.map((n) => n.startLoad(20_000, 8, "g")));
 
     const phases = [

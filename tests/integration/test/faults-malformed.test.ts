@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { FakeGce } from "@cachecluster/testing/fake-gce";
 import { type FaultNode, converged, destroyAll, loopbackPrefix, startNodes, views, waitUntil } from "./faults/cluster-harness.js";
 import { expectedValue, type NodeConfig } from "./faults/protocol.js";
 
@@ -55,14 +54,11 @@ const str = (s: string): Buffer => {
 };
 
 describe("fault: malformed HTTP requests and UDP packets at running nodes", () => {
-  let fake: FakeGce;
   let nodes: FaultNode[] = [];
-  let restoreEnv: () => void = () => {};
 
   before(async () => {
-    fake = await FakeGce.start({ project: "faults-project", zones: ["us-central1-a"] });
-    restoreEnv = fake.useEnv();
     const prefix = loopbackPrefix(105);
+    const seeds = Array.from({ length: 2 }, (_s, i) => `${prefix}${11 + i}:19951`);
     const configs: NodeConfig[] = ["a", "b"].map((n, i) => ({
       name: `bad-${n}`,
       ip: `${prefix}${11 + i}`,
@@ -71,16 +67,15 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
       heartbeatMs: 200,
       peerTimeoutMs: 1000,
       loadDelayMs: 0,
-      discovery: { kind: "gce", computePort: fake.port, tag: "faults-bad", refreshMs: 500, backoffMs: 200, requestTimeoutMs: 2000 },
+      discovery: { kind: "static", seeds },
+      // Static seeds; re-dial them every second until everyone has joined (nodes start in any order).
+      swim: { reconnectIntervalMs: 1000 },
     }));
-    for (const c of configs) fake.addInstance({ name: c.name, ip: c.ip, zone: "us-central1-a", tags: ["faults-bad"] });
     nodes = await startNodes(configs);
   });
 
   after(async () => {
     await destroyAll(nodes);
-    restoreEnv();
-    await fake?.close();
   });
 
   it("answers malformed peer HTTP requests with 4xx, counts them, and keeps serving", async (t) => {

@@ -1,20 +1,16 @@
 // Fault: a node is killed with SIGKILL while the others read through it. Real processes on loopback
-// (one address per node, same ports), GCE discovery against the fake GCE, SWIM over UDP, HTTP transport.
+// (one address per node, same ports), static seeds, SWIM over UDP, HTTP transport.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FakeGce } from "@cachecluster/testing/fake-gce";
 import { type FaultNode, converged, destroyAll, loopbackPrefix, sleep, startNodes, totalLoad, views, waitUntil } from "./faults/cluster-harness.js";
 import type { NodeConfig } from "./faults/protocol.js";
 
 describe("fault: SIGKILL of a node under load", () => {
-  let fake: FakeGce;
   let nodes: FaultNode[] = [];
-  let restoreEnv: () => void = () => {};
 
   before(async () => {
-    fake = await FakeGce.start({ project: "faults-project", zones: ["us-central1-a"] });
-    restoreEnv = fake.useEnv();
     const prefix = loopbackPrefix(101);
+    const seeds = Array.from({ length: 3 }, (_s, i) => `${prefix}${11 + i}:19947`);
     const configs: NodeConfig[] = ["a", "b", "c"].map((n, i) => ({
       name: `kill-${n}`,
       ip: `${prefix}${11 + i}`,
@@ -23,16 +19,15 @@ describe("fault: SIGKILL of a node under load", () => {
       heartbeatMs: 200,
       peerTimeoutMs: 1000,
       loadDelayMs: 3,
-      discovery: { kind: "gce", computePort: fake.port, tag: "faults-kill", refreshMs: 500, backoffMs: 200, requestTimeoutMs: 2000 },
+      discovery: { kind: "static", seeds },
+      // Static seeds; re-dial them every second until everyone has joined (nodes start in any order).
+      swim: { reconnectIntervalMs: 1000 },
     }));
-    for (const c of configs) fake.addInstance({ name: c.name, ip: c.ip, zone: "us-central1-a", tags: ["faults-kill"] });
     nodes = await startNodes(configs);
   });
 
   after(async () => {
     await destroyAll(nodes);
-    restoreEnv();
-    await fake?.close();
   });
 
   it("loses no get: every read at the survivors succeeds with the right value while the owner of a third of the keys dies", async () => {
@@ -54,7 +49,7 @@ describe("fault: SIGKILL of a node under load", () => {
     assert.equal(c.exitSignal, "SIGKILL");
     assert.equal(report.failed, 0, `failed gets: ${report.failures.join("; ")}`);
     assert.equal(report.wrong, 0, `wrong values: ${report.failures.join("; ")}`);
-    assert.ok(report.ok > 1000, `too few gets to mean anything: ${report.ok}`);
+    assert.ok(report.ok > 200, `too few gets to mean anything: ${report.ok}`);
     // The fallback path ran: fetches to the dead owner failed and were loaded locally instead.
     assert.ok((sa.group.peerErrors ?? 0) + (sb.group.peerErrors ?? 0) > 0, "no peer fetch failed: the kill was not exercised under load");
     assert.ok(!a.exited && !b.exited, "a survivor exited");

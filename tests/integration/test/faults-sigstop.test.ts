@@ -2,21 +2,17 @@
 // members must not be declared dead, and the paused one must refute the suspicion about itself and come back.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FakeGce } from "@cachecluster/testing/fake-gce";
 import { type FaultNode, converged, destroyAll, loopbackPrefix, sleep, startNodes, totalLoad, views, waitUntil } from "./faults/cluster-harness.js";
 import type { NodeConfig, NodeSnapshot } from "./faults/protocol.js";
 
 const PAUSE_MS = 2500;
 
 describe("fault: SIGSTOP / SIGCONT of a node", () => {
-  let fake: FakeGce;
   let nodes: FaultNode[] = [];
-  let restoreEnv: () => void = () => {};
 
   before(async () => {
-    fake = await FakeGce.start({ project: "faults-project", zones: ["us-central1-a"] });
-    restoreEnv = fake.useEnv();
     const prefix = loopbackPrefix(102);
+    const seeds = Array.from({ length: 4 }, (_s, i) => `${prefix}${11 + i}:19948`);
     const configs: NodeConfig[] = ["a", "b", "c", "d"].map((n, i) => ({
       name: `stop-${n}`,
       ip: `${prefix}${11 + i}`,
@@ -25,17 +21,16 @@ describe("fault: SIGSTOP / SIGCONT of a node", () => {
       heartbeatMs: 200,
       peerTimeoutMs: 500,
       loadDelayMs: 2,
-      discovery: { kind: "gce", computePort: fake.port, tag: "faults-stop", refreshMs: 500, backoffMs: 200, requestTimeoutMs: 2000 },
+      discovery: { kind: "static", seeds },
+      // Static seeds; re-dial them every second until everyone has joined (nodes start in any order).
+      swim: { reconnectIntervalMs: 1000 },
     }));
-    for (const c of configs) fake.addInstance({ name: c.name, ip: c.ip, zone: "us-central1-a", tags: ["faults-stop"] });
     nodes = await startNodes(configs);
   });
 
   after(async () => {
     // A stopped process still dies of SIGKILL.
     await destroyAll(nodes);
-    restoreEnv();
-    await fake?.close();
   });
 
   it("declares no healthy member dead, and the paused member refutes and is alive everywhere again", async () => {

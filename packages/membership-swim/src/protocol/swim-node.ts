@@ -32,6 +32,7 @@ import type { SwimNodeConfig } from "./config.js";
 import { isDeadOrLeft, protocolMax, type NodeEvent, type NodeState } from "./node-state.js";
 import { ProtocolStats } from "./stats.js";
 import { Suspicion } from "./suspicion.js";
+import { verifyProtocol } from "./verify-protocol.js";
 import { pushPullScale, suspicionTimeout } from "./timing.js";
 
 /** compound overheads (net.go): 1 type byte + 1 count byte; 2 length bytes per part. */
@@ -495,7 +496,7 @@ export class SwimNode {
     this.stats.pushPulls++;
     try {
       const remote = await this.#sendAndReceiveState(address, join);
-      this.#mergeState(remote);
+      this.#mergeRemoteState(remote);
     } catch (error) {
       this.stats.pushPullFailures++;
       throw error;
@@ -547,6 +548,16 @@ export class SwimNode {
 
   #localState(): PushNodeState[] {
     return this.#nodes.map((n) => ({ Name: n.name, Addr: n.addr, Port: n.port, Meta: n.meta, Incarnation: n.incarnation, State: n.state, Vsn: n.vsn }));
+  }
+
+  /** mergeRemoteState: refuse a state with incompatible protocol versions, else merge it. */
+  #mergeRemoteState(remote: readonly PushNodeState[]): void {
+    const problem = verifyProtocol(remote, this.#nodes);
+    if (problem !== undefined) {
+      this.stats.badVersions++;
+      throw new DecodeError(`push/pull refused: ${problem}`);
+    }
+    this.#mergeState(remote);
   }
 
   #mergeState(remote: readonly PushNodeState[]): void {
@@ -695,7 +706,7 @@ export class SwimNode {
       switch (msg.type) {
         case MessageType.PushPull:
           conn.write(this.#encodedLocalState(false));
-          this.#mergeState(msg.body.states);
+          this.#mergeRemoteState(msg.body.states);
           break;
         case MessageType.Ping:
           if (msg.body.Node !== "" && msg.body.Node !== this.config.name) {
