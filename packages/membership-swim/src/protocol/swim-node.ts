@@ -2,6 +2,7 @@ import { DecodeError } from "@cachecluster/core";
 import type { NetworkSocket, StreamConnection } from "../net/network.js";
 import { joinHostPort } from "../net/network.js";
 import {
+  MAX_PUSH_STATE_BYTES,
   MessageType,
   NodeStateType,
   PROTOCOL_VERSION_2_COMPATIBLE,
@@ -38,6 +39,8 @@ import { pushPullScale, suspicionTimeout } from "./timing.js";
 /** compound overheads (net.go): 1 type byte + 1 count byte; 2 length bytes per part. */
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
+/** The most a stream may send before it must have delivered one whole message (memberlist's maxPushStateBytes + framing). */
+const MAX_STREAM_BYTES = MAX_PUSH_STATE_BYTES + 64 * 1024;
 
 interface AckHandler {
   ack: (payload: Uint8Array, at: number) => void;
@@ -729,7 +732,8 @@ export class SwimNode {
 
   #readStream(conn: StreamConnection, timeoutMs: number): Promise<StreamMessage> {
     return new Promise((resolve, reject) => {
-      let buffer = new Uint8Array(0);
+      let buffer = new Uint8Array(4096);
+      let length = 0;
       let settled = false;
       const finish = (error: Error | undefined, msg?: StreamMessage): void => {
         if (settled) return;
@@ -742,12 +746,19 @@ export class SwimNode {
       conn.setHandlers({
         data: (chunk) => {
           if (settled) return;
-          const next = new Uint8Array(buffer.byteLength + chunk.byteLength);
-          next.set(buffer);
-          next.set(chunk, buffer.byteLength);
-          buffer = next;
+          if (length + chunk.byteLength > MAX_STREAM_BYTES) {
+            finish(new DecodeError(`stream from ${conn.remote} sent more than ${MAX_STREAM_BYTES} bytes without a whole message`));
+            return;
+          }
+          if (length + chunk.byteLength > buffer.byteLength) {
+            const next = new Uint8Array(Math.max(buffer.byteLength * 2, length + chunk.byteLength));
+            next.set(buffer.subarray(0, length));
+            buffer = next;
+          }
+          buffer.set(chunk, length);
+          length += chunk.byteLength;
           try {
-            const result = readStreamMessage(buffer, this.#decodeOptions);
+            const result = readStreamMessage(buffer.subarray(0, length), this.#decodeOptions);
             if (result.done) finish(undefined, result.message);
           } catch (error) {
             finish(error instanceof Error ? error : new DecodeError(String(error)));
