@@ -21,7 +21,12 @@ export function freePort() {
 
 /** Starts redis-server on loopback, free port, no persistence. Returns { port, version, stop }. */
 export async function startRedis() {
-  const version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).trim();
+  let version;
+  try {
+    version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).trim();
+  } catch (error) {
+    throw new Error(`redis-server is not installed (Debian package redis-server; run scripts/setup.sh): ${error.message}`);
+  }
   const port = await freePort();
   const proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"], {
     stdio: ["ignore", "pipe", "pipe"],

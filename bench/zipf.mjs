@@ -6,13 +6,13 @@
 // Same load client for all (go/zipf-load: closed loop, Zipf s=1.1 over 10,000 keys, 1 KiB values, requests
 // round-robin over the 3 nodes). Misses compute the value at once (no backend delay): this measures the cache
 // path. Each run: fresh processes, warm-up, then measurement; systems rotate order per run.
-// Usage: node bench/zipf.mjs [--runs 3] [--duration 5] [--warmup 2] [--concurrency 32] [--systems cachecluster,go,redis]
+// Usage: node bench/zipf.mjs [--runs 5] [--duration 4] [--warmup 2] [--concurrency 32] [--systems cachecluster,go,redis]
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { arg, fmt, freePort, median, sleep, spread, startCluster, startRedis } from "./_lib.mjs";
 
-const RUNS = Number(arg("runs", "3"));
-const SECONDS = Number(arg("duration", "5"));
+const RUNS = Number(arg("runs", "5"));
+const SECONDS = Number(arg("duration", "4"));
 const WARMUP = Number(arg("warmup", "2"));
 const CONCURRENCY = Number(arg("concurrency", "32"));
 const KEYS = 10_000;

@@ -254,6 +254,23 @@ describe("Group", () => {
     assert.deepEqual(client.removes.sort(), ["http://owner g k", "http://p2 g k", "http://p3 g k"]);
   });
 
+  it("remove and set still clear the other peers' hot caches when the owner refuses, then report the owner's error", async () => {
+    const client = new FakeClient(() => ({ value: te.encode("x") }));
+    client.remove = async (peer, group, key) => {
+      client.removes.push(`${peer} ${group} ${key}`);
+      if (peer === "http://owner") throw new PeerError(peer, "the peer does not support remove/set", { code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
+    };
+    client.set = async (peer) => {
+      throw new PeerError(peer, "the peer does not support remove/set", { code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
+    };
+    const g = new Group("g", { load: () => "local" }, { picker: remotePicker, client, peers: () => ["http://owner", "http://p2"] });
+    await assert.rejects(g.remove("k"), { code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
+    assert.ok(client.removes.includes("http://p2 g k"));
+    client.removes = [];
+    await assert.rejects(g.set("k", "v"), { code: "CACHECLUSTER_PEER_RESPONSE_INVALID" });
+    assert.deepEqual(client.removes, ["http://p2 g k"]);
+  });
+
   it("keeps main + hot bytes within maxBytes under any workload, evicting hot first while hot > main/8", async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -147,10 +147,12 @@ export class Group {
     this.#hot.remove(key);
     if (owner === undefined || this.#deps.client === undefined) {
       this.#populate(this.#main, key, entry);
-    } else {
-      await this.#deps.client.set(owner, this.name, key, entry);
+      await this.#broadcastRemove(key, owner);
+      return;
     }
-    await this.#broadcastRemove(key, owner);
+    // The other peers drop their hot copies even when the owner refuses (a Go peer cannot set).
+    const [atOwner] = await Promise.allSettled([this.#deps.client.set(owner, this.name, key, entry), this.#broadcastRemove(key, owner)]);
+    if (atOwner.status === "rejected") throw atOwner.reason;
   }
 
   /** Delete a key at its owner and from every peer's hot cache (extension beyond golang/groupcache). */
@@ -159,8 +161,12 @@ export class Group {
     this.#main.remove(key);
     this.#hot.remove(key);
     const owner = this.#deps.picker.pickPeer(key);
-    if (owner !== undefined && this.#deps.client !== undefined) await this.#deps.client.remove(owner, this.name, key);
-    await this.#broadcastRemove(key, owner);
+    const client = this.#deps.client;
+    const [atOwner] = await Promise.allSettled([
+      owner === undefined || client === undefined ? Promise.resolve() : client.remove(owner, this.name, key),
+      this.#broadcastRemove(key, owner),
+    ]);
+    if (atOwner.status === "rejected") throw atOwner.reason;
   }
 
   /** Apply a set that came from a peer (this node is the owner). */
