@@ -33,6 +33,16 @@ export class HttpTransport implements Transport {
     return this.#peerHandler?.stats ?? emptyPeerServerStats();
   }
 
+  /**
+   * Counters for the cluster's Prometheus metrics (core's `Observable`): the peer server's counters as
+   * `cachecluster_transport_server_<name>_total`.
+   */
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, value] of Object.entries(this.serverStats)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
+    return out;
+  }
+
   /** The bound server, after `listen`. */
   get server(): Server | undefined {
     return this.#server;
