@@ -39,7 +39,7 @@ export class HttpTransport implements Transport {
    */
   stats(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, value] of Object.entries(this.serverStats)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
+    for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
     return out;
   }
 
