@@ -33,7 +33,7 @@ describe("fault: SIGSTOP / SIGCONT of a node", () => {
     await destroyAll(nodes);
   });
 
-  it("declares no healthy member dead, and the paused member refutes and is alive everywhere again", async () => {
+  it("declares no healthy member dead, and the paused member refutes and is alive everywhere again", async (t) => {
     const [a, b, c, d] = nodes as [FaultNode, FaultNode, FaultNode, FaultNode];
     const names = nodes.map((n) => n.name);
     assert.ok(await waitUntil(() => converged(nodes, names), 20_000), `cluster did not form: ${JSON.stringify(await views(nodes))}`);
@@ -63,6 +63,10 @@ describe("fault: SIGSTOP / SIGCONT of a node", () => {
     const report = totalLoad(await Promise.all(healthy.map((n) => n.stopLoad())));
     const snaps: NodeSnapshot[] = await Promise.all(nodes.map((n) => n.snapshot()));
 
+    const deathsOfPaused = snaps.reduce((n, s) => n + s.events.filter((e) => e.type === "fail" && e.id === d.name).length, 0);
+    t.diagnostic(
+      `paused ${PAUSE_MS} ms; ${d.name} incarnation ${incarnationBefore} -> ${snaps[0]!.members.find((m) => m.id === d.name)?.incarnation ?? "?"}, refutations ${(snaps[3]!.swim.refutations ?? 0) - refutationsBefore}, declared dead by ${deathsOfPaused} node(s); gets ${report.ok} ok, ${report.failed} failed, max ${report.maxMs.toFixed(0)} ms`,
+    );
     assert.ok(sawSuspicion, "nobody noticed the paused member: the pause proved nothing");
     assert.ok(back, `the paused member did not come back with a higher incarnation: ${JSON.stringify(await views(nodes))}`);
     const refutations = (snaps[3]!.swim.refutations ?? 0) - refutationsBefore;

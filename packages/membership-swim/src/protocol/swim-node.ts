@@ -2,7 +2,6 @@ import { DecodeError } from "@cachecluster/core";
 import type { NetworkSocket, StreamConnection } from "../net/network.js";
 import { joinHostPort } from "../net/network.js";
 import {
-  MAX_PUSH_STATE_BYTES,
   MessageType,
   NodeStateType,
   PROTOCOL_VERSION_2_COMPATIBLE,
@@ -14,7 +13,6 @@ import {
   encodePushPull,
   encodeStream,
   encryptOverhead,
-  readStreamMessage,
   type Alive,
   type DecodePacketOptions,
   type EncodePacketOptions,
@@ -32,6 +30,7 @@ import { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimNodeConfig } from "./config.js";
 import { isDeadOrLeft, protocolMax, type NodeEvent, type NodeState } from "./node-state.js";
 import { ProtocolStats } from "./stats.js";
+import { readOneStreamMessage } from "./stream-reader.js";
 import { Suspicion } from "./suspicion.js";
 import { verifyProtocol } from "./verify-protocol.js";
 import { pushPullScale, suspicionTimeout } from "./timing.js";
@@ -39,8 +38,6 @@ import { pushPullScale, suspicionTimeout } from "./timing.js";
 /** compound overheads (net.go): 1 type byte + 1 count byte; 2 length bytes per part. */
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
-/** The most a stream may send before it must have delivered one whole message (memberlist's maxPushStateBytes + framing). */
-const MAX_STREAM_BYTES = MAX_PUSH_STATE_BYTES + 64 * 1024;
 
 interface AckHandler {
   ack: (payload: Uint8Array, at: number) => void;
@@ -731,43 +728,13 @@ export class SwimNode {
   }
 
   #readStream(conn: StreamConnection, timeoutMs: number): Promise<StreamMessage> {
-    return new Promise((resolve, reject) => {
-      let buffer = new Uint8Array(4096);
-      let length = 0;
-      let settled = false;
-      const finish = (error: Error | undefined, msg?: StreamMessage): void => {
-        if (settled) return;
-        settled = true;
-        this.#cancel(timer);
-        if (error !== undefined || msg === undefined) reject(error ?? new Error("stream closed"));
-        else resolve(msg);
-      };
-      const timer = this.#after(timeoutMs, () => finish(new Error(`stream read from ${conn.remote} timed out after ${timeoutMs} ms`)));
-      conn.setHandlers({
-        data: (chunk) => {
-          if (settled) return;
-          if (length + chunk.byteLength > MAX_STREAM_BYTES) {
-            finish(new DecodeError(`stream from ${conn.remote} sent more than ${MAX_STREAM_BYTES} bytes without a whole message`));
-            return;
-          }
-          if (length + chunk.byteLength > buffer.byteLength) {
-            const next = new Uint8Array(Math.max(buffer.byteLength * 2, length + chunk.byteLength));
-            next.set(buffer.subarray(0, length));
-            buffer = next;
-          }
-          buffer.set(chunk, length);
-          length += chunk.byteLength;
-          try {
-            const result = readStreamMessage(buffer.subarray(0, length), this.#decodeOptions);
-            if (result.done) finish(undefined, result.message);
-          } catch (error) {
-            finish(error instanceof Error ? error : new DecodeError(String(error)));
-          }
-        },
-        end: (error) => finish(error ?? new Error(`stream from ${conn.remote} closed before a whole message`)),
-      });
-    });
+    return readOneStreamMessage(conn, timeoutMs, this.#decodeOptions, this.#readerTimers);
   }
+
+  readonly #readerTimers = {
+    after: (ms: number, fn: () => void): unknown => this.#after(ms, fn),
+    cancel: (timer: unknown): void => this.#cancel(timer),
+  };
 
   #withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
