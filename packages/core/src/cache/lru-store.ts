@@ -17,6 +17,7 @@ interface Node extends StoreEntry {
   readonly key: string;
   value: Uint8Array;
   expire: number | undefined;
+  memo: unknown;
   size: number;
   prev: Node | undefined;
   next: Node | undefined;
@@ -75,6 +76,7 @@ export class LruStore implements Store {
       this.#bytes += size - old.size;
       old.value = entry.value;
       old.expire = entry.expire;
+      old.memo = undefined;
       old.size = size;
       if (old !== this.#head) {
         this.#unlink(old);
@@ -82,7 +84,7 @@ export class LruStore implements Store {
       }
       return;
     }
-    const node: Node = { key, value: entry.value, expire: entry.expire, size, prev: undefined, next: undefined };
+    const node: Node = { key, value: entry.value, expire: entry.expire, memo: undefined, size, prev: undefined, next: undefined };
     this.#map.set(key, node);
     this.#pushHead(node);
     this.#bytes += size;

@@ -107,7 +107,9 @@ export class Group {
   get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     try {
       const got = this.#get(key, options.signal, false);
-      return got instanceof Promise ? got.then(valueOf) : Promise.resolve(got.value);
+      if (got instanceof Promise) return got.then(valueOf);
+      if (!("memo" in got)) return Promise.resolve(got.value);
+      return (got.memo ??= Promise.resolve(got.value)) as Promise<Uint8Array>;
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

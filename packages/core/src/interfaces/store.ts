@@ -2,6 +2,11 @@
 export interface StoreEntry {
   readonly value: Uint8Array;
   readonly expire?: number | undefined;
+  /**
+   * A store may give its entries this writable slot (reset when the value changes); the Group keeps the
+   * entry's resolved promise in it, so a hit allocates nothing.
+   */
+  memo?: unknown;
 }
 
 export interface StoreStats {
