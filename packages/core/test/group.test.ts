@@ -71,6 +71,14 @@ describe("Group", () => {
     assert.equal(await g.get("k"), a);
   });
 
+  it("a hit allocates no new promise: repeated gets of a cached key return the same settled promise", async () => {
+    const g = localGroup(() => "v");
+    await g.get("k");
+    const a = g.get("k");
+    assert.equal(g.get("k"), a);
+    assert.equal(td.decode(await a), "v");
+  });
+
   it("peek answers hits synchronously and never loads", async () => {
     let loads = 0;
     const g = localGroup(() => (loads++, "v"));
