@@ -48,7 +48,7 @@ describe("createCacheCluster", () => {
     assert.equal(cluster.picker.pickPeer("a"), undefined);
   });
 
-  it("starts transport, membership, discovery in order and stops them in reverse; close twice is safe", async () => {
+  it("starts transport, discovery, membership in order and stops them in reverse; close twice is safe", async () => {
     const log: string[] = [];
     const discovery: Discovery = {
       peers: () => [],

@@ -40,13 +40,25 @@ function callOptions(timeoutMs: number): { retry: null; timeout: number; autoPag
   return { retry: null, timeout: timeoutMs, autoPaginate: false };
 }
 
+let computeModule: Promise<typeof import("@google-cloud/compute")> | undefined;
+
+/**
+ * Imports `@google-cloud/compute` once. Its evaluation keeps the event loop busy for about a second, so
+ * `GceDiscovery.start()` calls this before the cluster starts membership: a node that stalls after it began
+ * gossiping would be suspected by its peers.
+ */
+export function loadGoogleCompute(): Promise<typeof import("@google-cloud/compute")> {
+  computeModule ??= import("@google-cloud/compute");
+  return computeModule;
+}
+
 /**
  * `InstancesClient` from `@google-cloud/compute` (REST transport), imported on first call: a cold import
  * costs about a second, which start-up does not pay. Credentials: Application Default Credentials
  * (on GCE the metadata server's service-account token).
  */
 export const googleComputeApi: ComputeApiFactory = async (settings, project) => {
-  const { InstancesClient } = await import("@google-cloud/compute");
+  const { InstancesClient } = await loadGoogleCompute();
   const client = new InstancesClient({
     fallback: true,
     // Without it, google-auth-library looks the project up itself, spawning `gcloud config config-helper` (~0.5-1 s).

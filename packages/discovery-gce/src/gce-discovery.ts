@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { CacheClusterError, type DiscoveredPeer, type Discovery, type Logger, type Unsubscribe, silentLogger } from "@cachecluster/core";
 import { classifyError } from "./classify-error.js";
-import { type ComputeApi, type ComputeApiFactory, googleComputeApi } from "./compute-api.js";
+import { type ComputeApi, type ComputeApiFactory, googleComputeApi, loadGoogleCompute } from "./compute-api.js";
 import { DiscoveryError } from "./errors.js";
 import { buildFilter } from "./filter.js";
 import { type InstanceCriteria, matchInstance } from "./match-instance.js";
@@ -144,8 +144,14 @@ export class GceDiscovery implements Discovery {
     return { ...this.#stats };
   }
 
-  /** Starts refreshing in the background; resolves at once. */
+  /**
+   * Starts refreshing in the background. Resolves once the Compute client's module is loaded (CPU only, no
+   * network: about a second cold), so its evaluation does not stall a node that is already gossiping.
+   * Peers arrive later through `onPeers`; until then the cluster serves in local mode.
+   */
   async start(): Promise<void> {
+    if (this.#running) return;
+    if (this.#computeFactory === googleComputeApi) await loadGoogleCompute().catch(() => {}); // a failure shows on the first refresh
     if (this.#running) return;
     this.#running = true;
     this.#generation += 1;

@@ -17,6 +17,7 @@ export interface HttpTransportDeps {
 export class HttpTransport implements Transport {
   readonly options: HttpTransportOptions;
   readonly client: HttpTransportClient;
+  #protocolErrors = 0;
   readonly #logger: Logger;
   #server: Server | undefined;
   #peerHandler: PeerHttpHandler | undefined;
@@ -26,6 +27,11 @@ export class HttpTransport implements Transport {
     this.options = parseHttpTransportOptions(options);
     this.#logger = deps.logger ?? silentLogger;
     this.client = new HttpTransportClient(this.options);
+  }
+
+  /** Requests the HTTP parser refused (malformed, oversized headers, header timeout), answered 400/431/408. */
+  get protocolErrors(): number {
+    return this.#protocolErrors;
   }
 
   /** Counters of the peer server (zero before `listen`). */
@@ -40,6 +46,7 @@ export class HttpTransport implements Transport {
   stats(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
+    out.serverProtocolErrorsTotal = this.#protocolErrors;
     return out;
   }
 
@@ -85,6 +92,7 @@ export class HttpTransport implements Transport {
         socket.destroy();
         return;
       }
+      this.#protocolErrors++;
       const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
     });

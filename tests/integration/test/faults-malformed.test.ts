@@ -119,6 +119,9 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
     assert.ok(!a.exited, `the node exited: ${a.output}`);
     assert.ok((afterSnap.transport.badRequests ?? 0) > (before.transport.badRequests ?? 0), "bad requests were not counted");
     assert.ok((afterSnap.transport.notFound ?? 0) > (before.transport.notFound ?? 0), "unknown groups were not counted");
+    // Requests the HTTP parser refuses (junk, bad version, bad lengths, oversized headers) are counted too.
+    const refusedByParser = (afterSnap.transport.protocolErrors ?? 0) - (before.transport.protocolErrors ?? 0);
+    assert.ok(refusedByParser >= 5, `only ${refusedByParser} parser-level refusals were counted`);
     assert.equal(await a.request({ cmd: "get", key: "after-http-junk" }), expectedValue("after-http-junk"));
     assert.ok(await converged(nodes, nodes.map((n) => n.name)), `the cluster changed: ${JSON.stringify(await views(nodes))}`);
     assert.equal(randomSent, 150);

@@ -2,7 +2,7 @@ import type { CacheClusterConfig } from "../config/schema.js";
 import { CacheClusterError, InvalidArgumentError } from "../errors.js";
 import { Group, type GroupOptions } from "../engine/group.js";
 import { RingPeerPicker } from "../engine/peer-picker.js";
-import type { Discovery } from "../interfaces/discovery.js";
+import type { DiscoveredPeer, Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
 import type { Member, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
 import type { Logger, Startable } from "../interfaces/startable.js";
@@ -40,7 +40,7 @@ const EVENT_HISTORY = 100;
 /**
  * One node: its groups, the ring over the live members, and the plugins. Before `listen()` every get is
  * served in local mode (this node loads everything); `listen()` binds the cache server, then starts
- * membership and discovery, and the ring follows the members from then on.
+ * discovery and membership, and the ring follows the members from then on.
  */
 export class CacheCluster {
   readonly config: CacheClusterConfig;
@@ -158,7 +158,7 @@ export class CacheCluster {
   };
 
   /**
-   * Bind the cache server (`[cache] host:port`, or the overrides), then start membership and discovery.
+   * Bind the cache server (`[cache] host:port`, or the overrides), then start discovery and membership.
    * Resolves once the server listens; peers are found in the background (local mode until then).
    */
   async listen(overrides: ListenOverrides = {}): Promise<{ url: string }> {
@@ -180,18 +180,23 @@ export class CacheCluster {
         }
         this.#url = bound.url;
       }
+      // Discovery first: membership consumes its results, and a discovery that loads a heavy client
+      // (GCE) does it before this node starts gossiping, so the stall cannot make peers suspect it.
+      if (discovery !== undefined) {
+        await discovery.start();
+        this.#started.push(discovery);
+      }
       this.#unsubscribe.push(membership.onEvent((event) => this.#onMembership(event)));
       await membership.start();
       this.#started.push(membership);
       this.#refreshRing();
       if (discovery !== undefined) {
-        this.#unsubscribe.push(
-          discovery.onPeers((peers) => {
-            membership.join(peers).catch((error: unknown) => this.#deps.logger.warn({ err: error }, "cachecluster: joining discovered peers failed"));
-          }),
-        );
-        await discovery.start();
-        this.#started.push(discovery);
+        const join = (peers: readonly DiscoveredPeer[]): void => {
+          membership.join(peers).catch((error: unknown) => this.#deps.logger.warn({ err: error }, "cachecluster: joining discovered peers failed"));
+        };
+        this.#unsubscribe.push(discovery.onPeers(join));
+        const known = discovery.peers();
+        if (known.length > 0) join(known);
       }
       this.#state = "listening";
       return { url: this.#url ?? this.local.cacheUrl };

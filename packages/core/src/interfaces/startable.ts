@@ -1,6 +1,6 @@
 /**
  * A component with a lifecycle. The cluster starts components in dependency order
- * (store → transport → membership → discovery) and stops them in reverse.
+ * (transport → discovery → membership: membership consumes discovery) and stops them in reverse.
  * `stop()` called twice, or before `start()`, resolves without error.
  */
 export interface Startable {

@@ -121,7 +121,7 @@ function snapshot(): NodeSnapshot {
     group: { ...group.stats },
     loads,
     swim: { ...membership.stats() },
-    transport: transport === undefined ? {} : { ...transport.serverStats },
+    transport: transport === undefined ? {} : { ...transport.serverStats, protocolErrors: transport.protocolErrors },
     discovery:
       discoveryStats === undefined
         ? {}
