@@ -1,3 +1,4 @@
+import type * as Compute from "@google-cloud/compute";
 import type { GceDiscoverySettings } from "./options.js";
 
 export interface ListRequest {
@@ -40,14 +41,14 @@ function callOptions(timeoutMs: number): { retry: null; timeout: number; autoPag
   return { retry: null, timeout: timeoutMs, autoPaginate: false };
 }
 
-let computeModule: Promise<typeof import("@google-cloud/compute")> | undefined;
+let computeModule: Promise<typeof Compute> | undefined;
 
 /**
  * Imports `@google-cloud/compute` once. Its evaluation keeps the event loop busy for about a second, so
  * `GceDiscovery.start()` calls this before the cluster starts membership: a node that stalls after it began
  * gossiping would be suspected by its peers.
  */
-export function loadGoogleCompute(): Promise<typeof import("@google-cloud/compute")> {
+export function loadGoogleCompute(): Promise<typeof Compute> {
   computeModule ??= import("@google-cloud/compute");
   return computeModule;
 }
