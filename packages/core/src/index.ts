@@ -1,4 +1,4 @@
-export { CacheClusterError, ConfigError, InvalidArgumentError, LoaderError, AbortError, PeerError, DecodeError, type ErrorCode } from "./errors.js";
+export { CacheClusterError, ConfigError, InvalidArgumentError, LoaderError, AbortError, PeerError, DecodeError, describe as describeError, type ErrorCode } from "./errors.js";
 export type { Startable, Logger, Unsubscribe } from "./interfaces/startable.js";
 export { silentLogger } from "./interfaces/startable.js";
 export type { Discovery, DiscoveredPeer } from "./interfaces/discovery.js";

@@ -5,20 +5,9 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { buildGoProgram } from "@cachecluster/testing/go";
 import { HashRing, hashKey } from "../src/index.js";
+import { seededRandom as prng } from "@cachecluster/testing/memory-network";
 
 const run = promisify(execFile);
-
-/** Deterministic pseudo-random generator (mulberry32) so the vectors are the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function keysFor(rand: () => number, n: number): string[] {
   const alphabet = ["a", "Z", "0", "/", " ", "+", "%", "é", "ß", "日本", "😀", "\u0000", "-", "_", "."];

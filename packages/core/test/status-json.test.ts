@@ -90,7 +90,7 @@ describe("status.json", () => {
       status.events.map((e) => [e.type, e.member.id, e.member.cacheUrl]),
       [["join", "node-b", b.url]],
     );
-    assert.equal(status.components.transport?.kind, "FakeHttpTransport");
+    assert.equal(status.components.transport?.kind, "LoopbackHttpTransport");
     assert.ok((status.components.transport?.stats?.requests_total ?? 0) >= 2);
     assert.equal(status.components.membership?.kind, "DirectMembership");
     assert.equal(status.components.membership?.stats, null, "DirectMembership reports no stats");

@@ -1,7 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { CacheClusterError, type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger } from "@cachecluster/core";
-import { describe } from "./describe-error.js";
+import { CacheClusterError, type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger, describeError } from "@cachecluster/core";
 import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
 import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPeerServerStats } from "./server/peer-handler.js";
@@ -149,7 +148,7 @@ function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse,
       res.destroy();
       return;
     }
-    const body = `${describe(error)}\n`;
+    const body = `${describeError(error)}\n`;
     res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
     res.end(body);
   };

@@ -6,18 +6,7 @@ import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type FaultNode, converged, destroyAll, loopbackPrefix, startNodes, views, waitUntil } from "./faults/cluster-harness.js";
 import { expectedValue, type NodeConfig } from "./faults/protocol.js";
-
-/** A small seeded PRNG (mulberry32), so a failing input can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from "@cachecluster/testing/memory-network";
 
 function randomBytes(random: () => number, length: number): Buffer {
   const out = Buffer.alloc(length);

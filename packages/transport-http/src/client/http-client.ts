@@ -1,7 +1,6 @@
 import { STATUS_CODES } from "node:http";
-import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TransportClient } from "@cachecluster/core";
+import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TransportClient, describeError } from "@cachecluster/core";
 import { Pool } from "undici";
-import { describe } from "../describe-error.js";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
@@ -43,7 +42,7 @@ export class HttpTransportClient implements TransportClient {
       if (decoded.expire === undefined && decoded.minuteQps === undefined) return { value: decoded.value };
       return decoded;
     } catch (error) {
-      throw new PeerError(peerUrl, `GET ${path}: ${error instanceof DecodeError ? error.message : describe(error)}`, {
+      throw new PeerError(peerUrl, `GET ${path}: ${error instanceof DecodeError ? error.message : describeError(error)}`, {
         cause: error,
         code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
       });
@@ -143,6 +142,6 @@ function requestError(peerUrl: string, method: string, path: string, error: unkn
     return new PeerError(peerUrl, `${method} ${path}: aborted`, { cause: signal.reason ?? error });
   }
   const code = (error as { code?: unknown } | null)?.code;
-  const detail = typeof code === "string" ? `${code}: ${describe(error)}` : describe(error);
+  const detail = typeof code === "string" ? `${code}: ${describeError(error)}` : describeError(error);
   return new PeerError(peerUrl, `${method} ${path}: ${detail}`, { cause: error });
 }

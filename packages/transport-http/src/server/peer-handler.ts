@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, LoaderError, silentLogger } from "@cachecluster/core";
-import { describe } from "../describe-error.js";
+import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, LoaderError, silentLogger, describeError } from "@cachecluster/core";
 import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
 import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
 import { parsePeerPath } from "./peer-path.js";
@@ -80,7 +79,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED" && res.destroyed) return;
     stats.errors++;
     // Go answers the getter's own error text; a LoaderError's cause is the user's loader error.
-    const text = error instanceof LoaderError && error.code === "CACHECLUSTER_LOADER_FAILED" ? describe(error.cause) : describe(error);
+    const text = error instanceof LoaderError && error.code === "CACHECLUSTER_LOADER_FAILED" ? describeError(error.cause) : describeError(error);
     logger.debug({ err: error, group, key }, "cachecluster: peer request failed");
     fail(res, 500, text);
   };
@@ -164,7 +163,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       message = decodeSetRequest(body);
     } catch (error) {
       stats.badRequests++;
-      fail(res, 400, `bad request: ${error instanceof DecodeError ? error.message : describe(error)}`);
+      fail(res, 400, `bad request: ${error instanceof DecodeError ? error.message : describeError(error)}`);
       return;
     }
     if (message.group !== group || message.key !== key) {
