@@ -1,12 +1,13 @@
 import type { Store, StoreEntry, StoreStats } from "../interfaces/store.js";
 
 /**
- * Bytes counted per entry on top of the key's UTF-8 bytes and the value's bytes: V8's cost of the Map slot,
- * the list node, the key string and the Uint8Array and ArrayBuffer objects, measured on Node 20 at about
- * 330 bytes (bench/memory.mjs), so that `maxBytes` bounds the process's memory, not only the payload.
+ * Bytes counted per entry on top of the key's UTF-8 bytes and the value's bytes, so that `maxBytes` bounds
+ * the process's memory and not only the payload: what an entry really costs beyond key and value on Node 20
+ * (V8 heap: Map slot, list node, key string, Uint8Array and ArrayBuffer objects; native: the ArrayBuffer's
+ * backing-store bookkeeping), measured by `bench/entry-overhead.mjs` at 480–630 bytes for 64 B–16 KiB values.
  * golang/groupcache counts key + value only; pass `entryOverhead: 0` for the same accounting.
  */
-export const DEFAULT_ENTRY_OVERHEAD = 320;
+export const DEFAULT_ENTRY_OVERHEAD = 560;
 
 export interface LruStoreOptions {
   readonly entryOverhead?: number;
