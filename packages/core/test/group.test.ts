@@ -115,6 +115,11 @@ describe("Group", () => {
     assert.equal(g.stats.localLoads, 1);
   });
 
+  it("accepts a loader that returns a thenable that is not a native promise", async () => {
+    const g = localGroup(() => ({ then: (resolve: (v: string) => void) => resolve("from thenable") }));
+    assert.equal(await g.getString("k"), "from thenable");
+  });
+
   it("rejects a loader result that is not bytes or a string with a clear error", async () => {
     for (const bad of [42, null, undefined, { nope: 1 }, { value: 3 }]) {
       const g = localGroup(() => bad);

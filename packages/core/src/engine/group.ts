@@ -228,52 +228,50 @@ export class Group {
     // One listener on the cluster's lifetime per group (see the constructor), not one per load.
     this.#inFlight.add(flight);
     try {
-      return await this.#fetchOrLoad(key, flight, fromPeer);
+      const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
+      const client = this.#deps.client;
+      if (owner !== undefined && client !== undefined) {
+        try {
+          const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
+          this.stats.peerLoads++;
+          const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
+          if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+          return entry;
+        } catch (error) {
+          if (flight.aborted) throw abortReason(flight.signal);
+          this.stats.peerErrors++;
+          this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
+        }
+      }
+      let result: LoadResult;
+      try {
+        const loaded = this.#load(key, {
+          get signal() {
+            return flight.signal;
+          },
+          group: this.name,
+        });
+        // A loader that answers synchronously costs no extra promise.
+        result = isThenable(loaded) ? await loaded : loaded;
+      } catch (error) {
+        this.stats.localLoadErrs++;
+        if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
+        if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
+        throw new LoaderError(this.name, key, error);
+      }
+      let entry: StoreEntry;
+      try {
+        entry = toEntry(this.name, key, result, undefined, this.#ttl, this.#now());
+      } catch (error) {
+        this.stats.localLoadErrs++;
+        throw error;
+      }
+      this.stats.localLoads++;
+      this.#populate(this.#main, key, entry);
+      return entry;
     } finally {
       this.#inFlight.delete(flight);
     }
-  }
-
-  async #fetchOrLoad(key: string, flight: FlightSignal, fromPeer: boolean): Promise<StoreEntry> {
-    const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
-    const client = this.#deps.client;
-    if (owner !== undefined && client !== undefined) {
-      try {
-        const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
-        this.stats.peerLoads++;
-        const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-        if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
-        return entry;
-      } catch (error) {
-        if (flight.aborted) throw abortReason(flight.signal);
-        this.stats.peerErrors++;
-        this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
-      }
-    }
-    let result: LoadResult;
-    try {
-      result = await this.#load(key, {
-        get signal() {
-          return flight.signal;
-        },
-        group: this.name,
-      });
-    } catch (error) {
-      this.stats.localLoadErrs++;
-      if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
-      if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
-      throw new LoaderError(this.name, key, error);
-    }
-    let entry: StoreEntry;
-    try {
-      entry = toEntry(this.name, key, result, undefined, this.#ttl, this.#now());
-    } catch (error) {
-      this.stats.localLoadErrs++;
-      throw error;
-    }
-    this.stats.localLoads++;
-    this.#populate(this.#main, key, entry);
-    return entry;
   }
 
   /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */
@@ -288,6 +286,10 @@ export class Group {
       if (!victim.removeOldest()) return;
     }
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 function checkKey(key: unknown): asserts key is string {
