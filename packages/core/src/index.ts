@@ -6,6 +6,7 @@ export type { Membership, Member, MemberState, MembershipEvent, MembershipEventT
 export type { Store, StoreEntry, StoreStats, StoreOptions, StoreFactory } from "./interfaces/store.js";
 export type { Transport, TransportClient, PeerRequestHandler, PeerValue, PeerCallOptions, HttpRoute, ListenOptions } from "./interfaces/transport.js";
 export type { LocalNode } from "./interfaces/local-node.js";
+export type { DatagramNetwork, NetworkHandlers, NetworkSocket, StreamHandlers, StreamConnection } from "./interfaces/datagram-network.js";
 export { ConfigToken, LoggerToken, DiscoveryToken, MembershipToken, TransportToken, StoreFactoryToken, LocalNodeToken } from "./tokens.js";
 export { configSchema, cacheSection, clusterSection, matchSection, parseByteSize, type CacheClusterConfig, type CacheClusterConfigInput } from "./config/schema.js";
 export { loadConfig, parseConfig, parseConfigText, type LoadConfigOptions } from "./config/load-config.js";

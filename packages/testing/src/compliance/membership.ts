@@ -31,6 +31,14 @@ export interface MembershipComplianceSetup {
  * The Membership contract: joining through a seed, members() with self, join/leave/fail/update events,
  * leave seen by others, stop twice, the cache URL carried as metadata.
  */
+/** One member under test with the events it has seen. */
+interface TestMember {
+  readonly m: Membership;
+  readonly events: MembershipEvent[];
+  readonly name: string;
+  readonly url: string;
+}
+
 export function membershipCompliance(setup: MembershipComplianceSetup): void {
   describe(`Membership compliance: ${setup.name}`, () => {
     const started: Membership[] = [];
@@ -38,7 +46,7 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
     let counter = 0;
     const settle = <T>(p: Promise<T>): Promise<T> => (setup.settle === undefined ? p : setup.settle(p));
 
-    async function member(label: string): Promise<{ m: Membership; events: MembershipEvent[]; name: string; url: string }> {
+    async function member(label: string): Promise<TestMember> {
       const name = `${label}-${++counter}`;
       const url = `http://cache-${name}.test:9080`;
       const m = await setup.create(name, url);
@@ -50,6 +58,27 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
     }
 
     const ids = (members: readonly Member[]): string[] => members.map((x) => x.id).sort();
+
+    /** Three members a, b, c joined through a, once all three see each other. */
+    async function threeJoined(): Promise<[TestMember, TestMember, TestMember]> {
+      const a = await member("a");
+      const b = await member("b");
+      const c = await member("c");
+      await settle(b.m.join([setup.seed(a.m)]));
+      await settle(c.m.join([setup.seed(a.m)]));
+      assert.ok(await setup.waitFor(() => [a, b, c].every((x) => x.m.members().length === 3), timeout));
+      return [a, b, c];
+    }
+
+    /** `gone` leaves the members() of each of `others`, whose first event about it after the join is `type`. */
+    async function expectGone(gone: TestMember, others: TestMember[], type: "leave" | "fail", state: "left" | "dead"): Promise<void> {
+      assert.ok(await setup.waitFor(() => others.every((x) => !x.m.members().some((y) => y.id === gone.name)), timeout));
+      for (const x of others) {
+        const event = x.events.find((e) => e.member.id === gone.name && e.type !== "join");
+        assert.equal(event?.type, type, `${x.name} saw ${JSON.stringify(event)}`);
+        assert.equal(event?.member.state, state);
+      }
+    }
 
     afterEach(async () => {
       for (const m of started.splice(0)) await m.stop();
@@ -111,20 +140,10 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
     });
 
     it("a member that leaves is removed from the others' members() with a leave event", async () => {
-      const a = await member("a");
-      const b = await member("b");
-      const c = await member("c");
-      await settle(b.m.join([setup.seed(a.m)]));
-      await settle(c.m.join([setup.seed(a.m)]));
-      assert.ok(await setup.waitFor(() => [a, b, c].every((x) => x.m.members().length === 3), timeout));
+      const [a, b, c] = await threeJoined();
       await settle(c.m.leave(2000));
       await c.m.stop();
-      assert.ok(await setup.waitFor(() => [a, b].every((x) => !x.m.members().some((y) => y.id === c.name)), timeout));
-      for (const x of [a, b]) {
-        const event = x.events.find((e) => e.member.id === c.name && e.type !== "join");
-        assert.equal(event?.type, "leave", `${x.name} saw ${JSON.stringify(event)}`);
-        assert.equal(event?.member.state, "left");
-      }
+      await expectGone(c, [a, b], "leave", "left");
     });
 
     it("a member that crashes is detected: fail event and removed from members()", async (t) => {
@@ -132,19 +151,9 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
         t.skip("the setup cannot crash a member");
         return;
       }
-      const a = await member("a");
-      const b = await member("b");
-      const c = await member("c");
-      await settle(b.m.join([setup.seed(a.m)]));
-      await settle(c.m.join([setup.seed(a.m)]));
-      assert.ok(await setup.waitFor(() => [a, b, c].every((x) => x.m.members().length === 3), timeout));
+      const [a, b, c] = await threeJoined();
       await setup.crash(c.m);
-      assert.ok(await setup.waitFor(() => [a, b].every((x) => !x.m.members().some((y) => y.id === c.name)), timeout));
-      for (const x of [a, b]) {
-        const event = x.events.find((e) => e.member.id === c.name && e.type !== "join");
-        assert.equal(event?.type, "fail", `${x.name} saw ${JSON.stringify(event)}`);
-        assert.equal(event?.member.state, "dead");
-      }
+      await expectGone(c, [a, b], "fail", "dead");
     });
 
     it("a changed cache URL reaches the others as an update event", async (t) => {
