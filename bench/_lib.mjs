@@ -51,6 +51,7 @@ export async function startRedis() {
   }
   return {
     port,
+    pid: proc.pid,
     version: version.replace(/^Redis server v=(\S+).*$/, "$1"),
     async flush() {
       const c = new Redis({ host: "127.0.0.1", port });

@@ -1,57 +1,132 @@
 #!/usr/bin/env node
-// Memory: process RSS growth after filling a group to its configured byte budget, as a ratio of that
-// budget (goal <= 1.25x). Runs each value size in a fresh child process with --expose-gc.
-//   node bench/memory.mjs [--mib 256]
-import { spawnSync } from "node:child_process";
+// Memory: process RSS growth after filling one cache to its configured byte budget, as a ratio of that
+// budget (goal <= 1.25x), then after churning through as many keys again (eviction running), then after
+// 10 s idle. References measured in the same run with the same keys and values: golang/groupcache filled
+// to the same cacheBytes (go/groupcache-memory) and Redis with the same maxmemory and allkeys-lru.
+// Every reading follows a full GC (Node gc(), Go FreeOSMemory, Redis MEMORY PURGE). Each cell is the
+// median of --reps fresh processes, with min–max.
+//   node bench/memory.mjs [--mib 256] [--reps 3] [--sizes 128,1024,16384,262144]
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sleep, spread, startRedis } from "./_lib.mjs";
 
-const { values } = parseArgs({ options: { mib: { type: "string", default: "256" }, child: { type: "string" } } });
+const { values } = parseArgs({
+  options: { mib: { type: "string", default: "256" }, reps: { type: "string", default: "3" }, sizes: { type: "string", default: "128,1024,16384,262144" }, child: { type: "string" } },
+});
+const maxBytes = Number(values.mib) * 2 ** 20;
+const key = (i) => `user/${i}/avatar.png`;
 
 if (values.child !== undefined) {
   const { createCacheCluster } = await import("../packages/core/dist/src/index.js");
   const valueSize = Number(values.child);
-  const maxBytes = Number(values.mib) * 1024 * 1024;
   const cluster = await createCacheCluster({ cache: { port: 0 } });
   const group = cluster.group("mem", { maxBytes, load: () => new Uint8Array(valueSize).fill(7) });
-  globalThis.gc();
-  const before = process.memoryUsage().rss;
   const settle = async () => {
     globalThis.gc();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     globalThis.gc();
     return process.memoryUsage().rss;
   };
+  const before = await settle();
   // Fill until the first eviction: the cache is full.
   let i = 0;
-  while (group.cacheStats("main").evictions === 0) await group.get(`user/${i++}/avatar.png`);
+  while (group.cacheStats("main").evictions === 0) await group.get(key(i++));
   const full = await settle();
   const main = group.cacheStats("main");
-  // V8 gives heap pages back once allocation calms down (its memory reducer): the steady state of a
-  // full cache between bursts.
-  await new Promise((r) => setTimeout(r, 10_000));
-  const idle = await settle();
-  // Then churn through as many keys again: eviction runs, memory must stay at the bound.
-  for (const end = 2 * i; i < end; i++) await group.get(`user/${i}/avatar.png`);
+  // Then serve as many new keys again: every miss evicts; memory must stay at the bound.
+  for (const end = 2 * i; i < end; i++) await group.get(key(i));
   const churned = await settle();
-  console.log(JSON.stringify({ valueSize, maxBytes, accounted: main.bytes, items: main.items, growth: full - before, idleGrowth: idle - before, churnGrowth: churned - before }));
+  // V8 gives heap pages back once allocation calms down (its memory reducer).
+  await sleep(10_000);
+  const idle = await settle();
+  console.log(JSON.stringify({ accounted: main.bytes, items: main.items, growth: full - before, churnGrowth: churned - before, idleGrowth: idle - before }));
   process.exit(0);
 }
 
-const rows = {};
-for (const size of [128, 1024, 16 * 1024, 256 * 1024]) {
+function nodeRun(size) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const m = JSON.parse(r.stdout);
-  rows[`${size} B values`] = {
-    "configured MiB": +(m.maxBytes / 2 ** 20).toFixed(0),
-    "accounted MiB": +(m.accounted / 2 ** 20).toFixed(1),
-    items: m.items,
-    "RSS growth MiB (full)": +(m.growth / 2 ** 20).toFixed(1),
-    "full / configured": +(m.growth / m.maxBytes).toFixed(2),
-    "full, 10 s idle / configured": +(m.idleGrowth / m.maxBytes).toFixed(2),
-    "after 2x churn / configured": +(m.churnGrowth / m.maxBytes).toFixed(2),
+  if (r.status !== 0) throw new Error(`cachecluster child for ${size} B failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+async function goRun(size) {
+  const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
+  const bin = await buildGoProgram("groupcache-memory");
+  return JSON.parse(execFileSync(bin, ["-size", String(size), "-mib", values.mib], { encoding: "utf8" }));
+}
+
+function redisRss(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (m === null) throw new Error(`no VmRSS for redis-server pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+async function redisRun(size) {
+  const redis = await startRedis();
+  const { Redis } = await import("ioredis");
+  const client = new Redis({ host: "127.0.0.1", port: redis.port });
+  try {
+    await client.config("SET", "maxmemory", String(maxBytes));
+    await client.config("SET", "maxmemory-policy", "allkeys-lru");
+    const value = Buffer.alloc(size, 7);
+    const settle = async () => {
+      await client.call("MEMORY", "PURGE");
+      await sleep(100);
+      return redisRss(redis.pid);
+    };
+    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))[1]);
+    const before = await settle();
+    const batch = size >= 16384 ? 16 : 1000;
+    let i = 0;
+    const write = async (n) => {
+      const p = client.pipeline();
+      for (let j = 0; j < n; j++) p.set(key(i++), value);
+      await p.exec();
+    };
+    while ((await evicted()) === 0) await write(batch);
+    const full = await settle();
+    const items = await client.dbsize();
+    for (const end = 2 * i; i < end; ) await write(Math.min(batch, end - i));
+    const churned = await settle();
+    return { items, growth: full - before, churnGrowth: churned - before };
+  } finally {
+    client.disconnect();
+    redis.stop();
+  }
+}
+
+const reps = Number(values.reps);
+const sizes = values.sizes.split(",").map(Number);
+const ratio = (xs) => spread(xs.map((x) => x / maxBytes), 2);
+const afterFill = {};
+const afterChurn = {};
+for (const size of sizes) {
+  const runs = { node: [], go: [], redis: [] };
+  for (let r = 0; r < reps; r++) {
+    runs.node.push(nodeRun(size));
+    runs.go.push(await goRun(size));
+    runs.redis.push(await redisRun(size));
+  }
+  const items = (xs) => spread(xs.map((x) => x.items));
+  const label = size >= 1024 ? `${size / 1024} KiB values` : `${size} B values`;
+  afterFill[label] = {
+    cachecluster: ratio(runs.node.map((x) => x.growth)),
+    "Go groupcache": ratio(runs.go.map((x) => x.growth)),
+    Redis: ratio(runs.redis.map((x) => x.growth)),
+    "items: cachecluster": items(runs.node),
+    Go: items(runs.go),
+    "Redis ": items(runs.redis),
+  };
+  afterChurn[label] = {
+    cachecluster: ratio(runs.node.map((x) => x.churnGrowth)),
+    "Go groupcache": ratio(runs.go.map((x) => x.churnGrowth)),
+    Redis: ratio(runs.redis.map((x) => x.churnGrowth)),
+    "cachecluster, then 10 s idle": ratio(runs.node.map((x) => x.idleGrowth)),
   };
 }
-console.log("memory: RSS growth after filling one group to its budget (right after, and after 10 s idle), and after churning as many keys again (goal: full / configured <= 1.25)");
-console.table(rows);
+console.log(`memory: RSS growth / configured ${values.mib} MiB right after filling one cache (goal for cachecluster: <= 1.25), median (min–max) of ${reps} processes; items that fit`);
+console.table(afterFill);
+console.log("memory: RSS growth / configured after churning through as many new keys again (every miss evicts)");
+console.table(afterChurn);

@@ -190,6 +190,34 @@ describe("Group", () => {
     await assert.rejects(pb, { code: "CACHECLUSTER_ABORTED" });
   });
 
+  it("aborts every load in flight when the cluster's lifetime ends, and names the group in the load context", async () => {
+    const lifetime = new AbortController();
+    const groups: string[] = [];
+    const g = new Group(
+      "reports",
+      {
+        load: (_k, ctx) => {
+          groups.push(ctx.group);
+          return new Promise((_r, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped"))));
+        },
+      },
+      { picker: new RingPeerPicker("http://self"), lifetime: lifetime.signal },
+    );
+    // Loads that finished before the stop leave nothing behind that the stop could touch.
+    const done = new Group("done", { load: (k) => k }, { picker: new RingPeerPicker("http://self"), lifetime: lifetime.signal });
+    for (let i = 0; i < 3; i++) await done.get(`k${i}`);
+    const pending = ["a", "b", "c"].map((k) => g.get(k));
+    await tick();
+    assert.deepEqual(groups, ["reports", "reports", "reports"]);
+    lifetime.abort(new Error("cluster stopped"));
+    for (const p of pending) await assert.rejects(p, { code: "CACHECLUSTER_ABORTED" });
+    assert.equal(g.stats.localLoadErrs, 3);
+    // The group still works for a fresh load after its in-flight table emptied.
+    const after = new Group("after", { load: (k) => `v-${k}` }, { picker: new RingPeerPicker("http://self") });
+    assert.equal(td.decode(await after.get("x")), "v-x");
+    assert.equal(td.decode(await after.get("x")), "v-x");
+  });
+
   it("fetches from the owning peer, counts PeerLoads, and does not call the loader", async () => {
     const client = new FakeClient((_p, k) => ({ value: te.encode(`peer-${k}`) }));
     let loads = 0;

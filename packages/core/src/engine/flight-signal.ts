@@ -1,12 +1,18 @@
 /**
- * The abort signal of one shared load, created only when someone reads it: most loads are never
- * aborted and many loaders never look at their signal, and an AbortController per miss is garbage
- * that shows up in the process's memory.
+ * One shared load: the context its loader receives (`signal`, `group`), and the abort switch of the waiters.
+ * The AbortSignal is created only when someone reads it: most loads are never aborted and many loaders
+ * never look at their signal, and an AbortController per miss is garbage that shows up in the process's
+ * memory. For the same reason the flight is itself the loader's context, not a second object per miss.
  */
 export class FlightSignal {
+  readonly group: string;
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
+
+  constructor(group: string) {
+    this.group = group;
+  }
 
   get aborted(): boolean {
     return this.#aborted;

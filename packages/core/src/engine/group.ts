@@ -70,8 +70,7 @@ export class Group {
   readonly #ttl: number | undefined;
   readonly #main: Store;
   readonly #hot: Store;
-  readonly #flight = new SingleFlight<StoreEntry>();
-  readonly #inFlight = new Set<FlightSignal>();
+  readonly #flight: SingleFlight<StoreEntry>;
   readonly #deps: GroupDeps;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -90,13 +89,13 @@ export class Group {
     const factory = deps.storeFactory ?? (() => new LruStore());
     this.#main = factory({ name: `${name}/main`, kind: "main" });
     this.#hot = factory({ name: `${name}/hot`, kind: "hot" });
+    this.#flight = new SingleFlight(name);
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#logger = deps.logger ?? silentLogger;
     const lifetime = deps.lifetime;
-    lifetime?.addEventListener("abort", () => {
-      for (const flight of this.#inFlight) flight.abort(lifetime.reason);
-    }, { once: true });
+    // One listener on the cluster's lifetime per group, not one per load.
+    lifetime?.addEventListener("abort", () => this.#flight.abortAll(lifetime.reason), { once: true });
   }
 
   /**
@@ -225,53 +224,43 @@ export class Group {
       return again;
     }
     this.stats.loadsDeduped++;
-    // One listener on the cluster's lifetime per group (see the constructor), not one per load.
-    this.#inFlight.add(flight);
-    try {
-      const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
-      const client = this.#deps.client;
-      if (owner !== undefined && client !== undefined) {
-        try {
-          const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
-          this.stats.peerLoads++;
-          const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-          if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
-          return entry;
-        } catch (error) {
-          if (flight.aborted) throw abortReason(flight.signal);
-          this.stats.peerErrors++;
-          this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
-        }
-      }
-      let result: LoadResult;
+    const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
+    const client = this.#deps.client;
+    if (owner !== undefined && client !== undefined) {
       try {
-        const loaded = this.#load(key, {
-          get signal() {
-            return flight.signal;
-          },
-          group: this.name,
-        });
-        // A loader that answers synchronously costs no extra promise.
-        result = isThenable(loaded) ? await loaded : loaded;
+        const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
+        this.stats.peerLoads++;
+        const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
+        if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+        return entry;
       } catch (error) {
-        this.stats.localLoadErrs++;
-        if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
-        if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
-        throw new LoaderError(this.name, key, error);
+        if (flight.aborted) throw abortReason(flight.signal);
+        this.stats.peerErrors++;
+        this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
       }
-      let entry: StoreEntry;
-      try {
-        entry = toEntry(this.name, key, result, undefined, this.#ttl, this.#now());
-      } catch (error) {
-        this.stats.localLoadErrs++;
-        throw error;
-      }
-      this.stats.localLoads++;
-      this.#populate(this.#main, key, entry);
-      return entry;
-    } finally {
-      this.#inFlight.delete(flight);
     }
+    let result: LoadResult;
+    try {
+      // The flight is the load context (its `signal` and `group`): no second object per miss.
+      const loaded = this.#load(key, flight);
+      // A loader that answers synchronously costs no extra promise.
+      result = isThenable(loaded) ? await loaded : loaded;
+    } catch (error) {
+      this.stats.localLoadErrs++;
+      if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
+      if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
+      throw new LoaderError(this.name, key, error);
+    }
+    let entry: StoreEntry;
+    try {
+      entry = toEntry(this.name, key, result, undefined, this.#ttl, this.#now());
+    } catch (error) {
+      this.stats.localLoadErrs++;
+      throw error;
+    }
+    this.stats.localLoads++;
+    this.#populate(this.#main, key, entry);
+    return entry;
   }
 
   /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */

@@ -14,7 +14,18 @@ interface Call<T> {
  * and its own signal aborts only once every waiter has aborted.
  */
 export class SingleFlight<T> {
-  readonly #calls = new Map<string, Call<T>>();
+  readonly #context: string;
+  /**
+   * Replaced by a fresh Map whenever it empties: V8 allocates the hash tables of a Map that has reached the
+   * old generation in the old generation too, so adding and deleting one key per miss on a long-lived Map
+   * leaves old-space garbage that only a full GC reclaims (measured: ~100 B per miss).
+   */
+  #calls = new Map<string, Call<T>>();
+
+  /** `context` is the `group` of every flight's load context. */
+  constructor(context: string) {
+    this.#context = context;
+  }
 
   /** How many keys are in flight. */
   get size(): number {
@@ -27,13 +38,24 @@ export class SingleFlight<T> {
     let call = this.#calls.get(key);
     const dedup = call !== undefined;
     if (call === undefined) {
-      const flight = new FlightSignal();
-      const promise = fn(flight).finally(() => this.#calls.delete(key));
+      const flight = new FlightSignal(this.#context);
+      const promise = fn(flight).finally(() => this.#forget(key));
       call = { promise, flight, live: 0 };
       this.#calls.set(key, call);
     }
     call.live++;
     return { promise: signal === undefined ? call.promise : wait(call, signal), dedup };
+  }
+
+  /** Aborts every flight in progress (their waiters get the AbortError). */
+  abortAll(reason: unknown): void {
+    for (const call of this.#calls.values()) call.flight.abort(reason);
+  }
+
+  #forget(key: string): void {
+    const calls = this.#calls;
+    calls.delete(key);
+    if (calls.size === 0) this.#calls = new Map();
   }
 }
 
