@@ -1,44 +1,56 @@
 #!/usr/bin/env node
-// What one cache entry really costs on this Node: RSS, V8 heap and ArrayBuffer bytes per entry of an
-// LruStore, beyond its key and value bytes. Backs core's DEFAULT_ENTRY_OVERHEAD (the bytes counted per
-// entry on top of key + value so that maxBytes bounds the process's memory). Fresh process per size.
+// What one cache entry really costs on this Node: RSS and V8 heap bytes per entry of an LruStore, beyond
+// its key and value bytes, next to what core counts for it (SLAB_ENTRY_OVERHEAD + 1/8 of the value for
+// values in slabs, DEFAULT_ENTRY_OVERHEAD for values with their own buffer): those constants come from
+// here. Fresh process per size; every value is read once, so each slab entry has its view.
 //   node bench/entry-overhead.mjs
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const N = 100_000;
 if (process.argv[2] === "--child") {
-  const { LruStore, DEFAULT_ENTRY_OVERHEAD } = await import("../packages/core/dist/src/index.js");
+  const { LruStore } = await import("../packages/core/dist/src/index.js");
   const size = Number(process.argv[3]);
-  const store = new LruStore({ entryOverhead: 0 });
+  const store = new LruStore();
   const settle = async () => {
     globalThis.gc();
     await new Promise((r) => setTimeout(r, 50));
     globalThis.gc();
     return process.memoryUsage();
   };
+  // Marginal cost between N and 2N entries: one-time costs (the young generation growing to its full
+  // size, the first slab, code) fall out.
+  let i = 0;
+  const fill = (n) => {
+    for (const end = i + n; i < end; i++) {
+      const key = `user/${i}/avatar.png`;
+      store.add(key, { value: new Uint8Array(size).fill(7) });
+      store.get(key).value;
+    }
+  };
+  fill(N);
   const m0 = await settle();
-  for (let i = 0; i < N; i++) store.add(`user/${i}/avatar.png`, { value: new Uint8Array(size).fill(7) });
+  fill(N);
   const m1 = await settle();
   const per = (k) => (m1[k] - m0[k]) / N;
-  console.log(JSON.stringify({ size, rss: per("rss"), heapUsed: per("heapUsed"), heapTotal: per("heapTotal"), keyValue: store.bytes / N, overhead: DEFAULT_ENTRY_OVERHEAD, items: store.items }));
+  const keyValue = size + Buffer.byteLength("user/150000/avatar.png");
+  console.log(JSON.stringify({ size, rss: per("rss"), heapUsed: per("heapUsed"), heapTotal: per("heapTotal"), keyValue, counted: store.bytes / (2 * N), slabs: store.slabStats().slabs, items: store.items }));
   process.exit(0);
 }
 
 const rows = {};
-let constant = 0;
-for (const size of [64, 128, 1024, 4096, 16384]) {
+for (const size of [64, 128, 1024, 2048, 2049, 4096, 16384]) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   const m = JSON.parse(r.stdout);
-  constant = m.overhead;
   rows[`${size} B values`] = {
+    where: m.slabs > 0 ? "slab" : "own buffer",
     "key+value B": Math.round(m.keyValue),
     "RSS B/entry": Math.round(m.rss),
     "RSS beyond key+value": Math.round(m.rss - m.keyValue),
+    "counted beyond key+value": Math.round(m.counted - m.keyValue),
     "V8 heap used B/entry": Math.round(m.heapUsed),
-    "V8 heap total B/entry": Math.round(m.heapTotal),
   };
 }
-console.log(`cost of one LruStore entry, ${N} entries per size (core counts key + value + ${constant} B per entry)`);
+console.log(`marginal cost of one LruStore entry (from ${N.toLocaleString("en-US")} to ${(2 * N).toLocaleString("en-US")} entries), against what core counts for it`);
 console.table(rows);

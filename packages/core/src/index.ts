@@ -11,7 +11,8 @@ export { ConfigToken, LoggerToken, DiscoveryToken, MembershipToken, TransportTok
 export { configSchema, cacheSection, clusterSection, matchSection, parseByteSize, type CacheClusterConfig, type CacheClusterConfigInput } from "./config/schema.js";
 export { loadConfig, parseConfig, parseConfigText, type LoadConfigOptions } from "./config/load-config.js";
 export { HashRing, hashKey, DEFAULT_REPLICAS } from "./ring/hash-ring.js";
-export { LruStore, DEFAULT_ENTRY_OVERHEAD, type LruStoreOptions } from "./cache/lru-store.js";
+export { LruStore, DEFAULT_ENTRY_OVERHEAD, SLAB_ENTRY_OVERHEAD, type LruStoreOptions } from "./cache/lru-store.js";
+export { SLAB_BYTES, SLAB_VALUE_LIMIT } from "./cache/slab-arena.js";
 export { SingleFlight, abortReason } from "./engine/singleflight.js";
 export { Group, type GroupOptions, type GetOptions, type SetOptions, type Loader, type LoadContext, type LoadResult, type GroupDeps } from "./engine/group.js";
 export { RingPeerPicker, type PeerPicker } from "./engine/peer-picker.js";

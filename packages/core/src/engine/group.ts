@@ -302,8 +302,8 @@ function toEntry(group: string, key: string, result: LoadResult, ttlOverride: nu
   }
   const ttl = ttlOverride ?? defaultTtl;
   if (expire === undefined && ttl !== undefined) expire = now + ttl;
-  // A view into a larger buffer (a pooled Buffer, a slice of a file) is copied, or the cache would keep
-  // the whole buffer alive; a Uint8Array that owns its buffer is taken over as it is.
-  const bytes = typeof value === "string" ? encoder.encode(value) : value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
+  // The store decides whether to copy (a small value into a slab, a view into a larger buffer so the cache
+  // does not keep that buffer alive); the first callers get the loader's bytes as they are.
+  const bytes = typeof value === "string" ? encoder.encode(value) : value;
   return expire === undefined ? { value: bytes } : { value: bytes, expire };
 }
