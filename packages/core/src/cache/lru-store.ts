@@ -145,7 +145,8 @@ export class LruStore implements Store {
       this.#arena.place(node, value);
       size += this.#overhead ?? (length >>> 3) + SLAB_ENTRY_OVERHEAD;
     } else {
-      node.view = value.byteOffset === 0 && length === value.buffer.byteLength ? value : value.slice();
+      // Not value.slice(): on a Buffer that is a view too.
+      node.view = value.byteOffset === 0 && length === value.buffer.byteLength ? value : new Uint8Array(value);
       size += this.#overhead ?? DEFAULT_ENTRY_OVERHEAD;
     }
     node.size = size;
