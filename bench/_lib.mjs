@@ -104,7 +104,12 @@ export async function startCluster(mode, n, extra = {}) {
   return {
     nodes,
     stop() {
-      for (const node of nodes) node.child.kill("SIGKILL");
+      // Under BENCH_NODE_ARGS (e.g. --cpu-prof) a node must exit normally to write its profile: it exits
+      // when its IPC channel closes.
+      for (const node of nodes) {
+        if (process.env.BENCH_NODE_ARGS) node.child.disconnect();
+        else node.child.kill("SIGKILL");
+      }
     },
   };
 }

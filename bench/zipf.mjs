@@ -5,9 +5,12 @@
 //   Redis:         cache-aside on one local Redis 7 with ioredis from 3 Node app processes.
 // Same load client for all (go/zipf-load: closed loop, Zipf s=1.1 over 10,000 keys, 1 KiB values, requests
 // round-robin over the 3 nodes). Misses compute the value at once (no backend delay): this measures the cache
-// path. Each run: fresh processes, warm-up, then measurement; systems rotate order per run.
+// path. Each run: fresh processes, warm-up, then measurement; systems rotate order per run. CPU/req: user +
+// system CPU of the system's own processes (not the load client) over the measured window, per request:
+// steadier than req/s on a shared machine.
 // Usage: node bench/zipf.mjs [--runs 5] [--duration 4] [--warmup 2] [--concurrency 32] [--systems cachecluster,go,redis]
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { arg, fmt, freePort, median, sleep, spread, startCluster, startRedis } from "./_lib.mjs";
 
@@ -41,10 +44,24 @@ async function startGoCluster() {
         }),
     ),
   );
-  return { apps: ports.map((p) => `http://127.0.0.1:${p}`), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
+  return { apps: ports.map((p) => `http://127.0.0.1:${p}`), pids: procs.map((p) => p.pid), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
 }
 
-function runLoad(apps) {
+/** User + system CPU of processes so far, in µs (Linux /proc; NaN elsewhere). */
+function cpuUs(pids) {
+  try {
+    const tick = 1e6 / 100; // USER_HZ
+    return pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      return sum + (Number(fields[11]) + Number(fields[12])) * tick;
+    }, 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// CPU of the system's processes (not the load client's) from the end of the warm-up to the end of the run.
+function runLoad(apps, pids) {
   return new Promise((resolve, reject) => {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
     const proc = spawn(
@@ -53,10 +70,14 @@ function runLoad(apps) {
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
+    let cpuStart = Number.NaN;
+    const timer = setTimeout(() => (cpuStart = cpuUs(pids)), WARMUP * 1000);
     proc.stdout.on("data", (c) => (out += c));
     proc.once("exit", (code) => {
+      clearTimeout(timer);
+      const cpu = cpuUs(pids) - cpuStart;
       try {
-        resolve(JSON.parse(out.trim().split("\n").pop()));
+        resolve({ ...JSON.parse(out.trim().split("\n").pop()), cpu_us: cpu });
       } catch {
         reject(new Error(`zipf-load exited with ${code}: ${out}`));
       }
@@ -81,20 +102,23 @@ try {
       let system;
       if (name === "cachecluster") {
         const c = await startCluster("cachecluster", NODES, { valueSize: VALUE_SIZE });
-        system = { apps: c.nodes.map((n) => n.app), stop: c.stop };
+        system = { apps: c.nodes.map((n) => n.app), pids: c.nodes.map((n) => n.child.pid), stop: c.stop };
       } else if (name === "redis") {
         await redis.flush();
         const c = await startCluster("redis", NODES, { valueSize: VALUE_SIZE, redisPort: redis.port });
-        system = { apps: c.nodes.map((n) => n.app), stop: c.stop };
+        system = { apps: c.nodes.map((n) => n.app), pids: [...c.nodes.map((n) => n.child.pid), redis.pid], stop: c.stop };
       } else {
         system = await startGoCluster();
       }
       try {
         await sleep(300);
-        const r = await runLoad(system.apps);
+        const r = await runLoad(system.apps, system.pids);
         const rps = r.requests / r.seconds;
-        results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, errors: r.errors });
-        console.log(`run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  errors ${r.errors}`);
+        const cpu = r.cpu_us / r.requests;
+        results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
+        console.log(
+          `run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}`,
+        );
       } finally {
         system.stop();
         await sleep(300);
@@ -107,18 +131,18 @@ try {
 
 console.log("");
 console.log(`medians of ${RUNS} runs (min–max)`);
-console.log("| system                          | req/s                   | p50 µs                    | p99 µs                    | errors |");
-console.log("|---------------------------------|------------------------:|--------------------------:|--------------------------:|-------:|");
+console.log("| system                          | req/s                   | p50 µs                    | p99 µs                    | CPU µs/req          | errors |");
+console.log("|---------------------------------|------------------------:|--------------------------:|--------------------------:|--------------------:|-------:|");
 for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.includes(n))) {
   const rs = results[name];
   console.log(
-    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
+    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${spread(rs.map((r) => r.cpu), 1).padStart(19)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
   );
 }
 const m = (name, f) => median(results[name].map(f));
 console.log("");
 for (const ref of ["go", "redis"].filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"))) {
   console.log(
-    `ratio cachecluster / ${label[ref]}: req/s ${(m("cachecluster", (r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x, p50 ${(m("cachecluster", (r) => r.p50) / m(ref, (r) => r.p50)).toFixed(2)}x, p99 ${(m("cachecluster", (r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x`,
+    `ratio cachecluster / ${label[ref]}: req/s ${(m("cachecluster", (r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x, p50 ${(m("cachecluster", (r) => r.p50) / m(ref, (r) => r.p50)).toFixed(2)}x, p99 ${(m("cachecluster", (r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x, CPU/req ${(m("cachecluster", (r) => r.cpu) / m(ref, (r) => r.cpu)).toFixed(2)}x`,
   );
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { PeerError } from "@cachecluster/core";
@@ -105,6 +106,25 @@ describe("client: a misbehaving peer gives a clear PeerError and nothing else br
     assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
     assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/);
+  });
+
+  it("aborting the signal fails the fetch at once (before or during it), and no abort listener is left behind", async () => {
+    const before = new AbortController();
+    before.abort(new Error("gone"));
+    assert.match((await rejection(transport.client.fetch(url, "g", "good-1", { signal: before.signal }))).message, /aborted/);
+    const during = new AbortController();
+    const t0 = Date.now();
+    const pending = rejection(transport.client.fetch(url, "g", "hang", { signal: during.signal }));
+    setTimeout(() => during.abort(new Error("gone")), 20);
+    const error = await pending;
+    assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
+    assert.match(error.message, /aborted/);
+    assert.ok(Date.now() - t0 < 250, `took ${Date.now() - t0} ms, the timeout is 300`);
+    const done = new AbortController();
+    const got = await transport.client.fetch(url, "g", "good-2", { signal: done.signal });
+    assert.equal(new TextDecoder().decode(got.value), "ok:good-2");
+    assert.equal(getEventListeners(done.signal, "abort").length, 0);
+    assert.equal(getEventListeners(during.signal, "abort").length, 0);
   });
 
   it("a connection cut mid-body fails", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import protobuf from "protobufjs/light.js";
 import {
   decodeGetResponse,
   decodeSetRequest,
@@ -115,5 +116,83 @@ describe("protobuf messages", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  describe("the hand-written GetResponse codec agrees with protobufjs", () => {
+    const reference = protobuf.Root.fromJSON({
+      nested: { GetResponse: { fields: { value: { type: "bytes", id: 1 }, minute_qps: { type: "double", id: 2 }, expire: { type: "int64", id: 3 } } } },
+    }).lookupType("GetResponse");
+    const expireMs = fc.option(fc.integer({ min: -9_000_000_000_000, max: 9_000_000_000_000 }), { nil: undefined });
+
+    it("encodeGetResponse writes protobufjs's bytes for every value and expiry (negative ones too)", () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), expireMs, (value, ms) => {
+          const message: Record<string, unknown> = { value };
+          if (ms !== undefined) message.expire = msToNanos(ms);
+          return Buffer.from(encodeGetResponse(value, ms)).equals(Buffer.from(reference.encode(message).finish()));
+        }),
+        { numRuns: 2000 },
+      );
+      assert.equal(encodeGetResponse(new Uint8Array(20_000)).length, 20_004);
+    });
+
+    it("decodeGetResponse reads what protobufjs writes, unknown fields (any wire type) and repeats included", () => {
+      const unknown = fc.oneof(
+        fc.record({ field: fc.integer({ min: 4, max: 1000 }), wire: fc.constant(0), payload: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
+        fc.record({ field: fc.integer({ min: 4, max: 1000 }), wire: fc.constantFrom(1, 5), payload: fc.constant(0n) }),
+        fc.record({ field: fc.integer({ min: 4, max: 1000 }), wire: fc.constant(2), payload: fc.bigInt({ min: 0n, max: 200n }) }),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ value: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }), qps: fc.option(fc.double(), { nil: undefined }), ms: expireMs }), { minLength: 1, maxLength: 3 }),
+          fc.array(unknown, { maxLength: 4 }),
+          (parts, extras) => {
+            // Concatenated messages merge field by field (last one wins), as protobuf defines.
+            const w = protobuf.Writer.create();
+            for (const part of parts) {
+              const message: Record<string, unknown> = {};
+              if (part.value !== undefined) message.value = part.value;
+              if (part.qps !== undefined) message.minute_qps = part.qps;
+              if (part.ms !== undefined) message.expire = msToNanos(part.ms);
+              reference.encodeDelimited(message, w);
+            }
+            const delimited = w.finish();
+            // Strip the length prefixes to get the concatenation, then append the unknown fields.
+            const r = protobuf.Reader.create(delimited);
+            const chunks: Uint8Array[] = [];
+            while (r.pos < r.len) chunks.push(r.bytes());
+            const u: number[] = [];
+            const varint = (n: bigint): void => {
+              for (; n > 127n; n >>= 7n) u.push(Number(n & 127n) | 128);
+              u.push(Number(n));
+            };
+            for (const x of extras) {
+              varint(BigInt((x.field << 3) | x.wire));
+              if (x.wire === 0) varint(x.payload);
+              else if (x.wire === 1) u.push(...new Uint8Array(8));
+              else if (x.wire === 5) u.push(...new Uint8Array(4));
+              else {
+                varint(x.payload);
+                u.push(...new Uint8Array(Number(x.payload)));
+              }
+            }
+            const bytes = Buffer.concat([...chunks, Uint8Array.from(u)]);
+            const got = decodeGetResponse(bytes);
+            const ref = reference.decode(bytes) as { value?: Uint8Array; minute_qps?: number; expire?: number | { low: number; high: number } };
+            const refExpire = Object.prototype.hasOwnProperty.call(ref, "expire") ? nanosToMs(ref.expire) : undefined;
+            const refQps = Object.prototype.hasOwnProperty.call(ref, "minute_qps") ? ref.minute_qps : undefined;
+            const refValue = Object.prototype.hasOwnProperty.call(ref, "value") && ref.value !== undefined ? ref.value : new Uint8Array(0);
+            assert.deepEqual(Buffer.from(got.value), Buffer.from(refValue));
+            assert.equal(got.minuteQps, refQps);
+            // protobufjs reads int64 as a lossy double without the long package: compare the exact expiry we wrote.
+            const lastMs = parts.findLast((p) => p.ms !== undefined)?.ms;
+            assert.equal(got.expire, lastMs !== undefined && lastMs > 0 ? lastMs : undefined);
+            assert.equal(refExpire === undefined, got.expire === undefined);
+            return true;
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    });
   });
 });

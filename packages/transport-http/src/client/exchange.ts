@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 
 export interface ExchangeRequest {
@@ -11,98 +10,153 @@ export interface ExchangeRequest {
 
 export interface ExchangeResponse {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  /** As undici gives them: name, value, name, value… (Buffers or strings); read with `headerOf`. */
+  readonly rawHeaders: readonly (Buffer | string)[];
   readonly body: Buffer;
 }
 
 /** The body passed its limit: for 200 answers the exchange fails; for others the prefix is kept. */
 export class BodyLimitError extends Error {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
   readonly prefix: Buffer;
-  constructor(status: number, headers: IncomingHttpHeaders, prefix: Buffer) {
+  constructor(status: number, prefix: Buffer) {
     super("the response body exceeds its limit");
     this.status = status;
-    this.headers = headers;
     this.prefix = prefix;
   }
 }
 
+/** The value of header `name` (lower case) in undici's raw headers, the first one when repeated. */
+export function headerOf(rawHeaders: readonly (Buffer | string)[], name: string): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const n = rawHeaders[i] as Buffer | string;
+    if (n.length === name.length && n.toString("latin1").toLowerCase() === name) return (rawHeaders[i + 1] as Buffer | string).toString("latin1");
+  }
+  return undefined;
+}
+
+const NO_HEADERS: readonly Buffer[] = [];
+
 /**
- * One request/response over an undici dispatcher, body collected into one Buffer. Built on `dispatch`
- * with a plain handler (no stream or promise per chunk): the peer hot path. The body of a 200 answer may
- * hold `maxBytes`, any other at most `errorBytes` (kept as a prefix; the connection is then dropped).
+ * One request/response over an undici dispatcher, body collected into one Buffer: the peer hot path, so it
+ * is one object per request (no closures, no stream, no promise per chunk) that is at once the dispatch
+ * handler and the abort listener. It implements undici's classic handler interface (`onConnect`,
+ * `onHeaders`, `onData`, `onComplete`, `onError`) on purpose: a handler of the newer `onRequestStart` kind is
+ * wrapped by undici in an adapter that also parses every response's headers into an object, and a peer fetch
+ * needs none of them. The body of a 200 answer may hold `maxBytes`, any other at most `errorBytes` (kept as a
+ * prefix; the connection is then dropped).
  */
 export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, maxBytes: number, errorBytes: number): Promise<ExchangeResponse> {
+  const signal = request.signal;
+  if (signal?.aborted === true) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
-    const signal = request.signal;
-    if (signal?.aborted === true) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-      return;
+    const handler = new Exchange(resolve, reject, signal, maxBytes, errorBytes);
+    if (signal !== undefined) {
+      // A function listener and no options object: Node's EventTarget wraps an object listener in an async
+      // closure and parses options; settle() removes it, so `once` is not needed.
+      const onAbort = (): void => handler.onAbort();
+      handler.onAbortListener = onAbort;
+      signal.addEventListener("abort", onAbort);
     }
-    let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
-    let headers: IncomingHttpHeaders = {};
-    let limit = maxBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const onAbort = (): void => {
-      const reason = signal?.reason instanceof Error ? signal.reason : new Error("aborted");
-      if (controller !== undefined) controller.abort(reason);
-      else settle(reason);
-    };
-    const settle = (error: Error | undefined): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      if (error !== undefined) reject(error);
-      else resolve({ status, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) });
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (signal?.aborted === true) c.abort(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-      },
-      onResponseStart(c, statusCode, responseHeaders) {
-        status = statusCode;
-        headers = responseHeaders;
-        if (statusCode !== 200) limit = errorBytes;
-        const declared = Number(responseHeaders["content-length"] ?? "-1");
-        if (statusCode === 200 && declared > limit) {
-          settle(new BodyLimitError(status, headers, Buffer.alloc(0)));
-          c.abort(new Error("the response body exceeds its limit"));
-        }
-      },
-      onResponseData(c, chunk) {
-        if (settled) return;
-        size += chunk.length;
-        chunks.push(chunk);
-        if (size > limit) {
-          settle(new BodyLimitError(status, headers, Buffer.concat(chunks, size).subarray(0, limit)));
-          c.abort(new Error("the response body exceeds its limit"));
-        }
-      },
-      onResponseEnd() {
-        settle(undefined);
-      },
-      onResponseError(_c, error) {
-        settle(error);
-      },
-    };
     try {
       dispatcher.dispatch(
-        {
-          path: request.path,
-          method: request.method,
-          ...(request.body === undefined ? {} : { body: request.body }),
-          ...(request.headers === undefined ? {} : { headers: request.headers }),
-        },
+        request.body === undefined
+          ? { path: request.path, method: request.method }
+          : { path: request.path, method: request.method, body: request.body, headers: request.headers ?? {} },
         handler,
       );
     } catch (error) {
-      settle(error instanceof Error ? error : new Error(String(error)));
+      handler.settle(error instanceof Error ? error : new Error(String(error)));
     }
   });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+}
+
+class Exchange {
+  readonly #resolve: (response: ExchangeResponse) => void;
+  readonly #reject: (error: Error) => void;
+  readonly #signal: AbortSignal | undefined;
+  #limit: number;
+  readonly #errorBytes: number;
+  #abort: ((error: Error) => void) | undefined;
+  #status = 0;
+  #rawHeaders: readonly (Buffer | string)[] = NO_HEADERS;
+  #first: Buffer | undefined;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+  #settled = false;
+
+  constructor(resolve: (response: ExchangeResponse) => void, reject: (error: Error) => void, signal: AbortSignal | undefined, maxBytes: number, errorBytes: number) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#signal = signal;
+    this.#limit = maxBytes;
+    this.#errorBytes = errorBytes;
+  }
+
+  onAbortListener: (() => void) | undefined;
+
+  /** The signal fired. */
+  onAbort(): void {
+    const reason = this.#signal === undefined ? new Error("aborted") : abortReason(this.#signal);
+    if (this.#abort !== undefined) this.#abort(reason);
+    else this.settle(reason);
+  }
+
+  settle(error: Error | undefined): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.onAbortListener !== undefined) this.#signal?.removeEventListener("abort", this.onAbortListener);
+    if (error !== undefined) this.#reject(error);
+    else this.#resolve({ status: this.#status, rawHeaders: this.#rawHeaders, body: this.#body() });
+  }
+
+  #body(): Buffer {
+    if (this.#chunks !== undefined) return Buffer.concat(this.#chunks, this.#size);
+    return this.#first ?? Buffer.alloc(0);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#settled) abort(new Error("aborted"));
+    else if (this.#signal?.aborted === true) abort(abortReason(this.#signal));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: (Buffer | string)[] | null): boolean {
+    this.#status = statusCode;
+    this.#rawHeaders = rawHeaders ?? NO_HEADERS;
+    if (statusCode !== 200) {
+      this.#limit = this.#errorBytes;
+      return true;
+    }
+    const declared = Number(headerOf(this.#rawHeaders, "content-length") ?? "-1");
+    if (declared > this.#limit) {
+      this.settle(new BodyLimitError(statusCode, Buffer.alloc(0)));
+      this.#abort?.(new Error("the response body exceeds its limit"));
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#settled) return true;
+    this.#size += chunk.length;
+    if (this.#first === undefined) this.#first = chunk;
+    else (this.#chunks ??= [this.#first]).push(chunk);
+    if (this.#size > this.#limit) {
+      this.settle(new BodyLimitError(this.#status, this.#body().subarray(0, this.#limit)));
+      this.#abort?.(new Error("the response body exceeds its limit"));
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.settle(undefined);
+  }
+
+  onError(error: Error): void {
+    this.settle(error);
+  }
 }

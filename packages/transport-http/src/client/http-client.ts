@@ -4,7 +4,7 @@ import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
-import { BodyLimitError, type ExchangeResponse, exchange } from "./exchange.js";
+import { BodyLimitError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
 
 interface Peer {
   readonly pool: Pool;
@@ -33,20 +33,33 @@ export class HttpTransportClient implements TransportClient {
     this.#options = options;
   }
 
-  async fetch(peerUrl: string, group: string, key: string, options: PeerCallOptions = {}): Promise<PeerValue> {
-    const peer = this.#peer(peerUrl);
-    const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
-    const response = await this.#exchange(peerUrl, peer, "GET", path, undefined, options.signal);
+  fetch(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue> {
+    // Not async, one `then`: the peer hot path costs one promise besides the exchange's own.
+    let peer: Peer;
     try {
-      const decoded = decodeGetResponse(response.body);
-      if (decoded.expire === undefined && decoded.minuteQps === undefined) return { value: decoded.value };
-      return decoded;
+      peer = this.#peer(peerUrl);
     } catch (error) {
-      throw new PeerError(peerUrl, `GET ${path}: ${error instanceof DecodeError ? error.message : describeError(error)}`, {
-        cause: error,
-        code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
-      });
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
+    const signal = options?.signal;
+    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT).then(
+      (response) => {
+        if (response.status !== 200) throw statusError(peerUrl, "GET", path, response.status, response.body);
+        try {
+          // Only the fields present: `{ value }` for every golang/groupcache answer.
+          return decodeGetResponse(response.body);
+        } catch (error) {
+          throw new PeerError(peerUrl, `GET ${path}: ${error instanceof DecodeError ? error.message : describeError(error)}`, {
+            cause: error,
+            code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
+          });
+        }
+      },
+      (error: unknown) => {
+        throw this.#failure(peerUrl, "GET", path, error, signal);
+      },
+    );
   }
 
   async remove(peerUrl: string, group: string, key: string, options: PeerCallOptions = {}): Promise<void> {
@@ -70,7 +83,7 @@ export class HttpTransportClient implements TransportClient {
     const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     const response = await this.#exchange(peerUrl, peer, method, path, body, options.signal);
     // golang/groupcache answers every method as a GET: a protobuf body means the extension is unknown there.
-    if (String(response.headers["content-type"] ?? "").startsWith("application/x-protobuf")) {
+    if ((headerOf(response.rawHeaders, "content-type") ?? "").startsWith("application/x-protobuf")) {
       const what = method === "DELETE" ? "remove" : "set";
       throw new PeerError(peerUrl, `${method} ${path}: the peer does not support ${what} (it answered ${method} as a GET, as golang/groupcache does)`, {
         code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
@@ -90,17 +103,22 @@ export class HttpTransportClient implements TransportClient {
         ERROR_TEXT_LIMIT,
       );
     } catch (error) {
-      if (error instanceof BodyLimitError) {
-        if (error.status !== 200) throw statusError(peerUrl, method, path, error.status, error.prefix);
-        throw new PeerError(peerUrl, `${method} ${path}: response exceeds maxResponseBytes (${this.#options.maxResponseBytes})`, {
-          code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
-          status: 200,
-        });
-      }
-      throw requestError(peerUrl, method, path, error, signal);
+      throw this.#failure(peerUrl, method, path, error, signal);
     }
     if (response.status !== 200) throw statusError(peerUrl, method, path, response.status, response.body);
     return response;
+  }
+
+  /** The PeerError for an exchange that failed (unreachable, timeout, abort, oversized body). */
+  #failure(peerUrl: string, method: string, path: string, error: unknown, signal: AbortSignal | undefined): PeerError {
+    if (error instanceof BodyLimitError) {
+      if (error.status !== 200) return statusError(peerUrl, method, path, error.status, error.prefix);
+      return new PeerError(peerUrl, `${method} ${path}: response exceeds maxResponseBytes (${this.#options.maxResponseBytes})`, {
+        code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
+        status: 200,
+      });
+    }
+    return requestError(peerUrl, method, path, error, signal);
   }
 
   #peer(peerUrl: string): Peer {

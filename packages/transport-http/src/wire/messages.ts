@@ -1,5 +1,8 @@
 import { DecodeError } from "@cachecluster/core";
 import protobuf from "protobufjs/light.js";
+import { msToNanos, nanosToMs } from "./get-response.js";
+
+export { type DecodedGetResponse, decodeGetResponse, encodeGetResponse, msToNanos, nanosToMs } from "./get-response.js";
 
 /**
  * The wire messages, proto2, as golang/groupcache's `groupcachepb` plus mailgun/groupcache's extensions:
@@ -10,18 +13,12 @@ import protobuf from "protobufjs/light.js";
  * ```
  * `expire` is nanoseconds since the Unix epoch (0 or absent: never), mailgun's field and unit.
  * golang/groupcache's decoder skips field 3 as unknown, so a Go peer reads our responses unchanged.
+ * GetResponse, on every peer fetch, is coded by hand (get-response.ts); SetRequest goes through protobufjs.
  */
 const root = protobuf.Root.fromJSON({
   nested: {
     groupcachepb: {
       nested: {
-        GetResponse: {
-          fields: {
-            value: { type: "bytes", id: 1 },
-            minute_qps: { type: "double", id: 2 },
-            expire: { type: "int64", id: 3 },
-          },
-        },
         SetRequest: {
           fields: {
             group: { rule: "required", type: "string", id: 1 },
@@ -35,29 +32,15 @@ const root = protobuf.Root.fromJSON({
   },
 });
 
-const GetResponseType = root.lookupType("groupcachepb.GetResponse");
 const SetRequestType = root.lookupType("groupcachepb.SetRequest");
 
 type Int64 = number | { low: number; high: number; unsigned?: boolean };
-
-interface GetResponseMessage {
-  value?: Uint8Array;
-  minute_qps?: number;
-  expire?: Int64;
-}
 
 interface SetRequestMessage {
   group: string;
   key: string;
   value?: Uint8Array;
   expire?: Int64;
-}
-
-export interface DecodedGetResponse {
-  readonly value: Uint8Array;
-  /** Unix ms. */
-  readonly expire?: number;
-  readonly minuteQps?: number;
 }
 
 export interface DecodedSetRequest {
@@ -69,30 +52,6 @@ export interface DecodedSetRequest {
 }
 
 const EMPTY = new Uint8Array(0);
-
-export function encodeGetResponse(value: Uint8Array, expireMs?: number): Uint8Array {
-  const message: GetResponseMessage = { value };
-  if (expireMs !== undefined) message.expire = msToNanos(expireMs);
-  return GetResponseType.encode(message).finish();
-}
-
-/** Throws DecodeError on bytes that are not a GetResponse. */
-export function decodeGetResponse(bytes: Uint8Array): DecodedGetResponse {
-  let m: GetResponseMessage;
-  try {
-    m = GetResponseType.decode(bytes) as GetResponseMessage;
-  } catch (cause) {
-    throw new DecodeError(`expected a protobuf GetResponse, got ${bytes.length} undecodable bytes (${describeCause(cause)})`, { cause });
-  }
-  const value = has(m, "value") && m.value !== undefined ? m.value : EMPTY;
-  const expire = has(m, "expire") ? nanosToMs(m.expire) : undefined;
-  const minuteQps = has(m, "minute_qps") ? m.minute_qps : undefined;
-  return {
-    value,
-    ...(expire === undefined ? {} : { expire }),
-    ...(minuteQps === undefined ? {} : { minuteQps }),
-  };
-}
 
 export function encodeSetRequest(group: string, key: string, value: Uint8Array, expireMs?: number): Uint8Array {
   const message: SetRequestMessage = { group, key, value };
@@ -111,27 +70,6 @@ export function decodeSetRequest(bytes: Uint8Array): DecodedSetRequest {
   const expire = has(m, "expire") ? nanosToMs(m.expire) : undefined;
   const value = has(m, "value") && m.value !== undefined ? m.value : EMPTY;
   return expire === undefined ? { group: m.group, key: m.key, value } : { group: m.group, key: m.key, value, expire };
-}
-
-/** Unix ms → int64 nanoseconds, exactly (via BigInt; the result passes 2^53). */
-export function msToNanos(ms: number): { low: number; high: number; unsigned: false } {
-  const ns = BigInt(Math.round(ms)) * 1_000_000n;
-  return { low: Number(BigInt.asIntN(32, ns)), high: Number(BigInt.asIntN(32, ns >> 32n)), unsigned: false };
-}
-
-/** int64 nanoseconds (number or Long) → Unix ms, rounded; 0 or negative means "no expiry" (mailgun writes 0). */
-export function nanosToMs(ns: Int64 | undefined): number | undefined {
-  if (ns === undefined) return undefined;
-  let big: bigint;
-  if (typeof ns === "number") {
-    if (!Number.isFinite(ns)) return undefined;
-    big = BigInt(Math.trunc(ns));
-  } else {
-    big = (BigInt(ns.high) << 32n) | BigInt(ns.low >>> 0);
-    if (ns.unsigned !== true) big = BigInt.asIntN(64, big);
-  }
-  if (big <= 0n) return undefined;
-  return Number((big + 500_000n) / 1_000_000n);
 }
 
 function has(m: object, field: string): boolean {
