@@ -96,6 +96,28 @@ describe("LruStore slabs", () => {
     assert.ok(store.slabStats().evacuations > 0);
   });
 
+  it("an entry taken before its removal or eviction still reads its bytes", () => {
+    const store = new LruStore();
+    for (const length of [100, SLAB_VALUE_LIMIT + 100]) {
+      const entries = ["a", "b", "c"].map((key) => {
+        store.add(key, { value: valueFor(key, length, length) });
+        return store.get(key)!;
+      });
+      store.remove("a");
+      store.removeOldest();
+      store.add("c", { value: valueFor("c", 0, 7) });
+      // Churn enough for old slabs to be dropped or copied out.
+      for (let i = 0; i < 5000; i++) {
+        store.add(`x${i}`, { value: valueFor(`x${i}`, 1, 300) });
+        if (i % 3 !== 0) store.remove(`x${i}`);
+      }
+      // A replaced key's entry is the live entry: it reads the new value.
+      assert.deepEqual(entries.map((e) => e.value), [valueFor("a", length, length), valueFor("b", length, length), valueFor("c", 0, 7)]);
+      assert.deepEqual(store.get("c")?.value, valueFor("c", 0, 7));
+      store.clear();
+    }
+  });
+
   it("keeps values above the slab limit, and every value when slabs are off, in buffers of their own", () => {
     const big = valueFor("big", 1, SLAB_VALUE_LIMIT + 1);
     const store = new LruStore();

@@ -34,7 +34,7 @@ class Node implements StoreEntry, SlabResident {
   /** Where the value lives when it is in a slab. */
   slab: Slab | undefined = undefined;
   offset = 0;
-  slot = 0;
+  slot = -1;
   length = 0;
   /** The value: its own buffer, or a view of its slab made on first read. */
   view: Uint8Array | undefined = undefined;
@@ -146,6 +146,7 @@ export class LruStore implements Store {
       size += this.#overhead ?? (length >>> 3) + SLAB_ENTRY_OVERHEAD;
     } else {
       // Not value.slice(): on a Buffer that is a view too.
+      node.slab = undefined;
       node.view = value.byteOffset === 0 && length === value.buffer.byteLength ? value : new Uint8Array(value);
       size += this.#overhead ?? DEFAULT_ENTRY_OVERHEAD;
     }

@@ -1,8 +1,12 @@
 /** A value that lives in a slab: where its bytes are, kept up to date by the arena. */
 export interface SlabResident {
+  /**
+   * The slab with the bytes. Kept after a release: the bytes are never overwritten, so whoever still holds
+   * the entry (a get that resolves a microtask later, while another request evicted it) reads them intact.
+   */
   slab: Slab | undefined;
   offset: number;
-  /** Index in the slab's resident list. */
+  /** Index in the slab's resident list; -1 when not placed or released. */
   slot: number;
   /** The value's length in bytes. */
   readonly length: number;
@@ -85,23 +89,16 @@ export class SlabArena {
   /** The resident's bytes are dead. */
   release(resident: SlabResident): void {
     const slab = resident.slab;
-    if (slab === undefined) return;
-    resident.slab = undefined;
+    if (slab === undefined || resident.slot < 0) return;
     slab.residents[resident.slot] = undefined;
+    resident.slot = -1;
     slab.live -= resident.length;
     this.#live -= resident.length;
     if (slab.live === 0 && slab !== this.#current) this.#drop(slab);
   }
 
-  /** A view of the resident's bytes (shared, not copied). */
-  view(resident: SlabResident): Uint8Array {
-    const slab = resident.slab;
-    if (slab === undefined) throw new Error("cachecluster internal error: the value is not in a slab");
-    return new Uint8Array(slab.bytes.buffer, slab.bytes.byteOffset + resident.offset, resident.length);
-  }
-
   clear(): void {
-    for (const slab of this.#slabs) for (const resident of slab.residents) if (resident !== undefined) resident.slab = undefined;
+    for (const slab of this.#slabs) for (const resident of slab.residents) if (resident !== undefined) resident.slot = -1;
     this.#slabs.clear();
     this.#current = undefined;
     this.#allocated = this.#live = this.#searchAgainAt = 0;
