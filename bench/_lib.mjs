@@ -38,6 +38,8 @@ export async function startRedis() {
   const deadline = performance.now() + 10_000;
   for (;;) {
     const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused connections while redis-server starts are expected: the loop retries.
+    probe.on("error", () => {});
     try {
       await probe.connect();
       await probe.ping();
