@@ -2,13 +2,13 @@
 // Crash-detection time on loopback: N cachecluster members (one process each) vs N Go memberlist 0.2.2
 // members (go/memberlist-peer), same config (memberlist DefaultLANConfig: probe 1 s, timeout 500 ms,
 // gossip 200 ms), same run. One member is killed with SIGKILL; we time its "fail" event at the others.
-// Run after `npx tsc -b packages/membership-swim`:  node bench/swim-loopback.mjs [sizes, default 10,30] [rounds, default 2]
+// Run after `npx tsc -b packages/membership-swim`:  node bench/swim-loopback.mjs [sizes, default 10,30] [rounds, default 4]
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildGoProgram } from "../packages/testing/dist/src/go.js";
 import { MemberProcess } from "../packages/membership-swim/dist/test/helpers/processes.js";
 
 const sizes = (process.argv[2] ?? "10,30").split(",").map(Number);
-const rounds = Number(process.argv[3] ?? 2);
+const rounds = Number(process.argv[3] ?? 4);
 const goBinary = await buildGoProgram("memberlist-peer");
 
 async function pollUntil(done, timeoutMs) {
