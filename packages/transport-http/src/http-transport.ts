@@ -40,12 +40,16 @@ export class HttpTransport implements Transport {
 
   /**
    * Counters for the cluster's Prometheus metrics (core's `Observable`): the peer server's counters as
-   * `cachecluster_transport_server_<name>_total`.
+   * `cachecluster_transport_server_<name>_total`, and the client's peer pools held
+   * (`cachecluster_transport_client_peer_pools`) and closed for being idle (`…_client_pools_closed_idle_total`).
    */
   stats(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
     out.serverProtocolErrorsTotal = this.#protocolErrors;
+    const pools = this.client.poolStats;
+    out.clientPeerPools = pools.pools;
+    out.clientPoolsClosedIdleTotal = pools.closedIdle;
     return out;
   }
 

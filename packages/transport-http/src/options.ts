@@ -22,8 +22,9 @@ export const httpTransportOptions = z
       .regex(/^\/(?:[^?#]*\/)?$/, { error: 'expected basePath to start and end with "/", such as "/_groupcache/"' })
       .default("/_groupcache/"),
     /**
-     * Client: ms to wait for a peer's response headers, and at most between two body chunks
-     * (undici `headersTimeout` / `bodyTimeout`). Default: `[cache] timeout` through `httpTransport()`, else 2000.
+     * Client: ms a whole peer call may take, from the request to the last byte of the answer, however the
+     * peer paces it (also undici's `headersTimeout` / `bodyTimeout`). Default: `[cache] timeout` through
+     * `httpTransport()`, else 2000.
      */
     timeout: ms("timeout").default(2000),
     /** Client: ms to establish a TCP connection to a peer. */
@@ -37,6 +38,11 @@ export const httpTransportOptions = z
     pipelining: z.number().int().min(1, { error: "expected pipelining to be at least 1" }).max(100, { error: "expected pipelining to be at most 100" }).default(1),
     /** Client: ms an idle keep-alive connection is kept (lowered to the server's `Keep-Alive` hint). */
     keepAliveTimeout: ms("keepAliveTimeout").default(30_000),
+    /**
+     * Client: ms after which the connection pool of a peer that got no call is closed and forgotten, so the
+     * pools of departed peers do not pile up; a later call opens a new one. At least twice `timeout` is used.
+     */
+    idlePoolTimeout: ms("idlePoolTimeout").default(300_000),
     /** Client: largest response body accepted from a peer; larger answers fail with a PeerError. */
     maxResponseBytes: bytes("maxResponseBytes").default(64 * 1024 * 1024),
     /** Server: largest request body (a `set` from a peer); larger ones get 413. */

@@ -8,8 +8,9 @@ import { HttpTransport, encodeGetResponse } from "../src/index.js";
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A misbehaving peer: each path answers its own way. */
-function badPeer(routes: Record<string, Route>): { start(): Promise<string>; stop(): Promise<void>; connections: () => number } {
+function badPeer(routes: Record<string, Route>): { start(): Promise<string>; stop(): Promise<void>; connections: () => number; open: () => number } {
   let connections = 0;
+  let open = 0;
   const server = createServer((req, res) => {
     const key = decodeURIComponent((req.url ?? "").split("/").pop() ?? "");
     const route = routes[key];
@@ -19,7 +20,11 @@ function badPeer(routes: Record<string, Route>): { start(): Promise<string>; sto
       res.end(body);
     } else route(req, res);
   });
-  server.on("connection", () => connections++);
+  server.on("connection", (socket) => {
+    connections++;
+    open++;
+    socket.on("close", () => open--);
+  });
   return {
     start: () =>
       new Promise((resolve) =>
@@ -30,6 +35,7 @@ function badPeer(routes: Record<string, Route>): { start(): Promise<string>; sto
       return new Promise((resolve) => server.close(() => resolve()));
     },
     connections: () => connections,
+    open: () => open,
   };
 }
 
@@ -60,6 +66,12 @@ describe("client: a misbehaving peer gives a clear PeerError and nothing else br
       res.end();
     },
     hang: () => {},
+    // Each byte well within undici's body timeout, the whole answer far beyond the call's timeout.
+    drip: (req, res) => {
+      res.writeHead(200, { "content-length": 100 });
+      const timer = setInterval(() => res.write(Buffer.alloc(1)), 40);
+      req.socket.on("close", () => clearInterval(timer));
+    },
     "cut-mid-body": (req, res) => {
       res.writeHead(200, { "content-length": 1000 });
       res.write(Buffer.alloc(10));
@@ -105,7 +117,17 @@ describe("client: a misbehaving peer gives a clear PeerError and nothing else br
     const error = await rejection(transport.client.fetch(url, "g", "hang"));
     assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
-    assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/);
+    // undici's headers timeout and the call's own deadline are both 300 ms: either may fire first.
+    assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT|no complete answer within 300 ms/);
+  });
+
+  it("a peer that drips its answer fails when the whole call's timeout has passed, not byte by byte", async () => {
+    const t0 = Date.now();
+    const error = await rejection(transport.client.fetch(url, "g", "drip"));
+    const took = Date.now() - t0;
+    assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
+    assert.match(error.message, /no complete answer within 300 ms/);
+    assert.ok(took >= 290 && took < 1500, `took ${took} ms (the drip lasts 4 s)`);
   });
 
   it("aborting the signal fails the fetch at once (before or during it), and no abort listener is left behind", async () => {
@@ -174,6 +196,34 @@ describe("client: keep-alive", () => {
     } finally {
       await transport.stop();
       await peer.stop();
+    }
+  });
+
+  it("closes and forgets the pool of a peer unused for idlePoolTimeout, and opens a new one when it is called again", async () => {
+    const peers = [badPeer({}), badPeer({})];
+    const [a, b] = await Promise.all(peers.map((p) => p.start()));
+    const transport = new HttpTransport({ timeout: 10, idlePoolTimeout: 100 });
+    try {
+      await transport.client.fetch(a!, "g", "k");
+      await transport.client.fetch(b!, "g", "k");
+      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 0 });
+      // b stays in use, a does not.
+      for (let i = 0; i < 300 && transport.client.poolStats.closedIdle === 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        await transport.client.fetch(b!, "g", `k${i}`);
+      }
+      assert.deepEqual(transport.client.poolStats, { pools: 1, closedIdle: 1 });
+      for (let i = 0; i < 100 && peers[0]!.open() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(peers[0]!.open(), 0, "a's sockets are closed with its pool");
+      assert.ok(peers[1]!.open() > 0, "b keeps its connection");
+      assert.equal(new TextDecoder().decode((await transport.client.fetch(a!, "g", "again")).value), "ok:again");
+      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 1 });
+      const stats = transport.stats();
+      assert.equal(stats.clientPeerPools, 2);
+      assert.equal(stats.clientPoolsClosedIdleTotal, 1);
+    } finally {
+      await transport.stop();
+      await Promise.all(peers.map((p) => p.stop()));
     }
   });
 

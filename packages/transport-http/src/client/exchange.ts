@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { Deadlines, Expiring } from "./deadlines.js";
 
 export interface ExchangeRequest {
   readonly path: string;
@@ -35,6 +36,13 @@ export function headerOf(rawHeaders: readonly (Buffer | string)[], name: string)
   return undefined;
 }
 
+/** The call did not complete (last body byte) within the client's timeout. */
+export class DeadlineError extends Error {
+  constructor(timeoutMs: number) {
+    super(`timed out: no complete answer within ${timeoutMs} ms`);
+  }
+}
+
 const NO_HEADERS: readonly Buffer[] = [];
 
 /**
@@ -44,13 +52,15 @@ const NO_HEADERS: readonly Buffer[] = [];
  * `onHeaders`, `onData`, `onComplete`, `onError`) on purpose: a handler of the newer `onRequestStart` kind is
  * wrapped by undici in an adapter that also parses every response's headers into an object, and a peer fetch
  * needs none of them. The body of a 200 answer may hold `maxBytes`, any other at most `errorBytes` (kept as a
- * prefix; the connection is then dropped).
+ * prefix; the connection is then dropped). With `deadlines`, the whole call (queueing in the pool included)
+ * fails with a DeadlineError once their timeout has passed, however the peer paces its bytes.
  */
-export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, maxBytes: number, errorBytes: number): Promise<ExchangeResponse> {
+export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, maxBytes: number, errorBytes: number, deadlines?: Deadlines): Promise<ExchangeResponse> {
   const signal = request.signal;
   if (signal?.aborted === true) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
-    const handler = new Exchange(resolve, reject, signal, maxBytes, errorBytes);
+    const handler = new Exchange(resolve, reject, signal, maxBytes, errorBytes, deadlines);
+    deadlines?.add(handler, performance.now());
     if (signal !== undefined) {
       // A function listener and no options object: Node's EventTarget wraps an object listener in an async
       // closure and parses options; settle() removes it, so `once` is not needed.
@@ -75,7 +85,11 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error("aborted");
 }
 
-class Exchange {
+class Exchange implements Expiring {
+  deadline = 0;
+  earlier: Expiring | undefined = undefined;
+  later: Expiring | undefined = undefined;
+  readonly #deadlines: Deadlines | undefined;
   readonly #resolve: (response: ExchangeResponse) => void;
   readonly #reject: (error: Error) => void;
   readonly #signal: AbortSignal | undefined;
@@ -89,7 +103,15 @@ class Exchange {
   #size = 0;
   #settled = false;
 
-  constructor(resolve: (response: ExchangeResponse) => void, reject: (error: Error) => void, signal: AbortSignal | undefined, maxBytes: number, errorBytes: number) {
+  constructor(
+    resolve: (response: ExchangeResponse) => void,
+    reject: (error: Error) => void,
+    signal: AbortSignal | undefined,
+    maxBytes: number,
+    errorBytes: number,
+    deadlines: Deadlines | undefined,
+  ) {
+    this.#deadlines = deadlines;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
@@ -101,7 +123,16 @@ class Exchange {
 
   /** The signal fired. */
   onAbort(): void {
-    const reason = this.#signal === undefined ? new Error("aborted") : abortReason(this.#signal);
+    this.#fail(this.#signal === undefined ? new Error("aborted") : abortReason(this.#signal));
+  }
+
+  expire(): void {
+    this.#fail(new DeadlineError(this.#deadlines?.timeout ?? 0));
+  }
+
+  /** Fails the call now: through undici once it is dispatched (which then calls onError), else directly. */
+  #fail(reason: Error): void {
+    if (this.#settled) return;
     if (this.#abort !== undefined) this.#abort(reason);
     else this.settle(reason);
   }
@@ -109,6 +140,7 @@ class Exchange {
   settle(error: Error | undefined): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#deadlines?.remove(this);
     if (this.onAbortListener !== undefined) this.#signal?.removeEventListener("abort", this.onAbortListener);
     if (error !== undefined) this.#reject(error);
     else this.#resolve({ status: this.#status, rawHeaders: this.#rawHeaders, body: this.#body() });

@@ -4,15 +4,21 @@ import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
+import { Deadlines } from "./deadlines.js";
 import { BodyLimitError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
 
 interface Peer {
   readonly pool: Pool;
   /** Path of the peer's base URL plus the base path, e.g. `/_groupcache/`. */
   readonly prefix: string;
+  /** `performance.now()` of the last call to this peer. */
+  lastUsed: number;
 }
 
-type ClientOptions = Pick<HttpTransportOptions, "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes">;
+type ClientOptions = Pick<
+  HttpTransportOptions,
+  "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes" | "idlePoolTimeout"
+>;
 
 /** How much of a non-200 answer's text goes into the PeerError message. */
 const ERROR_TEXT_LIMIT = 1024;
@@ -23,14 +29,26 @@ const PROTOBUF_HEADERS = { "content-type": "application/x-protobuf" };
  * `remove` and `set` send DELETE and PUT (mailgun/groupcache's forms). Every failure rejects with a
  * `PeerError`: `CACHECLUSTER_PEER_FETCH_FAILED` (unreachable, timeout, abort, non-200 answer) or
  * `CACHECLUSTER_PEER_RESPONSE_INVALID` (undecodable or oversized body; a peer that does not know the extension).
+ * A call fails once `timeout` has passed, whatever phase it is in. A peer's pool unused for `idlePoolTimeout`
+ * is closed and forgotten, so the pools of departed peers do not pile up in an autoscaling fleet.
  */
 export class HttpTransportClient implements TransportClient {
   readonly #options: ClientOptions;
   readonly #peers = new Map<string, Peer>();
+  readonly #deadlines: Deadlines;
+  /** `performance.now()` of the last look for idle pools. */
+  #lastSweep = performance.now();
+  #poolsClosedIdle = 0;
   #closed = false;
 
   constructor(options: ClientOptions) {
     this.#options = options;
+    this.#deadlines = new Deadlines(options.timeout);
+  }
+
+  /** Peer pools held now, and pools closed so far because they were idle. */
+  get poolStats(): { pools: number; closedIdle: number } {
+    return { pools: this.#peers.size, closedIdle: this.#poolsClosedIdle };
   }
 
   fetch(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue> {
@@ -43,7 +61,7 @@ export class HttpTransportClient implements TransportClient {
     }
     const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     const signal = options?.signal;
-    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT).then(
+    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines).then(
       (response) => {
         if (response.status !== 200) throw statusError(peerUrl, "GET", path, response.status, response.body);
         try {
@@ -73,6 +91,7 @@ export class HttpTransportClient implements TransportClient {
   /** Closes every pool, letting in-flight requests finish. Later calls reject with a PeerError. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#deadlines.close();
     const pools = [...this.#peers.values()].map((p) => p.pool);
     this.#peers.clear();
     await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
@@ -101,6 +120,7 @@ export class HttpTransportClient implements TransportClient {
         body === undefined ? { path, method, signal } : { path, method, signal, body, headers: PROTOBUF_HEADERS },
         this.#options.maxResponseBytes,
         ERROR_TEXT_LIMIT,
+        this.#deadlines,
       );
     } catch (error) {
       throw this.#failure(peerUrl, method, path, error, signal);
@@ -123,8 +143,13 @@ export class HttpTransportClient implements TransportClient {
 
   #peer(peerUrl: string): Peer {
     if (this.#closed) throw new PeerError(peerUrl, "the transport client is stopped");
+    const now = performance.now();
+    if (now - this.#lastSweep > this.#options.idlePoolTimeout / 2) this.#closeIdlePools(now);
     let peer = this.#peers.get(peerUrl);
-    if (peer !== undefined) return peer;
+    if (peer !== undefined) {
+      peer.lastUsed = now;
+      return peer;
+    }
     let url: URL;
     try {
       url = new URL(peerUrl);
@@ -143,9 +168,24 @@ export class HttpTransportClient implements TransportClient {
       bodyTimeout: o.timeout,
       connect: { timeout: o.connectTimeout },
     });
-    peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath };
+    peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now };
     this.#peers.set(peerUrl, peer);
     return peer;
+  }
+
+  /**
+   * Closes the pools not used for `idlePoolTimeout`, and at least twice `timeout`, so that none has a call
+   * in flight (`close()` would let one finish anyway). A later call to that peer opens a new pool.
+   */
+  #closeIdlePools(now: number): void {
+    this.#lastSweep = now;
+    const idle = Math.max(this.#options.idlePoolTimeout, 2 * this.#options.timeout);
+    for (const [url, peer] of this.#peers) {
+      if (now - peer.lastUsed <= idle) continue;
+      this.#peers.delete(url);
+      this.#poolsClosedIdle++;
+      peer.pool.close().catch(() => undefined);
+    }
   }
 }
 
