@@ -5,7 +5,8 @@
 //   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
 //   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET.
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
-// key, fired in the same tick) and {cmd:"loads"} (backend calls so far).
+// key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
+// to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs.
 import { createServer } from "node:http";
 
 const cfg = JSON.parse(process.env.BENCH_NODE ?? "{}");
@@ -31,7 +32,7 @@ if (cfg.mode === "cachecluster") {
   const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
   const cluster = await createCacheCluster(
     { cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` }, cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` } },
-    [staticDiscovery(cfg.peers), httpTransport()],
+    [staticDiscovery(cfg.peers), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
   );
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => backend(key) });
   await cluster.listen({ statusRoutes: false });
