@@ -1,5 +1,6 @@
 // Helpers shared by bench/stampede.mjs and bench/zipf.mjs (run.mjs skips files starting with "_").
 import { execFileSync, fork, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,4 +137,16 @@ export function arg(name, fallback) {
   const args = process.argv.slice(2);
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+}
+
+/**
+ * Adds rows to the closing summary that `pnpm bench` (bench/run.mjs) prints after every script has run: one
+ * headline figure per row, cachecluster's next to the reference measured in the same run. A script run on its
+ * own prints only its own tables (no BENCH_SUMMARY_FILE).
+ * Row: { bench, figure, cachecluster, reference, ratio, goal } (strings; "-" where none).
+ */
+export function summarize(...rows) {
+  const file = process.env.BENCH_SUMMARY_FILE;
+  if (file === undefined || file === "") return;
+  appendFileSync(file, rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
 }

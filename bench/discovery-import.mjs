@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { summarize } from "./_lib.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const samples = Number(process.argv[2] ?? 7);
@@ -36,4 +37,5 @@ for (const [name, xs] of Object.entries(results)) {
   console.log(`  ${name.padEnd(30)} ${m.toFixed(1).padStart(8)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})   ${(m / core).toFixed(2)}x core`);
 }
 const gce = median(results["@cachecluster/discovery-gce"]);
+summarize({ bench: "discovery-import", figure: "cold import of @cachecluster/discovery-gce, ms", cachecluster: gce.toFixed(0), reference: `@cachecluster/core alone ${core.toFixed(0)}`, ratio: `${(gce / core).toFixed(2)}x`, goal: "compute client loaded lazily" });
 console.log(`  discovery-gce adds ${(gce - core).toFixed(1)} ms over core; the first refresh pays @google-cloud/compute (${median(results["@google-cloud/compute (lazy)"]).toFixed(0)} ms) instead of start-up`);

@@ -6,6 +6,7 @@
 //   node bench/entry-overhead.mjs
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { summarize } from "./_lib.mjs";
 
 const N = 100_000;
 if (process.argv[2] === "--child") {
@@ -43,6 +44,16 @@ for (const size of [64, 128, 1024, 2048, 2049, 4096, 16384]) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   const m = JSON.parse(r.stdout);
+  if (size === 128 || size === 16384) {
+    summarize({
+      bench: "entry-overhead",
+      figure: `RSS per ${size} B entry beyond key + value (${m.slabs > 0 ? "slab" : "own buffer"}), B`,
+      cachecluster: String(Math.round(m.rss - m.keyValue)),
+      reference: `counted by core ${Math.round(m.counted - m.keyValue)}`,
+      ratio: `${((m.rss - m.keyValue) / (m.counted - m.keyValue)).toFixed(2)}x`,
+      goal: "<= ~1x",
+    });
+  }
   rows[`${size} B values`] = {
     where: m.slabs > 0 ? "slab" : "own buffer",
     "key+value B": Math.round(m.keyValue),

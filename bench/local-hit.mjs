@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { createCacheCluster } from "../packages/core/dist/src/index.js";
 import { buildGoProgram } from "../packages/testing/dist/src/go.js";
+import { summarize } from "./_lib.mjs";
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "2" }, size: { type: "string", default: "1024" } } });
@@ -79,3 +80,11 @@ console.table({
 console.log(`ratio cachecluster / go (ByteViewSink, like for like): ${(n / gv).toFixed(2)}x (goal >= 1.0x)`);
 console.log(`ratio cachecluster / go (AllocatingByteSliceSink, groupcache's documented usage): ${(n / gc).toFixed(2)}x`);
 console.log(`ratio cachecluster peek / go (ByteViewSink): ${(median(peekRates) / gv).toFixed(2)}x`);
+summarize({
+  bench: "local-hit",
+  figure: `get of a cached ${size} B value, M/s (one core)`,
+  cachecluster: (n / 1e6).toFixed(2),
+  reference: `Go Get + ByteViewSink ${(gv / 1e6).toFixed(2)}`,
+  ratio: `${(n / gv).toFixed(2)}x`,
+  goal: ">= 1.0x",
+});

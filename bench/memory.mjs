@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { sleep, spread, startRedis } from "./_lib.mjs";
+import { sleep, spread, startRedis, summarize, median } from "./_lib.mjs";
 
 const { values } = parseArgs({
   options: { mib: { type: "string", default: "256" }, reps: { type: "string", default: "3" }, sizes: { type: "string", default: "128,1024,16384,262144" }, child: { type: "string" } },
@@ -115,6 +115,15 @@ for (const size of sizes) {
   }
   const items = (xs) => spread(xs.map((x) => x.items));
   const label = size >= 1024 ? `${size / 1024} KiB values` : `${size} B values`;
+  const med = (xs) => median(xs.map((x) => x / maxBytes)).toFixed(2);
+  summarize({
+    bench: "memory",
+    figure: `RSS growth / maxBytes (${values.mib} MiB) after fill, ${label}`,
+    cachecluster: med(runs.node.map((x) => x.growth)),
+    reference: `Go groupcache ${med(runs.go.map((x) => x.growth))}, Redis ${med(runs.redis.map((x) => x.growth))}`,
+    ratio: "-",
+    goal: "<= 1.25",
+  });
   afterFill[label] = {
     cachecluster: ratio(runs.node.map((x) => x.growth)),
     "Go groupcache": ratio(runs.go.map((x) => x.growth)),

@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { summarize } from "./_lib.mjs";
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -193,6 +194,7 @@ async function main() {
       };
     }
     const ratio = m.node.rps / m.go.rps;
+    summarize({ bench: "peer-fetch", figure: `peer fetches/s of 1 KiB, concurrency ${c}`, cachecluster: fmt(m.node.rps), reference: `Go httpGetter → HTTPPool ${fmt(m.go.rps)}`, ratio: `${ratio.toFixed(2)}x`, goal: "-" });
     const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
     for (const pair of ["node", "go"]) {
       console.log(

@@ -4,6 +4,7 @@
 //   node bench/ring-rebalance.mjs [--keys 100000]
 import { parseArgs } from "node:util";
 import { HashRing } from "../packages/core/dist/src/index.js";
+import { summarize } from "./_lib.mjs";
 
 const { values } = parseArgs({ options: { keys: { type: "string", default: "100000" }, replicas: { type: "string", default: "50" } } });
 const keys = Array.from({ length: Number(values.keys) }, (_, i) => `object/${i}/thumbnail.png`);
@@ -37,3 +38,9 @@ for (const n of [3, 5, 10, 20, 50, 100]) {
 }
 console.log(`ring rebalance: ${keys.length} keys, ${replicas} replicas per peer (golang/groupcache default)`);
 console.table(rows);
+const ratios = (column) => Object.values(rows).map((row) => row[column]);
+const range = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+summarize(
+  { bench: "ring-rebalance", figure: "keys moved when 1 of N leaves, × 1/N (N = 3–100)", cachecluster: range(ratios("leave / (1/N)")), reference: "ideal 1", ratio: "-", goal: "~1" },
+  { bench: "ring-rebalance", figure: "keys moved when 1 joins N, × 1/(N+1)", cachecluster: range(ratios("join / (1/(N+1))")), reference: "ideal 1", ratio: "-", goal: "~1" },
+);

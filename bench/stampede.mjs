@@ -5,7 +5,7 @@
 //   reference:    cache-aside on a local Redis 7 (redis-server started here, no persistence) with ioredis,
 //                 3 node processes: GET, on a miss load from the backend, SET.
 // Each run uses a fresh key; systems alternate which goes first. Usage: node bench/stampede.mjs [--runs 7]
-import { fmt, percentile, spread, startCluster, startRedis, arg, sleep } from "./_lib.mjs";
+import { fmt, percentile, spread, startCluster, startRedis, arg, sleep, summarize } from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "7"));
 const GETS = 1000;
@@ -71,6 +71,10 @@ try {
   const exact = results.cachecluster.every((r) => r.loads === 1);
   console.log(`${exact ? "✔" : "✖"} cachecluster: exactly 1 backend load in every run (${results.cachecluster.map((r) => r.loads).join(", ")})`);
   if (!exact) process.exitCode = 1;
+  summarize(
+    { bench: "stampede", figure: "backend loads for 1,000 concurrent gets of one cold key (3 nodes)", cachecluster: fmt(ccLoads), reference: `Redis cache-aside ${fmt(rLoads)}`, ratio: `${fmt(rLoads / Math.max(1, ccLoads), 0)}x fewer`, goal: "exactly 1" },
+    { bench: "stampede", figure: "time until all 1,000 gets are done, ms", cachecluster: fmt(med("cachecluster", (r) => r.wall), 1), reference: `Redis cache-aside ${fmt(med("redis", (r) => r.wall), 1)}`, ratio: `${(med("cachecluster", (r) => r.wall) / med("redis", (r) => r.wall)).toFixed(2)}x`, goal: "-" },
+  );
 } finally {
   for (const s of Object.values(systems)) s.stop();
   redis.stop();

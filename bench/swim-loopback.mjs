@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildGoProgram } from "../packages/testing/dist/src/go.js";
 import { MemberProcess } from "../packages/membership-swim/dist/test/helpers/processes.js";
+import { summarize } from "./_lib.mjs";
 
 const sizes = (process.argv[2] ?? "10,30").split(",").map(Number);
 const rounds = Number(process.argv[3] ?? 4);
@@ -66,4 +67,5 @@ for (const n of sizes) {
   const ts = mean(results.ts.map((r) => r.all));
   const go = mean(results.go.map((r) => r.all));
   console.log(`N=${n}: mean time until all detected: cachecluster ${ts.toFixed(2)} s, go memberlist ${go.toFixed(2)} s, ratio ${(ts / go).toFixed(2)}`);
+  summarize({ bench: "swim-loopback", figure: `s until all ${n} members see a SIGKILL (mean of ${rounds})`, cachecluster: ts.toFixed(2), reference: `Go memberlist ${go.toFixed(2)}`, ratio: `${(ts / go).toFixed(2)}x`, goal: "-" });
 }

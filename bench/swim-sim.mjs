@@ -5,6 +5,7 @@
 import { MemoryNetwork } from "../packages/testing/dist/src/memory-network.js";
 import { SwimMembership } from "../packages/membership-swim/dist/src/index.js";
 import { settleMembers } from "../packages/membership-swim/dist/src/swim-membership.js";
+import { summarize } from "./_lib.mjs";
 
 const sizes = (process.argv[2] ?? "10,100,1000").split(",").map(Number);
 const PERIOD = 1000;
@@ -63,6 +64,14 @@ console.log("N      join seen by all   crash: first fail  all failed   per membe
 for (const n of sizes) {
   const t = performance.now();
   const r = await run(n, 42 + n);
+  summarize({
+    bench: "swim-sim",
+    figure: `N = ${n}: crash seen by all, periods; packets/member/period; false deaths`,
+    cachecluster: `${r.failAll.toFixed(1)}; ${r.pkts.toFixed(2)}; ${r.falsePositives}`,
+    reference: "memberlist's suspicion bounds (line below the table)",
+    ratio: "-",
+    goal: "0 false deaths",
+  });
   console.log(
     `${String(n).padEnd(6)} ${r.joinAll.toFixed(2).padStart(8)} periods   ${r.failFirst.toFixed(2).padStart(8)} periods ${r.failAll.toFixed(2).padStart(8)} periods   ${r.pkts.toFixed(2).padStart(12)} ${r.bytes.toFixed(0).padStart(12)} ${r.streamBytes.toFixed(0).padStart(14)} ${r.msgs.toFixed(2).padStart(12)} ${String(r.falsePositives).padStart(14)} ${((performance.now() - t) / 1000).toFixed(1).padStart(8)}${r.ok ? "" : "  (not all detected)"}`,
   );

@@ -20,6 +20,7 @@ import {
   encodePushPull,
   readStreamMessage,
 } from "../packages/membership-swim/dist/src/wire/index.js";
+import { summarize } from "./_lib.mjs";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "1" } } });
 const rounds = Number(values.rounds);
@@ -98,8 +99,19 @@ for (let r = 0; r < rounds; r++) {
 }
 console.log(`swim wire, ops/s, median of ${rounds} rounds of ${seconds}s (node ${process.version}; Go memberlist 0.2.2 code paths, GOMAXPROCS=1)`);
 console.log(`${"operation".padEnd(22)}${"ours".padStart(12)}${"go".padStart(12)}${"ours/go".padStart(10)}`);
+const wireRatios = [];
 for (const name of Object.keys(ours[0])) {
   const o = median(ours.map((x) => x[name]));
   const g = median(go.map((x) => x[name]));
+  wireRatios.push(o / g);
   console.log(`${name.padEnd(22)}${o.toFixed(0).padStart(12)}${g.toFixed(0).padStart(12)}${(o / g).toFixed(2).padStart(10)}`);
 }
+const geomean = Math.exp(wireRatios.reduce((a, r) => a + Math.log(r), 0) / wireRatios.length);
+summarize({
+  bench: "swim-wire",
+  figure: `memberlist wire encode/decode, ${wireRatios.length} operations`,
+  cachecluster: "-",
+  reference: "Go memberlist 0.2.2",
+  ratio: `${Math.min(...wireRatios).toFixed(2)}–${Math.max(...wireRatios).toFixed(2)}x (geometric mean ${geomean.toFixed(2)}x)`,
+  goal: "-",
+});

@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { arg, fmt, freePort, median, sleep, spread, startCluster, startRedis } from "./_lib.mjs";
+import { arg, fmt, freePort, median, sleep, spread, startCluster, startRedis, summarize } from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "5"));
 const SECONDS = Number(arg("duration", "4"));
@@ -144,5 +144,10 @@ console.log("");
 for (const ref of ["go", "redis"].filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"))) {
   console.log(
     `ratio cachecluster / ${label[ref]}: req/s ${(m("cachecluster", (r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x, p50 ${(m("cachecluster", (r) => r.p50) / m(ref, (r) => r.p50)).toFixed(2)}x, p99 ${(m("cachecluster", (r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x, CPU/req ${(m("cachecluster", (r) => r.cpu) / m(ref, (r) => r.cpu)).toFixed(2)}x`,
+  );
+  const cc = (f) => m("cachecluster", f);
+  summarize(
+    { bench: "zipf", figure: "req/s, zipf reads over 3 nodes, 1 KiB", cachecluster: fmt(cc((r) => r.rps)), reference: `${label[ref]} ${fmt(m(ref, (r) => r.rps))}`, ratio: `${(cc((r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x`, goal: "-" },
+    { bench: "zipf", figure: "p99 µs", cachecluster: fmt(cc((r) => r.p99)), reference: `${label[ref]} ${fmt(m(ref, (r) => r.p99))}`, ratio: `${(cc((r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x`, goal: "-" },
   );
 }
