@@ -53,14 +53,22 @@ const NO_HEADERS: readonly Buffer[] = [];
  * wrapped by undici in an adapter that also parses every response's headers into an object, and a peer fetch
  * needs none of them. The body of a 200 answer may hold `maxBytes`, any other at most `errorBytes` (kept as a
  * prefix; the connection is then dropped). With `deadlines`, the whole call (queueing in the pool included)
- * fails with a DeadlineError once their timeout has passed, however the peer paces its bytes.
+ * fails with a DeadlineError once their timeout has passed since `startedAt` (`performance.now()` time; the
+ * caller's, when it has read the clock already), however the peer paces its bytes.
  */
-export function exchange(dispatcher: Dispatcher, request: ExchangeRequest, maxBytes: number, errorBytes: number, deadlines?: Deadlines): Promise<ExchangeResponse> {
+export function exchange(
+  dispatcher: Dispatcher,
+  request: ExchangeRequest,
+  maxBytes: number,
+  errorBytes: number,
+  deadlines?: Deadlines,
+  startedAt: number = performance.now(),
+): Promise<ExchangeResponse> {
   const signal = request.signal;
   if (signal?.aborted === true) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const handler = new Exchange(resolve, reject, signal, maxBytes, errorBytes, deadlines);
-    deadlines?.add(handler, performance.now());
+    deadlines?.add(handler, startedAt);
     if (signal !== undefined) {
       // A function listener and no options object: Node's EventTarget wraps an object listener in an async
       // closure and parses options; settle() removes it, so `once` is not needed.

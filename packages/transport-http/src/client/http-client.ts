@@ -61,7 +61,8 @@ export class HttpTransportClient implements TransportClient {
     }
     const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     const signal = options?.signal;
-    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines).then(
+    // #peer just read the clock into lastUsed: the call's deadline starts from it.
+    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines, peer.lastUsed).then(
       (response) => {
         if (response.status !== 200) throw statusError(peerUrl, "GET", path, response.status, response.body);
         try {
@@ -121,6 +122,7 @@ export class HttpTransportClient implements TransportClient {
         this.#options.maxResponseBytes,
         ERROR_TEXT_LIMIT,
         this.#deadlines,
+        peer.lastUsed,
       );
     } catch (error) {
       throw this.#failure(peerUrl, method, path, error, signal);
