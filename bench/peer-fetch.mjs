@@ -11,14 +11,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { summarize } from "./_lib.mjs";
+import { arg, fmt, median, summarize } from "./_lib.mjs";
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-};
 const VALUE_SIZE = 1024;
 const KEYS = 1000;
 const GROUP = "g";
@@ -129,11 +125,6 @@ function procCpuMicros(pid) {
   return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const fmt = (n, d = 0) => n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
 async function main() {
   const runs = Number(arg("runs", "5"));
