@@ -31,14 +31,22 @@ if (cfg.mode === "cachecluster") {
   const { createCacheCluster, staticDiscovery } = await import("../packages/core/dist/src/index.js");
   const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
   const cluster = await createCacheCluster(
-    { cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` }, cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` } },
+    {
+      cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` },
+      cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` },
+    },
     [staticDiscovery(cfg.peers), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
   );
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => backend(key) });
   await cluster.listen({ statusRoutes: false });
   get = (key) => group.get(key);
   close = () => cluster.close();
-  stats = () => ({ ...group.stats, ring: cluster.picker.ring.peers.length, hotItems: group.cacheStats("hot").items, mainItems: group.cacheStats("main").items });
+  stats = () => ({
+    ...group.stats,
+    ring: cluster.picker.ring.peers.length,
+    hotItems: group.cacheStats("hot").items,
+    mainItems: group.cacheStats("main").items,
+  });
 } else if (cfg.mode === "redis") {
   const { Redis } = await import("ioredis");
   const redis = new Redis({ host: "127.0.0.1", port: cfg.redisPort, lazyConnect: true, enableAutoPipelining: false, maxRetriesPerRequest: 2 });

@@ -29,9 +29,28 @@ export async function startRedis() {
     throw new Error(`redis-server is not installed (Debian package redis-server; run scripts/setup.sh): ${error.message}`);
   }
   const port = await freePort();
-  const proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    "redis-server",
+    [
+      "--bind",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "yes",
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   proc.stdout.on("data", (c) => (output += c));
   proc.stderr.on("data", (c) => (output += c));
@@ -73,7 +92,11 @@ export async function startRedis() {
  */
 export function startAppNode(config) {
   const execArgv = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-  const child = fork(join(here, "_app-node.mjs"), [], { env: { ...process.env, BENCH_NODE: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
+  const child = fork(join(here, "_app-node.mjs"), [], {
+    env: { ...process.env, BENCH_NODE: JSON.stringify(config) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv,
+  });
   let nextId = 1;
   const waiting = new Map();
   child.on("message", (m) => {

@@ -34,8 +34,19 @@ const core = median(results["@cachecluster/core"]);
 console.log(`cold import, median of ${samples} fresh processes (node ${process.version}):`);
 for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);
-  console.log(`  ${name.padEnd(30)} ${m.toFixed(1).padStart(8)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})   ${(m / core).toFixed(2)}x core`);
+  console.log(
+    `  ${name.padEnd(30)} ${m.toFixed(1).padStart(8)} ms   (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})   ${(m / core).toFixed(2)}x core`,
+  );
 }
 const gce = median(results["@cachecluster/discovery-gce"]);
-summarize({ bench: "discovery-import", figure: "cold import of @cachecluster/discovery-gce, ms", cachecluster: gce.toFixed(0), reference: `@cachecluster/core alone ${core.toFixed(0)}`, ratio: `${(gce / core).toFixed(2)}x`, goal: "compute client loaded lazily" });
-console.log(`  discovery-gce adds ${(gce - core).toFixed(1)} ms over core; the first refresh pays @google-cloud/compute (${median(results["@google-cloud/compute (lazy)"]).toFixed(0)} ms) instead of start-up`);
+summarize({
+  bench: "discovery-import",
+  figure: "cold import of @cachecluster/discovery-gce, ms",
+  cachecluster: gce.toFixed(0),
+  reference: `@cachecluster/core alone ${core.toFixed(0)}`,
+  ratio: `${(gce / core).toFixed(2)}x`,
+  goal: "compute client loaded lazily",
+});
+console.log(
+  `  discovery-gce adds ${(gce - core).toFixed(1)} ms over core; the first refresh pays @google-cloud/compute (${median(results["@google-cloud/compute (lazy)"]).toFixed(0)} ms) instead of start-up`,
+);

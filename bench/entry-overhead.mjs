@@ -35,7 +35,18 @@ if (process.argv[2] === "--child") {
   const m1 = await settle();
   const per = (k) => (m1[k] - m0[k]) / N;
   const keyValue = size + Buffer.byteLength("user/150000/avatar.png");
-  console.log(JSON.stringify({ size, rss: per("rss"), heapUsed: per("heapUsed"), heapTotal: per("heapTotal"), keyValue, counted: store.bytes / (2 * N), slabs: store.slabStats().slabs, items: store.items }));
+  console.log(
+    JSON.stringify({
+      size,
+      rss: per("rss"),
+      heapUsed: per("heapUsed"),
+      heapTotal: per("heapTotal"),
+      keyValue,
+      counted: store.bytes / (2 * N),
+      slabs: store.slabStats().slabs,
+      items: store.items,
+    }),
+  );
   process.exit(0);
 }
 
@@ -63,5 +74,7 @@ for (const size of [64, 128, 1024, 2048, 2049, 4096, 16384]) {
     "V8 heap used B/entry": Math.round(m.heapUsed),
   };
 }
-console.log(`marginal cost of one LruStore entry (from ${N.toLocaleString("en-US")} to ${(2 * N).toLocaleString("en-US")} entries), against what core counts for it`);
+console.log(
+  `marginal cost of one LruStore entry (from ${N.toLocaleString("en-US")} to ${(2 * N).toLocaleString("en-US")} entries), against what core counts for it`,
+);
 console.table(rows);

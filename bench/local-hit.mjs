@@ -10,7 +10,9 @@ import { buildGoProgram } from "../packages/testing/dist/src/go.js";
 import { summarize } from "./_lib.mjs";
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "2" }, size: { type: "string", default: "1024" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "2" }, size: { type: "string", default: "1024" } },
+});
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const size = Number(values.size);

@@ -13,7 +13,12 @@ import { parseArgs } from "node:util";
 import { sleep, spread, startRedis, summarize, median } from "./_lib.mjs";
 
 const { values } = parseArgs({
-  options: { mib: { type: "string", default: "256" }, reps: { type: "string", default: "3" }, sizes: { type: "string", default: "128,1024,16384,262144" }, child: { type: "string" } },
+  options: {
+    mib: { type: "string", default: "256" },
+    reps: { type: "string", default: "3" },
+    sizes: { type: "string", default: "128,1024,16384,262144" },
+    child: { type: "string" },
+  },
 });
 const maxBytes = Number(values.mib) * 2 ** 20;
 const key = (i) => `user/${i}/avatar.png`;
@@ -50,7 +55,10 @@ if (values.child !== undefined) {
 }
 
 function nodeRun(size, env = {}) {
-  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], { encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   if (r.status !== 0) throw new Error(`cachecluster child for ${size} B failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -92,7 +100,7 @@ async function redisRun(size) {
     while ((await evicted()) === 0) await write(batch);
     const full = await settle();
     const items = await client.dbsize();
-    for (const end = 2 * i; i < end; ) await write(Math.min(batch, end - i));
+    for (const end = 2 * i; i < end;) await write(Math.min(batch, end - i));
     const churned = await settle();
     return { items, growth: full - before, churnGrowth: churned - before };
   } finally {
@@ -103,7 +111,11 @@ async function redisRun(size) {
 
 const reps = Number(values.reps);
 const sizes = values.sizes.split(",").map(Number);
-const ratio = (xs) => spread(xs.map((x) => x / maxBytes), 2);
+const ratio = (xs) =>
+  spread(
+    xs.map((x) => x / maxBytes),
+    2,
+  );
 const afterFill = {};
 const afterChurn = {};
 for (const size of sizes) {
@@ -144,10 +156,24 @@ for (const size of sizes) {
 const knob = { MALLOC_MMAP_THRESHOLD_: "131072" };
 if (sizes.includes(262144)) {
   const runs = Array.from({ length: reps }, () => nodeRun(262144, knob));
-  afterFill["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = { cachecluster: ratio(runs.map((x) => x.growth)), "Go groupcache": "-", Redis: "-", "items: cachecluster": spread(runs.map((x) => x.items)), Go: "-", "Redis ": "-" };
-  afterChurn["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = { cachecluster: ratio(runs.map((x) => x.churnGrowth)), "Go groupcache": "-", Redis: "-", "cachecluster, then 10 s idle": ratio(runs.map((x) => x.idleGrowth)) };
+  afterFill["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = {
+    cachecluster: ratio(runs.map((x) => x.growth)),
+    "Go groupcache": "-",
+    Redis: "-",
+    "items: cachecluster": spread(runs.map((x) => x.items)),
+    Go: "-",
+    "Redis ": "-",
+  };
+  afterChurn["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = {
+    cachecluster: ratio(runs.map((x) => x.churnGrowth)),
+    "Go groupcache": "-",
+    Redis: "-",
+    "cachecluster, then 10 s idle": ratio(runs.map((x) => x.idleGrowth)),
+  };
 }
-console.log(`memory: RSS growth / configured ${values.mib} MiB right after filling one cache (goal for cachecluster: <= 1.25), median (min–max) of ${reps} processes; items that fit`);
+console.log(
+  `memory: RSS growth / configured ${values.mib} MiB right after filling one cache (goal for cachecluster: <= 1.25), median (min–max) of ${reps} processes; items that fit`,
+);
 console.table(afterFill);
 console.log("memory: RSS growth / configured after churning through as many new keys again (every miss evicts)");
 console.table(afterChurn);

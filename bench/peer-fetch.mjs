@@ -69,7 +69,7 @@ async function clientNode(url, concurrency, seconds, warmupSeconds, warmupReques
   await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
   // Warm up by work done too, not only by wall time: on a busy machine 1 s may not be enough for V8 to
   // optimize the hot path, and every measurement starts a fresh client process.
-  for (const deadline = Date.now() + 10_000; total < warmupRequests && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  for (const deadline = Date.now() + 10_000; total < warmupRequests && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
   const cpu0 = process.cpuUsage();
   measuring = true;
   const t0 = process.hrtime.bigint();
@@ -125,7 +125,6 @@ function procCpuMicros(pid) {
   return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
 }
 
-
 async function main() {
   const runs = Number(arg("runs", "5"));
   const seconds = Number(arg("duration", "2"));
@@ -139,7 +138,9 @@ async function main() {
   const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
   const results = []; // { pair, c, run, rps, p50, p99, errors }
   try {
-    console.log(`peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after a warm-up of ${warmup} s and ${warmupRequests} requests (at most 10 s), ${runs} runs`);
+    console.log(
+      `peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after a warm-up of ${warmup} s and ${warmupRequests} requests (at most 10 s), ${runs} runs`,
+    );
     console.log(`node ${process.version}; Node server ${nodeServer.url}, Go server ${goServer.url}`);
     for (let run = 1; run <= runs; run++) {
       for (const c of concurrencies) {
@@ -151,7 +152,22 @@ async function main() {
           const r =
             pair === "node"
               ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup), String(warmupRequests)])
-              : await runClient(goBinary, ["-bench-client", goServer.url, "-group", GROUP, "-concurrency", String(c), "-duration", `${seconds}s`, "-warmup", `${warmup}s`, "-warmup-requests", String(warmupRequests), "-keys", String(KEYS)]);
+              : await runClient(goBinary, [
+                  "-bench-client",
+                  goServer.url,
+                  "-group",
+                  GROUP,
+                  "-concurrency",
+                  String(c),
+                  "-duration",
+                  `${seconds}s`,
+                  "-warmup",
+                  `${warmup}s`,
+                  "-warmup-requests",
+                  String(warmupRequests),
+                  "-keys",
+                  String(KEYS),
+                ]);
           // Server CPU over the client's whole run (warm-up included), per request of that run.
           const serverCpuPerReq = (procCpuMicros(server.proc.pid) - serverCpu0) / r.total;
           const clientCpuPerReq = r.cpu_us / r.requests;
@@ -170,8 +186,12 @@ async function main() {
 
   console.log("");
   console.log(`medians of ${runs} runs`);
-  console.log("| pair                                   | concurrency |    req/s |   p50 µs |   p99 µs | client CPU µs/req | server CPU µs/req | Node/Go req/s |");
-  console.log("|----------------------------------------|------------:|---------:|---------:|---------:|------------------:|------------------:|--------------:|");
+  console.log(
+    "| pair                                   | concurrency |    req/s |   p50 µs |   p99 µs | client CPU µs/req | server CPU µs/req | Node/Go req/s |",
+  );
+  console.log(
+    "|----------------------------------------|------------:|---------:|---------:|---------:|------------------:|------------------:|--------------:|",
+  );
   for (const c of concurrencies) {
     const m = {};
     for (const pair of ["node", "go"]) {
@@ -185,7 +205,14 @@ async function main() {
       };
     }
     const ratio = m.node.rps / m.go.rps;
-    summarize({ bench: "peer-fetch", figure: `peer fetches/s of 1 KiB, concurrency ${c}`, cachecluster: fmt(m.node.rps), reference: `Go httpGetter → HTTPPool ${fmt(m.go.rps)}`, ratio: `${ratio.toFixed(2)}x`, goal: "-" });
+    summarize({
+      bench: "peer-fetch",
+      figure: `peer fetches/s of 1 KiB, concurrency ${c}`,
+      cachecluster: fmt(m.node.rps),
+      reference: `Go httpGetter → HTTPPool ${fmt(m.go.rps)}`,
+      ratio: `${ratio.toFixed(2)}x`,
+      goal: "-",
+    });
     const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
     for (const pair of ["node", "go"]) {
       console.log(

@@ -23,7 +23,15 @@ for (const n of [3, 5, 10, 20, 50, 100]) {
   const full = new HashRing(peers, replicas);
   // Average over every possible leaver (up to 10) so one lucky peer does not decide the figure.
   const leavers = peers.slice(0, Math.min(n, 10));
-  const leave = leavers.map((p) => moved(full, new HashRing(peers.filter((q) => q !== p), replicas)));
+  const leave = leavers.map((p) =>
+    moved(
+      full,
+      new HashRing(
+        peers.filter((q) => q !== p),
+        replicas,
+      ),
+    ),
+  );
   const join = moved(full, new HashRing([...peers, `http://10.129.0.1:9080`], replicas));
   const shares = [...full.shares().values()];
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -41,6 +49,20 @@ console.table(rows);
 const ratios = (column) => Object.values(rows).map((row) => row[column]);
 const range = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 summarize(
-  { bench: "ring-rebalance", figure: "keys moved when 1 of N leaves, × 1/N (N = 3–100)", cachecluster: range(ratios("leave / (1/N)")), reference: "ideal 1", ratio: "-", goal: "~1" },
-  { bench: "ring-rebalance", figure: "keys moved when 1 joins N, × 1/(N+1)", cachecluster: range(ratios("join / (1/(N+1))")), reference: "ideal 1", ratio: "-", goal: "~1" },
+  {
+    bench: "ring-rebalance",
+    figure: "keys moved when 1 of N leaves, × 1/N (N = 3–100)",
+    cachecluster: range(ratios("leave / (1/N)")),
+    reference: "ideal 1",
+    ratio: "-",
+    goal: "~1",
+  },
+  {
+    bench: "ring-rebalance",
+    figure: "keys moved when 1 joins N, × 1/(N+1)",
+    cachecluster: range(ratios("join / (1/(N+1))")),
+    reference: "ideal 1",
+    ratio: "-",
+    goal: "~1",
+  },
 );

@@ -36,7 +36,9 @@ try {
   systems.cachecluster = await startCluster("cachecluster", NODES, { backendDelayMs: BACKEND_MS });
   systems.redis = await startCluster("redis", NODES, { backendDelayMs: BACKEND_MS, redisPort: redis.port });
   await sleep(300);
-  console.log(`stampede: ${GETS} concurrent gets of one cold key over ${NODES} nodes, backend ${BACKEND_MS} ms, ${RUNS} runs; node ${process.version}, Redis ${redis.version}, ioredis`);
+  console.log(
+    `stampede: ${GETS} concurrent gets of one cold key over ${NODES} nodes, backend ${BACKEND_MS} ms, ${RUNS} runs; node ${process.version}, Redis ${redis.version}, ioredis`,
+  );
   const results = { cachecluster: [], redis: [] };
   for (let run = 1; run <= RUNS; run++) {
     const order = run % 2 === 1 ? ["cachecluster", "redis"] : ["redis", "cachecluster"];
@@ -51,12 +53,25 @@ try {
   const label = { cachecluster: "cachecluster (3 nodes, HTTP peers)", redis: "Redis cache-aside (ioredis, 3 nodes)" };
   console.log("");
   console.log(`medians of ${RUNS} runs (min–max)`);
-  console.log("| system                               | backend loads (goal 1) | all 1,000 done, ms   | get p50 ms           | get p99 ms           | failed |");
-  console.log("|--------------------------------------|-----------------------:|---------------------:|---------------------:|---------------------:|-------:|");
+  console.log(
+    "| system                               | backend loads (goal 1) | all 1,000 done, ms   | get p50 ms           | get p99 ms           | failed |",
+  );
+  console.log(
+    "|--------------------------------------|-----------------------:|---------------------:|---------------------:|---------------------:|-------:|",
+  );
   for (const name of ["cachecluster", "redis"]) {
     const rs = results[name];
     console.log(
-      `| ${label[name].padEnd(36)} | ${spread(rs.map((r) => r.loads)).padStart(22)} | ${spread(rs.map((r) => r.wall), 1).padStart(20)} | ${spread(rs.map((r) => r.p50), 1).padStart(20)} | ${spread(rs.map((r) => r.p99), 1).padStart(20)} | ${String(rs.reduce((a, r) => a + r.failed + r.wrong, 0)).padStart(6)} |`,
+      `| ${label[name].padEnd(36)} | ${spread(rs.map((r) => r.loads)).padStart(22)} | ${spread(
+        rs.map((r) => r.wall),
+        1,
+      ).padStart(20)} | ${spread(
+        rs.map((r) => r.p50),
+        1,
+      ).padStart(20)} | ${spread(
+        rs.map((r) => r.p99),
+        1,
+      ).padStart(20)} | ${String(rs.reduce((a, r) => a + r.failed + r.wrong, 0)).padStart(6)} |`,
     );
   }
   const med = (name, f) => {
@@ -67,13 +82,35 @@ try {
   const rLoads = med("redis", (r) => r.loads);
   console.log("");
   console.log(`ratio: backend loads Redis cache-aside / cachecluster = ${fmt(rLoads)} / ${fmt(ccLoads)} = ${fmt(rLoads / Math.max(1, ccLoads), 0)}x`);
-  console.log(`ratio: time until all gets done, cachecluster / Redis cache-aside = ${(med("cachecluster", (r) => r.wall) / med("redis", (r) => r.wall)).toFixed(2)}x`);
+  console.log(
+    `ratio: time until all gets done, cachecluster / Redis cache-aside = ${(med("cachecluster", (r) => r.wall) / med("redis", (r) => r.wall)).toFixed(2)}x`,
+  );
   const exact = results.cachecluster.every((r) => r.loads === 1);
   console.log(`${exact ? "✔" : "✖"} cachecluster: exactly 1 backend load in every run (${results.cachecluster.map((r) => r.loads).join(", ")})`);
   if (!exact) process.exitCode = 1;
   summarize(
-    { bench: "stampede", figure: "backend loads for 1,000 concurrent gets of one cold key (3 nodes)", cachecluster: fmt(ccLoads), reference: `Redis cache-aside ${fmt(rLoads)}`, ratio: `${fmt(rLoads / Math.max(1, ccLoads), 0)}x fewer`, goal: "exactly 1" },
-    { bench: "stampede", figure: "time until all 1,000 gets are done, ms", cachecluster: fmt(med("cachecluster", (r) => r.wall), 1), reference: `Redis cache-aside ${fmt(med("redis", (r) => r.wall), 1)}`, ratio: `${(med("cachecluster", (r) => r.wall) / med("redis", (r) => r.wall)).toFixed(2)}x`, goal: "-" },
+    {
+      bench: "stampede",
+      figure: "backend loads for 1,000 concurrent gets of one cold key (3 nodes)",
+      cachecluster: fmt(ccLoads),
+      reference: `Redis cache-aside ${fmt(rLoads)}`,
+      ratio: `${fmt(rLoads / Math.max(1, ccLoads), 0)}x fewer`,
+      goal: "exactly 1",
+    },
+    {
+      bench: "stampede",
+      figure: "time until all 1,000 gets are done, ms",
+      cachecluster: fmt(
+        med("cachecluster", (r) => r.wall),
+        1,
+      ),
+      reference: `Redis cache-aside ${fmt(
+        med("redis", (r) => r.wall),
+        1,
+      )}`,
+      ratio: `${(med("cachecluster", (r) => r.wall) / med("redis", (r) => r.wall)).toFixed(2)}x`,
+      goal: "-",
+    },
   );
 } finally {
   for (const s of Object.values(systems)) s.stop();

@@ -23,7 +23,9 @@ async function pollUntil(done, timeoutMs) {
 
 async function cluster(kind, n, prefix) {
   const spawnOne = (name, join) =>
-    kind === "ts" ? new MemberProcess(name, join, {}) : new MemberProcess(name, join, {}, { binary: goBinary, args: ["-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` })] });
+    kind === "ts"
+      ? new MemberProcess(name, join, {})
+      : new MemberProcess(name, join, {}, { binary: goBinary, args: ["-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` })] });
   const seed = spawnOne(`${prefix}0`, []);
   await seed.ready();
   const rest = [];
@@ -46,7 +48,10 @@ async function measure(kind, n, round) {
   const killedAt = Date.now();
   await victim.kill("SIGKILL");
   const ok = await pollUntil(() => survivors.every((p) => p.events.some((e) => e.event === "fail" && e.id === victim.name)), 90_000);
-  const times = survivors.map((p) => p.events.find((e) => e.event === "fail" && e.id === victim.name)?.at).filter((t) => t !== undefined).map((t) => t - killedAt);
+  const times = survivors
+    .map((p) => p.events.find((e) => e.event === "fail" && e.id === victim.name)?.at)
+    .filter((t) => t !== undefined)
+    .map((t) => t - killedAt);
   const wrongful = survivors.reduce((a, p) => a + p.events.filter((e) => e.event === "fail" && e.id !== victim.name).length, 0);
   await Promise.all(survivors.map((p) => p.kill("SIGKILL")));
   return { ok, first: Math.min(...times) / 1000, all: Math.max(...times) / 1000, wrongful };
@@ -60,12 +65,21 @@ for (const n of sizes) {
     for (const kind of ["go", "ts"]) {
       const r = await measure(kind, n, round);
       results[kind].push(r);
-      console.log(`${String(n).padEnd(4)} ${(kind === "ts" ? "cachecluster" : "go memberlist").padEnd(13)} ${String(round + 1).padStart(5)} ${r.first.toFixed(2).padStart(12)} s ${r.all.toFixed(2).padStart(11)} s ${String(r.wrongful).padStart(12)}${r.ok ? "" : "  (not all detected)"}`);
+      console.log(
+        `${String(n).padEnd(4)} ${(kind === "ts" ? "cachecluster" : "go memberlist").padEnd(13)} ${String(round + 1).padStart(5)} ${r.first.toFixed(2).padStart(12)} s ${r.all.toFixed(2).padStart(11)} s ${String(r.wrongful).padStart(12)}${r.ok ? "" : "  (not all detected)"}`,
+      );
     }
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ts = mean(results.ts.map((r) => r.all));
   const go = mean(results.go.map((r) => r.all));
   console.log(`N=${n}: mean time until all detected: cachecluster ${ts.toFixed(2)} s, go memberlist ${go.toFixed(2)} s, ratio ${(ts / go).toFixed(2)}`);
-  summarize({ bench: "swim-loopback", figure: `s until all ${n} members see a SIGKILL (mean of ${rounds})`, cachecluster: ts.toFixed(2), reference: `Go memberlist ${go.toFixed(2)}`, ratio: `${(ts / go).toFixed(2)}x`, goal: "-" });
+  summarize({
+    bench: "swim-loopback",
+    figure: `s until all ${n} members see a SIGKILL (mean of ${rounds})`,
+    cachecluster: ts.toFixed(2),
+    reference: `Go memberlist ${go.toFixed(2)}`,
+    ratio: `${(ts / go).toFixed(2)}x`,
+    goal: "-",
+  });
 }

@@ -15,7 +15,10 @@ async function run(n, seed) {
   const net = new MemoryNetwork({ seed });
   const make = (name) => {
     const host = net.host();
-    const m = new SwimMembership({ name, port: 7946, compress: false }, { local: { name, host: host.ip, cacheUrl: `http://${host.ip}:9080` }, network: host.network, clock: host.clock, random: host.random });
+    const m = new SwimMembership(
+      { name, port: 7946, compress: false },
+      { local: { name, host: host.ip, cacheUrl: `http://${host.ip}:9080` }, network: host.network, clock: host.clock, random: host.random },
+    );
     return { name, host, m };
   };
   const members = Array.from({ length: n }, (_, i) => make(`m${i}`));
@@ -25,7 +28,17 @@ async function run(n, seed) {
   await sched.runFor(5 * PERIOD);
 
   // steady-state load over 20 periods
-  const sum = () => members.reduce((a, x) => { const s = x.m.stats(); a.p += s.packetsSent; a.b += s.bytesSent; a.msg += s.messagesReceived; return a; }, { p: 0, b: 0, msg: 0 });
+  const sum = () =>
+    members.reduce(
+      (a, x) => {
+        const s = x.m.stats();
+        a.p += s.packetsSent;
+        a.b += s.bytesSent;
+        a.msg += s.messagesReceived;
+        return a;
+      },
+      { p: 0, b: 0, msg: 0 },
+    );
   const s0 = { ...sum(), sb: net.stats.streamBytes };
   await sched.runFor(20 * PERIOD);
   const s1 = { ...sum(), sb: net.stats.streamBytes };
@@ -37,11 +50,15 @@ async function run(n, seed) {
   const tJoin = sched.now();
   await sched.settle(joiner.m.join([{ host: members[0].host.ip, clusterPort: 7946 }]));
   let firstJoin;
-  await sched.runUntil(() => {
-    const seen = members.filter((x) => live(x.m.member("joiner")?.state)).length;
-    if (firstJoin === undefined && seen > 1) firstJoin = sched.now() - tJoin;
-    return seen === n;
-  }, 120_000, 10);
+  await sched.runUntil(
+    () => {
+      const seen = members.filter((x) => live(x.m.member("joiner")?.state)).length;
+      if (firstJoin === undefined && seen > 1) firstJoin = sched.now() - tJoin;
+      return seen === n;
+    },
+    120_000,
+    10,
+  );
   const joinAll = sched.now() - tJoin;
   await sched.runFor(30 * PERIOD);
 
@@ -49,18 +66,35 @@ async function run(n, seed) {
   const victim = members[1];
   const others = [...members.filter((x) => x !== victim), joiner];
   let firstFail;
-  for (const x of others) x.m.onEvent((e) => { if (e.type === "fail" && e.member.id === victim.name && firstFail === undefined) firstFail = sched.now(); });
+  for (const x of others)
+    x.m.onEvent((e) => {
+      if (e.type === "fail" && e.member.id === victim.name && firstFail === undefined) firstFail = sched.now();
+    });
   net.crash(victim.host.ip);
   const tCrash = sched.now();
   const ok = await sched.runUntil(() => others.every((x) => !live(x.m.member(victim.name)?.state)), 600_000, 10);
   const failAll = sched.now() - tCrash;
   const falsePositives = others.reduce((a, x) => a + x.m.stats().deaths, 0) - others.length;
   for (const x of [...members, joiner]) await x.m.stop();
-  return { n, ok, joinFirst: firstJoin / PERIOD, joinAll: joinAll / PERIOD, failFirst: (firstFail - tCrash) / PERIOD, failAll: failAll / PERIOD, pkts: per("p"), bytes: per("b"), msgs: per("msg"), streamBytes: per("sb"), falsePositives };
+  return {
+    n,
+    ok,
+    joinFirst: firstJoin / PERIOD,
+    joinAll: joinAll / PERIOD,
+    failFirst: (firstFail - tCrash) / PERIOD,
+    failAll: failAll / PERIOD,
+    pkts: per("p"),
+    bytes: per("b"),
+    msgs: per("msg"),
+    streamBytes: per("sb"),
+    falsePositives,
+  };
 }
 
 console.log("SWIM simulation, memberlist LAN defaults (period = probe interval = 1 s), virtual time");
-console.log("N      join seen by all   crash: first fail  all failed   per member per period (steady): packets sent  bytes sent (UDP)  bytes (TCP push/pull)  messages received   false deaths   wall s");
+console.log(
+  "N      join seen by all   crash: first fail  all failed   per member per period (steady): packets sent  bytes sent (UDP)  bytes (TCP push/pull)  messages received   false deaths   wall s",
+);
 for (const n of sizes) {
   const t = performance.now();
   const r = await run(n, 42 + n);

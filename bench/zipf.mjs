@@ -34,7 +34,9 @@ async function startGoCluster() {
     ports.map(
       (port) =>
         new Promise((resolve, reject) => {
-          const proc = spawn(peerBinary, ["-listen", `127.0.0.1:${port}`, "-peers", peers, "-group", "bench", "-value-size", String(VALUE_SIZE)], { stdio: ["ignore", "pipe", "inherit"] });
+          const proc = spawn(peerBinary, ["-listen", `127.0.0.1:${port}`, "-peers", peers, "-group", "bench", "-value-size", String(VALUE_SIZE)], {
+            stdio: ["ignore", "pipe", "inherit"],
+          });
           procs.push(proc);
           const rl = createInterface({ input: proc.stdout });
           rl.on("line", (line) => {
@@ -52,7 +54,9 @@ function cpuUs(pids) {
   try {
     const tick = 1e6 / 100; // USER_HZ
     return pids.reduce((sum, pid) => {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+        .replace(/^.*\) /, "")
+        .split(" ");
       return sum + (Number(fields[11]) + Number(fields[12])) * tick;
     }, 0);
   } catch {
@@ -66,7 +70,22 @@ function runLoad(apps, pids) {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
     const proc = spawn(
       loadBinary,
-      ["-targets", targets, "-keys", String(KEYS), "-s", "1.1", "-concurrency", String(CONCURRENCY), "-duration", `${SECONDS}s`, "-warmup", `${WARMUP}s`, "-expect-bytes", String(VALUE_SIZE)],
+      [
+        "-targets",
+        targets,
+        "-keys",
+        String(KEYS),
+        "-s",
+        "1.1",
+        "-concurrency",
+        String(CONCURRENCY),
+        "-duration",
+        `${SECONDS}s`,
+        "-warmup",
+        `${WARMUP}s`,
+        "-expect-bytes",
+        String(VALUE_SIZE),
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -131,12 +150,19 @@ try {
 
 console.log("");
 console.log(`medians of ${RUNS} runs (min–max)`);
-console.log("| system                          | req/s                   | p50 µs                    | p99 µs                    | CPU µs/req          | errors |");
-console.log("|---------------------------------|------------------------:|--------------------------:|--------------------------:|--------------------:|-------:|");
+console.log(
+  "| system                          | req/s                   | p50 µs                    | p99 µs                    | CPU µs/req          | errors |",
+);
+console.log(
+  "|---------------------------------|------------------------:|--------------------------:|--------------------------:|--------------------:|-------:|",
+);
 for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.includes(n))) {
   const rs = results[name];
   console.log(
-    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${spread(rs.map((r) => r.cpu), 1).padStart(19)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
+    `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${spread(
+      rs.map((r) => r.cpu),
+      1,
+    ).padStart(19)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
   );
 }
 const m = (name, f) => median(results[name].map(f));
@@ -147,7 +173,21 @@ for (const ref of ["go", "redis"].filter((n) => SYSTEMS.includes(n) && SYSTEMS.i
   );
   const cc = (f) => m("cachecluster", f);
   summarize(
-    { bench: "zipf", figure: "req/s, zipf reads over 3 nodes, 1 KiB", cachecluster: fmt(cc((r) => r.rps)), reference: `${label[ref]} ${fmt(m(ref, (r) => r.rps))}`, ratio: `${(cc((r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x`, goal: "-" },
-    { bench: "zipf", figure: "p99 µs", cachecluster: fmt(cc((r) => r.p99)), reference: `${label[ref]} ${fmt(m(ref, (r) => r.p99))}`, ratio: `${(cc((r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x`, goal: "-" },
+    {
+      bench: "zipf",
+      figure: "req/s, zipf reads over 3 nodes, 1 KiB",
+      cachecluster: fmt(cc((r) => r.rps)),
+      reference: `${label[ref]} ${fmt(m(ref, (r) => r.rps))}`,
+      ratio: `${(cc((r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x`,
+      goal: "-",
+    },
+    {
+      bench: "zipf",
+      figure: "p99 µs",
+      cachecluster: fmt(cc((r) => r.p99)),
+      reference: `${label[ref]} ${fmt(m(ref, (r) => r.p99))}`,
+      ratio: `${(cc((r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x`,
+      goal: "-",
+    },
   );
 }

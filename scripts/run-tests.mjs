@@ -16,7 +16,9 @@ const passThrough = sep === -1 ? [] : argv.slice(sep + 1);
 function listDirs(parent) {
   const abs = join(root, parent);
   if (!existsSync(abs)) return [];
-  return readdirSync(abs).map((d) => join(abs, d)).filter((d) => statSync(d).isDirectory());
+  return readdirSync(abs)
+    .map((d) => join(abs, d))
+    .filter((d) => statSync(d).isDirectory());
 }
 
 function walk(dir, out) {
@@ -39,9 +41,8 @@ if (files.length === 0) {
   console.error("run-tests: no compiled test files found; did `tsc -b` run?");
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=240000", ...passThrough, ...files],
-  { stdio: "inherit", cwd: root },
-);
+const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=240000", ...passThrough, ...files], {
+  stdio: "inherit",
+  cwd: root,
+});
 process.exit(result.status ?? 1);

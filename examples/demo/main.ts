@@ -64,7 +64,20 @@ function launch(): Promise<DemoNode> {
   fake.addInstance({ name, ip, zone: "us-central1-a", tags: ["cachecluster-demo"], labels: { app: "reports" } });
   const child = fork(
     join(here, "node.js"),
-    ["--name", name, "--ip", ip, "--cache-port", values["cache-port"], "--cluster-port", values["cluster-port"], "--app-port", values["app-port"], "--compute-port", String(fake.port)],
+    [
+      "--name",
+      name,
+      "--ip",
+      ip,
+      "--cache-port",
+      values["cache-port"],
+      "--cluster-port",
+      values["cluster-port"],
+      "--app-port",
+      values["app-port"],
+      "--compute-port",
+      String(fake.port),
+    ],
     { env: { ...process.env, ...fake.env() }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
   );
   const node: DemoNode = { name, ip, app: `http://${ip}:${values["app-port"]}`, child, output: "", alive: true, serving: false };
@@ -106,8 +119,7 @@ async function collect(): Promise<void> {
 }
 
 const aliveCount = (n: DemoNode): number => n.last?.members.filter((m) => m.state === "alive").length ?? 0;
-const membersLine = (): string =>
-  nodes.map((n) => `${n.name}:${n.alive ? aliveCount(n) : "✝"}`).join("  ");
+const membersLine = (): string => nodes.map((n) => `${n.name}:${n.alive ? aliveCount(n) : "✝"}`).join("  ");
 
 async function waitForMembers(expected: number, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
@@ -154,7 +166,9 @@ async function runFor(ms: number): Promise<void> {
     const hits = nodes.filter((n) => n.alive).map((n) => n.last?.stats ?? {});
     const gets = hits.reduce((a, s) => a + (s.gets ?? 0), 0);
     const cacheHits = hits.reduce((a, s) => a + (s.cacheHits ?? 0), 0);
-    log(`members ${membersLine()}   requests ${current.ok} ok / ${current.failed} failed   cluster hit ratio ${gets ? ((100 * cacheHits) / gets).toFixed(1) : "-"}%`);
+    log(
+      `members ${membersLine()}   requests ${current.ok} ok / ${current.failed} failed   cluster hit ratio ${gets ? ((100 * cacheHits) / gets).toFixed(1) : "-"}%`,
+    );
   }
 }
 
@@ -204,7 +218,11 @@ try {
   victim.alive = false;
   log(`${victim.name} killed`);
   const detected = await waitForMembers(NODES, 30_000);
-  log(detected ? `every survivor dropped ${victim.name} after ${((performance.now() - killedAt) / 1000).toFixed(1)} s` : `${victim.name} was not dropped by every survivor within 30 s`);
+  log(
+    detected
+      ? `every survivor dropped ${victim.name} after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`
+      : `${victim.name} was not dropped by every survivor within 30 s`,
+  );
   await runFor(PHASE_MS);
   phase.rendersAfter = totalRenders();
 

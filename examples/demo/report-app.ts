@@ -18,10 +18,14 @@ const RENDER_MS = 60;
 async function renderReport(key: string, signal: AbortSignal): Promise<Uint8Array> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, RENDER_MS);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(new Error("render aborted"));
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new Error("render aborted"));
+      },
+      { once: true },
+    );
   });
   let digest = createHash("sha256").update(key).digest();
   for (let i = 0; i < 2000; i++) digest = createHash("sha256").update(digest).digest();

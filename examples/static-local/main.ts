@@ -14,10 +14,10 @@ const urls = ports.map((port) => `http://127.0.0.1:${port}`);
 const nodes: CacheCluster[] = [];
 for (const [i, port] of ports.entries()) {
   const name = `node-${i + 1}`;
-  const cluster = await createCacheCluster(
-    { cache: { port, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } },
-    [staticDiscovery(urls), httpTransport()],
-  );
+  const cluster = await createCacheCluster({ cache: { port, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [
+    staticDiscovery(urls),
+    httpTransport(),
+  ]);
   cluster.group("thumbs", { maxBytes: 8 << 20, load: (key) => `thumbnail of ${key}, rendered by ${name}` });
   await cluster.listen();
   nodes.push(cluster);
@@ -32,7 +32,10 @@ if (smoke) {
   let i = 0;
   const traffic = setInterval(() => {
     const node = nodes[i % nodes.length]!;
-    node.getGroup("thumbs")!.get(`img-${Math.floor(Math.random() * 200)}.png`).catch((error: unknown) => console.error(error));
+    node
+      .getGroup("thumbs")!
+      .get(`img-${Math.floor(Math.random() * 200)}.png`)
+      .catch((error: unknown) => console.error(error));
     i++;
   }, 500);
   closeOnSignals({

@@ -51,7 +51,12 @@ export class InvalidArgumentError extends CacheClusterError {
 export class LoaderError extends CacheClusterError {
   readonly group: string;
   readonly key: string;
-  constructor(group: string, key: string, cause: unknown, code: "CACHECLUSTER_LOADER_FAILED" | "CACHECLUSTER_LOADER_RESULT_INVALID" = "CACHECLUSTER_LOADER_FAILED") {
+  constructor(
+    group: string,
+    key: string,
+    cause: unknown,
+    code: "CACHECLUSTER_LOADER_FAILED" | "CACHECLUSTER_LOADER_RESULT_INVALID" = "CACHECLUSTER_LOADER_FAILED",
+  ) {
     super(code, `loader of group "${group}" failed for key ${JSON.stringify(key)}: ${describe(cause)}`, { cause });
     this.group = group;
     this.key = key;
@@ -71,7 +76,11 @@ export class AbortError extends CacheClusterError {
 export class PeerError extends CacheClusterError {
   readonly peer: string;
   readonly status: number | undefined;
-  constructor(peer: string, message: string, options?: { cause?: unknown; status?: number; code?: "CACHECLUSTER_PEER_FETCH_FAILED" | "CACHECLUSTER_PEER_RESPONSE_INVALID" }) {
+  constructor(
+    peer: string,
+    message: string,
+    options?: { cause?: unknown; status?: number; code?: "CACHECLUSTER_PEER_FETCH_FAILED" | "CACHECLUSTER_PEER_RESPONSE_INVALID" },
+  ) {
     super(options?.code ?? "CACHECLUSTER_PEER_FETCH_FAILED", `peer ${peer}: ${message}`, options);
     this.peer = peer;
     this.status = options?.status;

@@ -1,4 +1,14 @@
-export { CacheClusterError, ConfigError, InvalidArgumentError, LoaderError, AbortError, PeerError, DecodeError, describe as describeError, type ErrorCode } from "./errors.js";
+export {
+  CacheClusterError,
+  ConfigError,
+  InvalidArgumentError,
+  LoaderError,
+  AbortError,
+  PeerError,
+  DecodeError,
+  describe as describeError,
+  type ErrorCode,
+} from "./errors.js";
 export type { Startable, Logger, Unsubscribe } from "./interfaces/startable.js";
 export { silentLogger } from "./interfaces/startable.js";
 export type { Discovery, DiscoveredPeer } from "./interfaces/discovery.js";
@@ -8,7 +18,15 @@ export type { Transport, TransportClient, PeerRequestHandler, PeerValue, PeerCal
 export type { LocalNode } from "./interfaces/local-node.js";
 export type { DatagramNetwork, NetworkHandlers, NetworkSocket, StreamHandlers, StreamConnection } from "./interfaces/datagram-network.js";
 export { ConfigToken, LoggerToken, DiscoveryToken, MembershipToken, TransportToken, StoreFactoryToken, LocalNodeToken } from "./tokens.js";
-export { configSchema, cacheSection, clusterSection, matchSection, parseByteSize, type CacheClusterConfig, type CacheClusterConfigInput } from "./config/schema.js";
+export {
+  configSchema,
+  cacheSection,
+  clusterSection,
+  matchSection,
+  parseByteSize,
+  type CacheClusterConfig,
+  type CacheClusterConfigInput,
+} from "./config/schema.js";
 export { loadConfig, parseConfig, parseConfigText, type LoadConfigOptions } from "./config/load-config.js";
 export { HashRing, hashKey, DEFAULT_REPLICAS } from "./ring/hash-ring.js";
 export { LruStore, DEFAULT_ENTRY_OVERHEAD, SLAB_ENTRY_OVERHEAD, type LruStoreOptions } from "./cache/lru-store.js";

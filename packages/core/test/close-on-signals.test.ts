@@ -18,7 +18,10 @@ function loggingMembership(log: string[]): ContainerModule {
     }
   }
   return new ContainerModule(({ bind }) => {
-    bind(MembershipToken).toResolvedValue((local: LocalNode, config: CacheClusterConfig) => new LoggingMembership(local, config), [LocalNodeToken, ConfigToken]);
+    bind(MembershipToken).toResolvedValue(
+      (local: LocalNode, config: CacheClusterConfig) => new LoggingMembership(local, config),
+      [LocalNodeToken, ConfigToken],
+    );
   });
 }
 

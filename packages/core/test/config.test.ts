@@ -59,7 +59,9 @@ describe("config", () => {
   });
 
   it("lets environment variables override the file", () => {
-    const c = parseConfigText(SEED_INI, { env: { CACHECLUSTER_CACHE_PORT: "9181", CACHECLUSTER_META_ROLE: "api", CACHECLUSTER_PEERS: "ignored", PATH: "/bin" } });
+    const c = parseConfigText(SEED_INI, {
+      env: { CACHECLUSTER_CACHE_PORT: "9181", CACHECLUSTER_META_ROLE: "api", CACHECLUSTER_PEERS: "ignored", PATH: "/bin" },
+    });
     assert.equal(c.cache.port, 9181);
     assert.deepEqual(c.meta, { service: "web", role: "api" });
   });
@@ -77,8 +79,14 @@ describe("config", () => {
 
   it("reports unknown sections and keys", () => {
     const issues = issuesOf(() => parseConfigText("[cache]\nprot = 1\n[cahce]\nport = 1\n", { file: "x.ini", env: {} }));
-    assert.ok(issues.some((i) => /x\.ini \[cache\] prot: unknown key "prot"/.test(i)), issues.join("\n"));
-    assert.ok(issues.some((i) => /unknown section "cahce"/.test(i)), issues.join("\n"));
+    assert.ok(
+      issues.some((i) => /x\.ini \[cache\] prot: unknown key "prot"/.test(i)),
+      issues.join("\n"),
+    );
+    assert.ok(
+      issues.some((i) => /unknown section "cahce"/.test(i)),
+      issues.join("\n"),
+    );
   });
 
   it("reports keys outside any section and malformed environment names", () => {
@@ -102,7 +110,10 @@ describe("config", () => {
     const file = join(dir, "cachecluster.ini");
     await writeFile(file, SEED_INI);
     assert.equal((await loadConfig(file, { env: {} })).match.project, "my-project");
-    await assert.rejects(loadConfig(join(dir, "missing.ini"), { env: {} }), { code: "CACHECLUSTER_CONFIG_UNREADABLE", message: /missing\.ini: cannot read the config file \(ENOENT\)/ });
+    await assert.rejects(loadConfig(join(dir, "missing.ini"), { env: {} }), {
+      code: "CACHECLUSTER_CONFIG_UNREADABLE",
+      message: /missing\.ini: cannot read the config file \(ENOENT\)/,
+    });
     const cwd = process.cwd();
     process.chdir(dir + "/..");
     try {

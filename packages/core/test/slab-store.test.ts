@@ -24,7 +24,14 @@ function assertBounded(store: LruStore): void {
 describe("LruStore slabs", () => {
   it("keeps every value intact through any mix of adds, replaces, removes and evictions, within the slab bound", () => {
     const op = fc.oneof(
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant("add" as const), key: fc.integer({ min: 0, max: 300 }), length: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 6000 })) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant("add" as const),
+          key: fc.integer({ min: 0, max: 300 }),
+          length: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 6000 })),
+        }),
+      },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("remove" as const), key: fc.integer({ min: 0, max: 300 }) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("evict" as const) }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant("get" as const), key: fc.integer({ min: 0, max: 300 }) }) },
@@ -112,7 +119,10 @@ describe("LruStore slabs", () => {
         if (i % 3 !== 0) store.remove(`x${i}`);
       }
       // A replaced key's entry is the live entry: it reads the new value.
-      assert.deepEqual(entries.map((e) => e.value), [valueFor("a", length, length), valueFor("b", length, length), valueFor("c", 0, 7)]);
+      assert.deepEqual(
+        entries.map((e) => e.value),
+        [valueFor("a", length, length), valueFor("b", length, length), valueFor("c", 0, 7)],
+      );
       assert.deepEqual(store.get("c")?.value, valueFor("c", 0, 7));
       store.clear();
     }

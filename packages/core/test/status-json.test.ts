@@ -64,7 +64,10 @@ describe("status.json", () => {
     for (const m of status.members) assert.equal(m.share, shares.get(m.cacheUrl));
     const total = status.members.reduce((sum, m) => sum + m.share, 0);
     assert.ok(Math.abs(total - 1) < 1e-9, `shares sum to ${total}`);
-    assert.ok(status.members.every((m) => m.share > 0.05), "both own part of the ring");
+    assert.ok(
+      status.members.every((m) => m.share > 0.05),
+      "both own part of the ring",
+    );
     assert.deepEqual(
       status.ring.peers.map((p) => p.member),
       [a.url, b.url].sort().map((u) => (u === a.url ? "node-a" : "node-b")),
@@ -99,12 +102,15 @@ describe("status.json", () => {
   it("cluster.status() is the same object the route serves", async () => {
     const fromRoute = JSON.parse((await getText(`${a.url}/_cachecluster/status.json`)).body) as ClusterStatus;
     const direct = a.cluster.status();
-    assert.deepEqual({ ...fromRoute, generatedAt: 0, node: { ...fromRoute.node, uptimeMs: 0 }, components: null }, {
-      ...direct,
-      generatedAt: 0,
-      node: { ...direct.node, uptimeMs: 0 },
-      components: null,
-    });
+    assert.deepEqual(
+      { ...fromRoute, generatedAt: 0, node: { ...fromRoute.node, uptimeMs: 0 }, components: null },
+      {
+        ...direct,
+        generatedAt: 0,
+        node: { ...direct.node, uptimeMs: 0 },
+        components: null,
+      },
+    );
   });
 
   it("answers an unknown path under the prefix with a 404 JSON body, and other methods with 405", async () => {
@@ -135,7 +141,11 @@ describe("status.json", () => {
     assert.equal([...page.body.matchAll(/<script\b/g)].length, 1);
     assert.ok(page.body.includes(`<script nonce="${nonce}">`));
     assert.doesNotMatch(page.body, /\ssrc=/, "no external scripts or images");
-    assert.deepEqual([...page.body.matchAll(/<link\b[^>]*>/g)].map((m) => m[0]), ['<link rel="icon" href="data:,">'], "no external stylesheets");
+    assert.deepEqual(
+      [...page.body.matchAll(/<link\b[^>]*>/g)].map((m) => m[0]),
+      ['<link rel="icon" href="data:,">'],
+      "no external stylesheets",
+    );
     assert.doesNotMatch(page.body, /@import|url\(/, "no assets loaded from CSS");
     assert.ok(page.body.includes('data-member="node-b"'));
     assert.ok(page.body.includes('data-group="thumbs"'));

@@ -128,7 +128,11 @@ describe("Prometheus metrics", () => {
   it("exports only this node's own ring share when the ring has more than RING_SHARE_SERIES_LIMIT peers", async () => {
     const node = await startNode("big");
     try {
-      const peers = Array.from({ length: RING_SHARE_SERIES_LIMIT + 50 }, (_, i) => ({ host: "10.0.0.1", cacheUrl: `http://10.0.${i >> 8}.${i & 255}:9080`, name: `m${i}` }));
+      const peers = Array.from({ length: RING_SHARE_SERIES_LIMIT + 50 }, (_, i) => ({
+        host: "10.0.0.1",
+        cacheUrl: `http://10.0.${i >> 8}.${i & 255}:9080`,
+        name: `m${i}`,
+      }));
       await node.cluster.membership.join(peers);
       const { samples } = parseExposition(await node.cluster.metrics.metrics());
       const shares = [...samples.keys()].filter((k) => k.startsWith("cachecluster_ring_share{"));

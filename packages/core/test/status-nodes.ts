@@ -11,10 +11,10 @@ export interface TestNode {
 /** One node on loopback with the fake HTTP transport and core's DirectMembership (no gossip). */
 export async function startNode(name: string, overrides: ListenOverrides = {}, modules: readonly ContainerModule[] = []): Promise<TestNode> {
   const transport = new FakeHttpTransport();
-  const cluster = await createCacheCluster(
-    { cache: { port: 0, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } },
-    [fakeHttpTransport(transport), ...modules],
-  );
+  const cluster = await createCacheCluster({ cache: { port: 0, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [
+    fakeHttpTransport(transport),
+    ...modules,
+  ]);
   const { url } = await cluster.listen(overrides);
   return { cluster, transport, url };
 }

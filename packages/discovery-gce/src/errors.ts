@@ -2,17 +2,7 @@ import { CacheClusterError } from "@cachecluster/core";
 
 /** Why a refresh failed; `quota` also covers 403 `rateLimitExceeded`. */
 export type DiscoveryFailureKind =
-  | "metadata"
-  | "auth"
-  | "forbidden"
-  | "quota"
-  | "not-found"
-  | "invalid-request"
-  | "server"
-  | "timeout"
-  | "network"
-  | "malformed"
-  | "unknown";
+  "metadata" | "auth" | "forbidden" | "quota" | "not-found" | "invalid-request" | "server" | "timeout" | "network" | "malformed" | "unknown";
 
 /**
  * A discovery refresh failed (metadata server, credentials, Compute API, or its answer). Never thrown at the

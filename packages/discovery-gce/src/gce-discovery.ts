@@ -168,7 +168,8 @@ export class GceDiscovery implements Discovery {
     const inflight = this.#inflight;
     this.#inflight = undefined;
     // Its result is dropped (the generation moved on); wait a little so its sockets settle before the client closes.
-    if (inflight !== undefined) await withDeadline(inflight, Math.min(1_000, this.settings.requestTimeoutMs), () => new Error("in-flight refresh")).catch(() => {});
+    if (inflight !== undefined)
+      await withDeadline(inflight, Math.min(1_000, this.settings.requestTimeoutMs), () => new Error("in-flight refresh")).catch(() => {});
     const api = this.#api;
     this.#api = undefined;
     if (api !== undefined) {
@@ -233,7 +234,10 @@ export class GceDiscovery implements Discovery {
   #onSuccess(peers: readonly DiscoveredPeer[]): number {
     const s = this.#stats;
     if (s.consecutiveFailures > 0) {
-      this.#logger.info({ failures: s.consecutiveFailures, peers: peers.length }, `${PREFIX}: refresh recovered after ${s.consecutiveFailures} failed attempt(s)`);
+      this.#logger.info(
+        { failures: s.consecutiveFailures, peers: peers.length },
+        `${PREFIX}: refresh recovered after ${s.consecutiveFailures} failed attempt(s)`,
+      );
     }
     s.refreshes += 1;
     s.consecutiveFailures = 0;
@@ -292,7 +296,11 @@ export class GceDiscovery implements Discovery {
   async #readMetadata(kind: "project" | "instance", path: string): Promise<unknown> {
     const call = kind === "project" ? this.#metadata.project(path) : this.#metadata.instance(path);
     try {
-      return await withDeadline(call, this.settings.requestTimeoutMs, () => new DiscoveryError("timeout", `no answer within ${this.settings.requestTimeoutMs} ms`));
+      return await withDeadline(
+        call,
+        this.settings.requestTimeoutMs,
+        () => new DiscoveryError("timeout", `no answer within ${this.settings.requestTimeoutMs} ms`),
+      );
     } catch (error) {
       const cause = classifyError(`metadata server ${kind}/${path}`, error);
       throw new DiscoveryError("metadata", `${cause.message} (is this a GCE instance? Otherwise set [match] project and zone)`, {
@@ -363,7 +371,9 @@ export class GceDiscovery implements Discovery {
     let calls = 0;
     if (target.region !== undefined) {
       const call = `instances.aggregatedList(projects/${target.project})`;
-      const iterator = api.aggregatedList({ project: target.project, filter: this.#filter, maxResults: this.settings.maxResults }, timeout)[Symbol.asyncIterator]();
+      const iterator = api
+        .aggregatedList({ project: target.project, filter: this.#filter, maxResults: this.settings.maxResults }, timeout)
+        [Symbol.asyncIterator]();
       let yielded = 0;
       try {
         for (let entries = 0; entries < MAX_PAGES * 100; entries++) {
@@ -393,7 +403,16 @@ export class GceDiscovery implements Discovery {
             let page;
             try {
               page = await guard(
-                api.list({ project: target.project, zone, filter: this.#filter, maxResults: this.settings.maxResults, ...(pageToken === undefined ? {} : { pageToken }) }, timeout),
+                api.list(
+                  {
+                    project: target.project,
+                    zone,
+                    filter: this.#filter,
+                    maxResults: this.settings.maxResults,
+                    ...(pageToken === undefined ? {} : { pageToken }),
+                  },
+                  timeout,
+                ),
                 call,
               );
             } catch (error) {
@@ -443,5 +462,8 @@ function asList(items: unknown, call: string): unknown[] {
 }
 
 function badMetadata(path: string, value: unknown, expected: string): DiscoveryError {
-  return new DiscoveryError("metadata", `the metadata server answered ${path} with ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}; expected ${expected}`);
+  return new DiscoveryError(
+    "metadata",
+    `the metadata server answered ${path} with ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}; expected ${expected}`,
+  );
 }

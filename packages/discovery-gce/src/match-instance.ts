@@ -54,7 +54,11 @@ export function matchInstance(raw: unknown, criteria: InstanceCriteria): MatchRe
   if (criteria.networkInterface !== undefined) {
     nic = nics.find((n) => n?.name === criteria.networkInterface);
     if (nic === undefined) {
-      return { ok: false, problem: `has no network interface ${criteria.networkInterface} (has ${nics.map((n) => String(n?.name)).join(", ") || "none"})`, name };
+      return {
+        ok: false,
+        problem: `has no network interface ${criteria.networkInterface} (has ${nics.map((n) => String(n?.name)).join(", ") || "none"})`,
+        name,
+      };
     }
   } else {
     // The only interface, else the primary one (nic0, listed first).

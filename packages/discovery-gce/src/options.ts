@@ -4,13 +4,15 @@ import { z } from "zod";
 /** The Compute API's largest page. */
 export const MAX_PAGE_SIZE = 500;
 
-const projectId = z
-  .string()
-  .regex(/^(?:[a-z][-a-z0-9.]*:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: "expected a project ID such as my-project-123" });
+const projectId = z.string().regex(/^(?:[a-z][-a-z0-9.]*:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: "expected a project ID such as my-project-123" });
 const zoneName = z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { error: "expected a zone name such as us-central1-b" });
 const regionName = z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: "expected a region name such as us-central1" });
-const networkTag = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a network tag (lower-case letters, digits, dashes; 1-63 characters)" });
-const labelKey = z.string().regex(/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u, { error: "expected a label key (lower-case letter first, then lower-case letters, digits, _ or -; at most 63)" });
+const networkTag = z
+  .string()
+  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a network tag (lower-case letters, digits, dashes; 1-63 characters)" });
+const labelKey = z.string().regex(/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u, {
+  error: "expected a label key (lower-case letter first, then lower-case letters, digits, _ or -; at most 63)",
+});
 const labelValue = z.string().regex(/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u, { error: "expected a label value (lower-case letters, digits, _ or -; at most 63)" });
 const ms = (min: number) =>
   z
@@ -34,7 +36,10 @@ export const gceDiscoveryOptions = z
     /** A whole region instead of zones: one aggregated list, filtered to the region's zones. */
     region: regionName.optional(),
     /** Interface whose IP a peer is reached on (`nic0`, `nic1`, ...); default: the only (or first) one. */
-    networkInterface: z.string().regex(/^nic\d{1,2}$/, { error: "expected a network interface name such as nic0" }).optional(),
+    networkInterface: z
+      .string()
+      .regex(/^nic\d{1,2}$/, { error: "expected a network interface name such as nic0" })
+      .optional(),
     /** Network tags an instance must all carry (client-side match). */
     tags: z.array(networkTag).default([]),
     /** Labels an instance must all carry (server-side filter, re-checked client-side). */
@@ -51,7 +56,12 @@ export const gceDiscoveryOptions = z
     /** Deadline of one API call (a page of a list, or a metadata read). */
     requestTimeoutMs: ms(1).default(10_000),
     /** Page size of list calls (the Compute API allows at most 500). */
-    maxResults: z.number().int().min(1, { error: `expected a page size from 1 to ${MAX_PAGE_SIZE}` }).max(MAX_PAGE_SIZE, { error: `expected a page size from 1 to ${MAX_PAGE_SIZE}` }).default(MAX_PAGE_SIZE),
+    maxResults: z
+      .number()
+      .int()
+      .min(1, { error: `expected a page size from 1 to ${MAX_PAGE_SIZE}` })
+      .max(MAX_PAGE_SIZE, { error: `expected a page size from 1 to ${MAX_PAGE_SIZE}` })
+      .default(MAX_PAGE_SIZE),
     /**
      * List calls per minute the whole fleet may spend (every node runs discovery). Each node stretches its period to
      * `fleet size × calls per refresh ÷ budget` minutes when that exceeds `refreshMs`. Default 500: a third of the
@@ -158,7 +168,10 @@ export function resolveGceDiscoveryOptions(options: GceDiscoveryOptionsInput = {
   throw new ConfigError(
     formatIssues(result.error, (path) => {
       const head = String(path[0] ?? "");
-      const rest = path.slice(1).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+      const rest = path
+        .slice(1)
+        .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+        .join("");
       return `${origin.get(head) ?? `gceDiscovery options.${head}`}${rest}`;
     }),
     { cause: result.error },

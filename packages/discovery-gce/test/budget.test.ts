@@ -51,7 +51,9 @@ describe("API budget: list calls per node per hour with default options", () => 
     gce.addInstances(999, "node");
     const { calls, refreshes, period } = await callsInOneHour(gce);
     const fleetPerMinute = (calls * 1_000) / 60;
-    t.diagnostic(`1,000 nodes: ${calls} list calls per node per hour (${refreshes} refreshes of 2 pages, period ~${Math.round(period / 1000)} s); fleet ${fleetPerMinute.toFixed(0)} calls/min`);
+    t.diagnostic(
+      `1,000 nodes: ${calls} list calls per node per hour (${refreshes} refreshes of 2 pages, period ~${Math.round(period / 1000)} s); fleet ${fleetPerMinute.toFixed(0)} calls/min`,
+    );
     // 2 pages per refresh; period stretched to 1000 × 2 / 500 min = 240 s (± 10 % jitter) → ~15 refreshes → ~30 calls.
     assert.ok(calls >= 26 && calls <= 36, `${calls} calls`);
     assert.ok(fleetPerMinute <= DEFAULT_QUOTA_PER_MINUTE / 2.5, `fleet would make ${fleetPerMinute} calls/min`);

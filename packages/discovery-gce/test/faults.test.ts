@@ -18,7 +18,13 @@ interface Case {
 
 const cases: Case[] = [
   { title: "403 permission denied", fault: { status: 403 }, kind: "forbidden", status: 403, says: "compute.instances.list" },
-  { title: "403 rateLimitExceeded", fault: { status: 403, reason: "rateLimitExceeded", message: "Rate Limit Exceeded" }, kind: "quota", status: 403, says: "rateLimitExceeded" },
+  {
+    title: "403 rateLimitExceeded",
+    fault: { status: 403, reason: "rateLimitExceeded", message: "Rate Limit Exceeded" },
+    kind: "quota",
+    status: 403,
+    says: "rateLimitExceeded",
+  },
   { title: "429 quota exceeded", fault: { status: 429 }, kind: "quota", status: 429, says: "Quota exceeded" },
   { title: "500 backend error", fault: { status: 500 }, kind: "server", status: 500, says: "HTTP 500" },
   { title: "503 unavailable", fault: { status: 503 }, kind: "server", status: 503, says: "HTTP 503" },
@@ -27,7 +33,14 @@ const cases: Case[] = [
   { title: "items that are not a list", fault: { body: '{"kind":"compute#instanceList","items":42}' }, kind: "malformed", says: "items" },
   { title: "an answer slower than the request timeout", fault: { latencyMs: 2_500 }, kind: "timeout", says: "timeout", requestTimeoutMs: 1_000, failures: 2 },
   { title: "a connection reset", fault: { reset: true }, kind: "network", says: "socket" },
-  { title: "the metadata server failing to issue a token", fault: { api: "metadata", path: "/token", status: 500, body: "internal error" }, kind: "auth", says: "access token", requestTimeoutMs: 5_000, failures: 2 },
+  {
+    title: "the metadata server failing to issue a token",
+    fault: { api: "metadata", path: "/token", status: 500, body: "internal error" },
+    kind: "auth",
+    says: "access token",
+    requestTimeoutMs: 5_000,
+    failures: 2,
+  },
 ];
 
 describe("GceDiscovery under faults: the last good list stays, the failure is logged once with its cause, and discovery recovers", () => {
@@ -69,7 +82,10 @@ describe("GceDiscovery under faults: the last good list stays, the failure is lo
       await until(() => d.stats().failures >= failures, 20_000, `${failures} failed refreshes`);
       // During the failures: the list is the last good one, and no listener saw anything else.
       assert.deepEqual(names(d.peers()), good);
-      assert.ok(seen.every((s) => s.join() === good.join()), JSON.stringify(seen));
+      assert.ok(
+        seen.every((s) => s.join() === good.join()),
+        JSON.stringify(seen),
+      );
       const error = d.stats().lastError;
       assert.ok(error instanceof DiscoveryError);
       assert.equal(error.kind, c.kind, error.message);

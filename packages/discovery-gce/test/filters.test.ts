@@ -10,7 +10,9 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
   let running: GceDiscovery | undefined;
 
   before(async () => {
-    ({ gce, close } = await startFake({ self: { name: "self-0", zone: "us-central1-a", tags: ["cache"], labels: { app: "cache" }, metadata: { service: "web" } } }));
+    ({ gce, close } = await startFake({
+      self: { name: "self-0", zone: "us-central1-a", tags: ["cache"], labels: { app: "cache" }, metadata: { service: "web" } },
+    }));
     await warmUp();
   });
   after(async () => close());
@@ -109,7 +111,10 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
     gce.addInstance({ name: "one-nic", ip: "10.1.0.6" });
     const { discovery, logger } = await discover({ networkInterface: "nic1", project: "fake-project", zones: ["us-central1-a"] });
     assert.deepEqual(discovery.peers(), [{ host: "10.2.0.5", name: "two-nics" }]);
-    assert.ok(logger.at("warn").some((e) => e.msg.includes("one-nic") && e.msg.includes("nic1")), JSON.stringify(logger.at("warn")));
+    assert.ok(
+      logger.at("warn").some((e) => e.msg.includes("one-nic") && e.msg.includes("nic1")),
+      JSON.stringify(logger.at("warn")),
+    );
   });
 
   it("network interface: without configuration the only (or primary nic0) interface's IP is used", async () => {

@@ -25,7 +25,9 @@ describe("GceDiscovery and the metadata server", () => {
     ({ discovery } = newDiscovery(gce, { refreshMs: 60_000 }));
     await discovery.start();
     await waitForPeers(discovery, (p) => p.length === 2, 20_000);
-    const log = gce.requests.map((r) => `${r.method} ${r.path}${Object.keys(r.query).length > 0 ? `?${new URLSearchParams(r.query).toString()}` : ""} -> ${r.status}`);
+    const log = gce.requests.map(
+      (r) => `${r.method} ${r.path}${Object.keys(r.query).length > 0 ? `?${new URLSearchParams(r.query).toString()}` : ""} -> ${r.status}`,
+    );
     for (const line of log) t.diagnostic(line);
     const metadata = gce.metadataRequests();
     assert.deepEqual(metadata.map((r) => r.path).sort(), [
@@ -43,7 +45,10 @@ describe("GceDiscovery and the metadata server", () => {
     assert.equal(compute[0]?.method, "GET");
     assert.equal(compute[0]?.path, "/compute/v1/projects/acme-cache-prod/zones/europe-west1-c/instances");
     assert.deepEqual(compute[0]?.query, { filter: "status = RUNNING", maxResults: "500" });
-    assert.deepEqual(gce.issuedTokens().map((tok) => `Bearer ${tok}`), [compute[0]?.headers.authorization]);
+    assert.deepEqual(
+      gce.issuedTokens().map((tok) => `Bearer ${tok}`),
+      [compute[0]?.headers.authorization],
+    );
     assert.match(compute[0]?.headers["x-goog-api-client"] ?? "", /gapic\/6\./);
     assert.deepEqual(discovery.target, { project: "acme-cache-prod", zones: ["europe-west1-c"], self: { name: "cache-7", host: "10.132.0.7" } });
   });
@@ -52,7 +57,10 @@ describe("GceDiscovery and the metadata server", () => {
     ({ discovery } = newDiscovery(gce, { project: "acme-cache-prod", zones: ["europe-west1-c"] }));
     await discovery.start();
     await waitForPeers(discovery, (p) => p.length === 1, 20_000);
-    assert.deepEqual(gce.metadataRequests().map((r) => r.path), ["/computeMetadata/v1/instance/service-accounts/default/token"]);
+    assert.deepEqual(
+      gce.metadataRequests().map((r) => r.path),
+      ["/computeMetadata/v1/instance/service-accounts/default/token"],
+    );
   });
 
   it("the access token is fetched once and reused across refreshes", async () => {
@@ -64,12 +72,29 @@ describe("GceDiscovery and the metadata server", () => {
   });
 
   const bad: { title: string; setup: (gce: FakeGce) => void; says: RegExp; failures?: number }[] = [
-    { title: "a zone that is not projects/N/zones/Z", setup: (g) => g.setMetadata("instance/zone", "garbage"), says: /instance\/zone with "garbage"; expected projects\/<number>\/zones\/<zone>/ },
+    {
+      title: "a zone that is not projects/N/zones/Z",
+      setup: (g) => g.setMetadata("instance/zone", "garbage"),
+      says: /instance\/zone with "garbage"; expected projects\/<number>\/zones\/<zone>/,
+    },
     { title: "an empty project ID", setup: (g) => g.setMetadata("project/project-id", ""), says: /project\/project-id with .*expected a project ID/ },
-    { title: "an IP that is not an address", setup: (g) => g.setMetadata("instance/network-interfaces/0/ip", "not-an-ip"), says: /network-interfaces\/0\/ip with "not-an-ip"; expected an IP address/ },
+    {
+      title: "an IP that is not an address",
+      setup: (g) => g.setMetadata("instance/network-interfaces/0/ip", "not-an-ip"),
+      says: /network-interfaces\/0\/ip with "not-an-ip"; expected an IP address/,
+    },
     { title: "a 404 for the zone", setup: (g) => g.setMetadata("instance/zone", null), says: /metadata server instance\/zone failed: HTTP 404/ },
-    { title: "an answer without Metadata-Flavor: Google", setup: (g) => g.inject({ api: "metadata", path: "/instance/zone", omitMetadataFlavor: true, times: Infinity } satisfies FakeGceFault), says: /Metadata-Flavor/ },
-    { title: "a 500 from the metadata server", setup: (g) => g.inject({ api: "metadata", path: "project-id", status: 500, body: "oops", times: Infinity }), says: /project\/project-id failed: HTTP 500/, failures: 1 },
+    {
+      title: "an answer without Metadata-Flavor: Google",
+      setup: (g) => g.inject({ api: "metadata", path: "/instance/zone", omitMetadataFlavor: true, times: Infinity } satisfies FakeGceFault),
+      says: /Metadata-Flavor/,
+    },
+    {
+      title: "a 500 from the metadata server",
+      setup: (g) => g.inject({ api: "metadata", path: "project-id", status: 500, body: "oops", times: Infinity }),
+      says: /project\/project-id failed: HTTP 500/,
+      failures: 1,
+    },
   ];
 
   for (const c of bad) {

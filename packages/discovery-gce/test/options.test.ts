@@ -27,13 +27,20 @@ describe("gceDiscovery options are validated eagerly with messages that name the
     ["an unknown option", { zone: "us-central1-b" }, /options: unknown option "zone"/],
     ["a jitter above 1", { jitter: 2 }, /options\.jitter: expected a jitter from 0 to 1, got 2/],
     ["a backoff cap below its base", { backoffBaseMs: 5_000, backoffCapMs: 1_000 }, /options\.backoffCapMs: expected backoffCapMs >= backoffBaseMs/],
-    ["a network interface that is not nicN", { networkInterface: "eth0" }, /options\.networkInterface: expected a network interface name such as nic0, got "eth0"/],
+    [
+      "a network interface that is not nicN",
+      { networkInterface: "eth0" },
+      /options\.networkInterface: expected a network interface name such as nic0, got "eth0"/,
+    ],
     ["a protocol other than http(s)", { protocol: "ftp" }, /options\.protocol: expected "http" or "https"/],
   ];
   for (const [title, input, message] of bad) {
     it(`rejects ${title}`, () => {
       const found = issues(() => parseGceDiscoveryOptions(input));
-      assert.ok(found.some((i) => message.test(i)), found.join("\n"));
+      assert.ok(
+        found.some((i) => message.test(i)),
+        found.join("\n"),
+      );
       // The constructor and the module factory check them too, before anything runs.
       assert.throws(() => new GceDiscovery({ options: input as never }), ConfigError);
       assert.throws(() => gceDiscovery(input as never), ConfigError);
@@ -62,7 +69,14 @@ describe("gceDiscovery options are validated eagerly with messages that name the
 
 describe("gceDiscovery options merge over the core config's [match] and [meta]", () => {
   const config = parseConfig({
-    match: { project: "acme-prod", zone: "us-central1-a, us-central1-b", network_interface: "nic1", tags: "cache blue", labels: ["env=prod", "app=cache"], refresh: 30_000 },
+    match: {
+      project: "acme-prod",
+      zone: "us-central1-a, us-central1-b",
+      network_interface: "nic1",
+      tags: "cache blue",
+      labels: ["env=prod", "app=cache"],
+      refresh: 30_000,
+    },
     meta: { service: "web" },
   });
 
@@ -88,9 +102,15 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
 
   it("a bad config value is reported with its config key", () => {
     const found = issues(() => resolveGceDiscoveryOptions({}, parseConfig({ match: { zone: "Nowhere" } })));
-    assert.ok(found.some((i) => /config \[match\] zone\[0\]: expected a zone name/.test(i)), found.join("\n"));
+    assert.ok(
+      found.some((i) => /config \[match\] zone\[0\]: expected a zone name/.test(i)),
+      found.join("\n"),
+    );
     const labels = issues(() => resolveGceDiscoveryOptions({}, parseConfig({ match: { labels: "env" } })));
-    assert.ok(labels.some((i) => /\[match\] labels: expected key=value, got "env"/.test(i)), labels.join("\n"));
+    assert.ok(
+      labels.some((i) => /\[match\] labels: expected key=value, got "env"/.test(i)),
+      labels.join("\n"),
+    );
   });
 
   it("the ContainerModule binds core's DiscoveryToken to one GceDiscovery built from config and options", async () => {

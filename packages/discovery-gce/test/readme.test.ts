@@ -4,9 +4,7 @@ import { describe, it } from "node:test";
 import { gceDiscoveryOptions, parseGceDiscoveryOptions } from "../src/index.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const rows = new Map(
-  [...readme.matchAll(/^\| `(\w+)` \| [^|]* \| ([^|]*) \|/gm)].map((m) => [m[1] ?? "", (m[2] ?? "").trim()]),
-);
+const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| [^|]* \| ([^|]*) \|/gm)].map((m) => [m[1] ?? "", (m[2] ?? "").trim()]));
 
 describe("README options table matches the zod schema", () => {
   it("lists every option of gceDiscoveryOptions, and nothing else", () => {

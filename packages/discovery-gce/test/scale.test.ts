@@ -35,16 +35,10 @@ describe("GceDiscovery follows the fleet: a change is seen by the next refresh",
     ({ discovery } = newDiscovery(gce, { tags: ["cache"], refreshMs: 200 }));
     await discovery.start();
     await waitForPeers(discovery, (p) => p.length === 3, 20_000);
-    await seenWithinOneRefresh(() => gce.addInstances(5, "node-b", { tags: ["cache"] }), [
-      "node-00",
-      "node-a-0",
-      "node-a-1",
-      "node-b-0",
-      "node-b-1",
-      "node-b-2",
-      "node-b-3",
-      "node-b-4",
-    ]);
+    await seenWithinOneRefresh(
+      () => gce.addInstances(5, "node-b", { tags: ["cache"] }),
+      ["node-00", "node-a-0", "node-a-1", "node-b-0", "node-b-1", "node-b-2", "node-b-3", "node-b-4"],
+    );
   });
 
   it("scale-down: deleted and stopped instances disappear within one refresh", async () => {
@@ -67,7 +61,10 @@ describe("GceDiscovery follows the fleet: a change is seen by the next refresh",
     assert.equal(new Set(peers.map((p) => p.host)).size, 1_203);
     const calls = gce.computeRequests();
     assert.equal(calls.length, 3);
-    assert.deepEqual(calls.map((c) => c.query.maxResults), ["500", "500", "500"]);
+    assert.deepEqual(
+      calls.map((c) => c.query.maxResults),
+      ["500", "500", "500"],
+    );
     assert.equal(calls[0]?.query.pageToken, undefined);
     assert.ok(calls[1]?.query.pageToken !== undefined && calls[2]?.query.pageToken !== undefined);
     assert.equal(discovery.stats().callsPerRefresh, 3);

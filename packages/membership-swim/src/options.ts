@@ -8,7 +8,10 @@ const ms = (what: string) =>
     .min(0, { error: `expected ${what} to be >= 0` });
 
 const count = (what: string) =>
-  z.number({ error: `expected ${what} to be a number` }).int({ error: `expected ${what} to be an integer` }).min(0, { error: `expected ${what} to be >= 0` });
+  z
+    .number({ error: `expected ${what} to be a number` })
+    .int({ error: `expected ${what} to be an integer` })
+    .min(0, { error: `expected ${what} to be >= 0` });
 
 /**
  * Options of `SwimMembership`. Unset values come from the `[cluster]` config section (port, host,

@@ -62,7 +62,9 @@ export class SwimMembership implements Membership {
   constructor(options: SwimOptionsInput = {}, deps: SwimMembershipDeps) {
     const parsed = swimOptions.safeParse(options);
     if (!parsed.success) {
-      throw new InvalidArgumentError(`invalid swimMembership options: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ")}`);
+      throw new InvalidArgumentError(
+        `invalid swimMembership options: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ")}`,
+      );
     }
     this.options = parsed.data;
     this.#deps = deps;

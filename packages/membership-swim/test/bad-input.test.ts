@@ -83,7 +83,14 @@ describe("bad input at the protocol level", () => {
     const { sim, a, b, send } = await setup();
     const address = a.membership.member(b.name)!.address;
     send([
-      encodeMessage(MessageType.Alive, { Incarnation: 99, Node: b.name, Addr: ipToBytes("10.9.9.9"), Port: 7946, Meta: new Uint8Array(0), Vsn: Uint8Array.of(1, 5, 2, 0, 0, 0) }),
+      encodeMessage(MessageType.Alive, {
+        Incarnation: 99,
+        Node: b.name,
+        Addr: ipToBytes("10.9.9.9"),
+        Port: 7946,
+        Meta: new Uint8Array(0),
+        Vsn: Uint8Array.of(1, 5, 2, 0, 0, 0),
+      }),
     ]);
     await sim.scheduler.runFor(1000);
     assert.equal(a.membership.member(b.name)?.address, address);
@@ -102,8 +109,20 @@ describe("bad input at the protocol level", () => {
   it("a push/pull carrying an incompatible protocol version is refused and merges nothing", async () => {
     const { sim, a, rogue } = await setup();
     const conn = await sim.scheduler.settle(rogue.dial(a.membership.address, 1000));
-    const state = (name: string, vsn: number[]) => ({ Name: name, Addr: ipToBytes("10.7.7.7"), Port: 7946, Meta: new Uint8Array(0), Incarnation: 1, State: NodeStateType.Alive, Vsn: Uint8Array.from(vsn) });
-    conn.write(encodeStream(encodePushPull({ join: false, states: [state("ok", [1, 5, 2, 0, 0, 0]), state("future", [1, 5, 9, 0, 0, 0])], userState: new Uint8Array(0) })));
+    const state = (name: string, vsn: number[]) => ({
+      Name: name,
+      Addr: ipToBytes("10.7.7.7"),
+      Port: 7946,
+      Meta: new Uint8Array(0),
+      Incarnation: 1,
+      State: NodeStateType.Alive,
+      Vsn: Uint8Array.from(vsn),
+    });
+    conn.write(
+      encodeStream(
+        encodePushPull({ join: false, states: [state("ok", [1, 5, 2, 0, 0, 0]), state("future", [1, 5, 9, 0, 0, 0])], userState: new Uint8Array(0) }),
+      ),
+    );
     await sim.scheduler.runFor(1000);
     assert.equal(a.membership.member("ok"), undefined);
     assert.equal(a.membership.member("future"), undefined);

@@ -17,9 +17,9 @@ describe("swimMembership() in a cache cluster", () => {
       clusters.push(a);
       assert.ok(a.membership instanceof SwimMembership);
       await a.listen();
-      const port = (a.membership).port;
+      const port = a.membership.port;
       assert.ok(port > 0);
-      assert.equal((a.membership).options.probeTimeoutMs, 100);
+      assert.equal(a.membership.options.probeTimeoutMs, 100);
       const b = await createCacheCluster(config("node-b", 19082), [swimMembership({ probeTimeoutMs: 100 }), staticDiscovery([`127.0.0.1:${port}`])]);
       clusters.push(b);
       await b.listen();

@@ -25,7 +25,12 @@ for (const encrypted of [false, true]) {
       const p =
         kind === "ts"
           ? new MemberProcess(name, join, { ...TS_OPTIONS, ...(encrypted ? { secretKeys: [key] } : {}) })
-          : new MemberProcess(name, join, {}, { binary, args: [...GO_ARGS, "-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` }), ...(encrypted ? ["-key", key] : [])] });
+          : new MemberProcess(
+              name,
+              join,
+              {},
+              { binary, args: [...GO_ARGS, "-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` }), ...(encrypted ? ["-key", key] : [])] },
+            );
       all.push(p);
       return p;
     }
@@ -33,11 +38,21 @@ for (const encrypted of [false, true]) {
     async function mixed(prefix: string): Promise<MemberProcess[]> {
       const seed = spawnMember("go", `${prefix}-go0`, []);
       await seed.ready();
-      const rest = [spawnMember("ts", `${prefix}-ts1`, [seed.address]), spawnMember("go", `${prefix}-go2`, [seed.address]), spawnMember("ts", `${prefix}-ts3`, [seed.address])];
+      const rest = [
+        spawnMember("ts", `${prefix}-ts1`, [seed.address]),
+        spawnMember("go", `${prefix}-go2`, [seed.address]),
+        spawnMember("ts", `${prefix}-ts3`, [seed.address]),
+      ];
       await Promise.all(rest.map((p) => p.ready()));
       const members = [seed, ...rest];
-      const names = members.map((p) => p.name).sort().join();
-      assert.ok(await pollUntil(() => members.every((p) => p.members.join() === names), 15_000), `views: ${members.map((p) => p.members.join("|")).join(" / ")}`);
+      const names = members
+        .map((p) => p.name)
+        .sort()
+        .join();
+      assert.ok(
+        await pollUntil(() => members.every((p) => p.members.join() === names), 15_000),
+        `views: ${members.map((p) => p.members.join("|")).join(" / ")}`,
+      );
       return members;
     }
 
@@ -53,7 +68,11 @@ for (const encrypted of [false, true]) {
       for (const viewer of [go0, go2]) {
         for (const tsMember of [ts1, ts3]) {
           const join = viewer.events.find((e) => e.event === "join" && e.id === tsMember.name);
-          assert.deepEqual(JSON.parse(join?.meta ?? "null"), { cacheUrl: `http://127.0.0.1/${tsMember.name}` }, `${viewer.name} carries ${tsMember.name}'s metadata`);
+          assert.deepEqual(
+            JSON.parse(join?.meta ?? "null"),
+            { cacheUrl: `http://127.0.0.1/${tsMember.name}` },
+            `${viewer.name} carries ${tsMember.name}'s metadata`,
+          );
         }
       }
       for (const p of members) await p.kill();
@@ -65,8 +84,15 @@ for (const encrypted of [false, true]) {
         const victim = victimKind === "go" ? members[2]! : members[1]!;
         await victim.kill("SIGKILL");
         const survivors = members.filter((p) => p !== victim);
-        assert.ok(await pollUntil(() => survivors.every((p) => p.members.length === 3 && !p.members.includes(victim.name)), 20_000), `views: ${survivors.map((p) => p.members.join("|")).join(" / ")}`);
-        for (const p of survivors) assert.ok(p.events.some((e) => e.event === "fail" && e.id === victim.name), `${p.name} emitted fail for ${victim.name}`);
+        assert.ok(
+          await pollUntil(() => survivors.every((p) => p.members.length === 3 && !p.members.includes(victim.name)), 20_000),
+          `views: ${survivors.map((p) => p.members.join("|")).join(" / ")}`,
+        );
+        for (const p of survivors)
+          assert.ok(
+            p.events.some((e) => e.event === "fail" && e.id === victim.name),
+            `${p.name} emitted fail for ${victim.name}`,
+          );
         for (const p of survivors) await p.kill();
       });
     }

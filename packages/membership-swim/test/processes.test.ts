@@ -29,8 +29,15 @@ describe("SWIM members in separate processes on loopback", () => {
     await victim.kill("SIGKILL");
     const survivors = members.filter((p) => p !== victim);
     assert.ok(await pollUntil(() => survivors.every((p) => p.members.length === 4 && !p.members.includes(victim.name)), 15_000));
-    for (const p of survivors) assert.ok(p.events.some((e) => e.event === "fail" && e.id === victim.name), `${p.name} emitted fail`);
-    assert.ok(survivors.every((p) => !p.events.some((e) => e.event === "fail" && e.id !== victim.name)), "no other member failed");
+    for (const p of survivors)
+      assert.ok(
+        p.events.some((e) => e.event === "fail" && e.id === victim.name),
+        `${p.name} emitted fail`,
+      );
+    assert.ok(
+      survivors.every((p) => !p.events.some((e) => e.event === "fail" && e.id !== victim.name)),
+      "no other member failed",
+    );
     for (const p of survivors) await p.kill();
   });
 
@@ -41,9 +48,19 @@ describe("SWIM members in separate processes on loopback", () => {
     sleeper.child.kill("SIGSTOP");
     assert.ok(await pollUntil(() => others.every((p) => !p.members.includes(sleeper.name)), 15_000), "the stopped member is dropped");
     sleeper.child.kill("SIGCONT");
-    assert.ok(await pollUntil(() => members.every((p) => p.members.length === 5), 20_000), `views after SIGCONT: ${members.map((p) => p.members.join("|")).join(" / ")}`);
-    for (const p of others) assert.ok(p.events.some((e) => e.event === "join" && e.id === sleeper.name && e.at > 0), `${p.name} saw it come back`);
-    assert.ok(others.every((p) => !p.events.some((e) => e.event === "fail" && e.id !== sleeper.name)), "no other member failed");
+    assert.ok(
+      await pollUntil(() => members.every((p) => p.members.length === 5), 20_000),
+      `views after SIGCONT: ${members.map((p) => p.members.join("|")).join(" / ")}`,
+    );
+    for (const p of others)
+      assert.ok(
+        p.events.some((e) => e.event === "join" && e.id === sleeper.name && e.at > 0),
+        `${p.name} saw it come back`,
+      );
+    assert.ok(
+      others.every((p) => !p.events.some((e) => e.event === "fail" && e.id !== sleeper.name)),
+      "no other member failed",
+    );
     for (const p of members) await p.kill();
   });
 });

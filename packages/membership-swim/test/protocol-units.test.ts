@@ -98,9 +98,15 @@ describe("BroadcastQueue (TransmitLimitedQueue)", () => {
     q.queue("big", bytes(50, 2));
     q.queue("newer-small", bytes(10, 3));
     // 65 bytes: big (2 + 50), then 11 bytes free: the newest small one (2 + 10)
-    assert.deepEqual(q.get(2, 65).map((m) => m[0]), [2, 3]);
+    assert.deepEqual(
+      q.get(2, 65).map((m) => m[0]),
+      [2, 3],
+    );
     // the unsent small one first, then the once-sent ones, longest first
-    assert.deepEqual(q.get(2, 100).map((m) => m[0]), [1, 2, 3]);
+    assert.deepEqual(
+      q.get(2, 100).map((m) => m[0]),
+      [1, 2, 3],
+    );
   });
 });
 

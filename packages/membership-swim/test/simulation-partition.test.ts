@@ -16,10 +16,7 @@ describe(`SWIM simulation with ${N} members on the in-memory network`, () => {
     const island = members.slice(0, 5);
     const mainland = members.slice(5);
     sim.net.partition(island.map((m) => m.host.ip));
-    assert.ok(
-      await sim.scheduler.runUntil(() => island.every((i) => seesAll(mainland, i.name, false)), 120_000, 500),
-      "the mainland fails the island",
-    );
+    assert.ok(await sim.scheduler.runUntil(() => island.every((i) => seesAll(mainland, i.name, false)), 120_000, 500), "the mainland fails the island");
     sim.net.heal();
     const healed = sim.scheduler.now();
     const converged = (): boolean => members.every((m) => m.membership.memberCount() === N);

@@ -21,8 +21,15 @@ const key = new Uint8Array(16).fill(3);
 
 describe("wire encoding rules", () => {
   it("fields out of their Go type's range are refused with the field named", () => {
-    assert.throws(() => encodeMessage(MessageType.NackResp, { SeqNo: -1 }), { name: "InvalidArgumentError", message: /nackResp\.SeqNo to be an integer from 0 to 4294967295, got -1/ });
-    assert.throws(() => encodeMessage(MessageType.Alive, { Incarnation: 1, Node: "a", Addr: new Uint8Array(4), Port: 70000, Meta: new Uint8Array(0), Vsn: new Uint8Array(6) }), { message: /alive\.Port/ });
+    assert.throws(() => encodeMessage(MessageType.NackResp, { SeqNo: -1 }), {
+      name: "InvalidArgumentError",
+      message: /nackResp\.SeqNo to be an integer from 0 to 4294967295, got -1/,
+    });
+    assert.throws(
+      () =>
+        encodeMessage(MessageType.Alive, { Incarnation: 1, Node: "a", Addr: new Uint8Array(4), Port: 70000, Meta: new Uint8Array(0), Vsn: new Uint8Array(6) }),
+      { message: /alive\.Port/ },
+    );
     assert.throws(() => encodeMessage(MessageType.Ping, { SeqNo: 1, Node: 5 as unknown as string }), { message: /ping\.Node to be a string/ });
     assert.throws(() => encodeMessage(99 as MessageType, new Uint8Array(0)), { name: "InvalidArgumentError" });
   });
@@ -30,7 +37,10 @@ describe("wire encoding rules", () => {
   it("empty optional fields are left out and empty byte slices are written as nil, as Go writes nil slices", () => {
     assert.deepEqual(Buffer.from(encodeMessage(MessageType.Ping, { SeqNo: 1, Node: "", SourcePort: 0 })).toString("hex"), "0082a44e6f6465a0a55365714e6f01");
     // Keys are sorted: Payload (nil) comes before SeqNo.
-    assert.equal(Buffer.from(encodeMessage(MessageType.AckResp, { SeqNo: 1, Payload: new Uint8Array(0) })).toString("hex"), "0282a75061796c6f6164c0a55365714e6f01");
+    assert.equal(
+      Buffer.from(encodeMessage(MessageType.AckResp, { SeqNo: 1, Payload: new Uint8Array(0) })).toString("hex"),
+      "0282a75061796c6f6164c0a55365714e6f01",
+    );
   });
 
   it("decodeMessage refuses empty input and unknown types, and ignores bytes after the body as Go does", () => {
@@ -71,14 +81,23 @@ describe("datagrams", () => {
     const two = encodePacket([nack(1), nack(2)]);
     assert.equal(two.length, 1);
     assert.equal(two[0]?.[0], MessageType.Compound);
-    const many = encodePacket(Array.from({ length: 300 }, (_, i) => nack(i)), { maxPacketSize: 200 });
+    const many = encodePacket(
+      Array.from({ length: 300 }, (_, i) => nack(i)),
+      { maxPacketSize: 200 },
+    );
     assert.ok(many.length > 1);
     for (const d of many) assert.ok(d.length <= 200);
-    assert.deepEqual(many.flatMap((d) => decodePacket(d).messages.map((m) => (m.body as { SeqNo: number }).SeqNo)), Array.from({ length: 300 }, (_, i) => i));
+    assert.deepEqual(
+      many.flatMap((d) => decodePacket(d).messages.map((m) => (m.body as { SeqNo: number }).SeqNo)),
+      Array.from({ length: 300 }, (_, i) => i),
+    );
   });
 
   it("compression is used only when it makes the datagram smaller", () => {
-    const random = encodeMessage(MessageType.User, Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) % 256));
+    const random = encodeMessage(
+      MessageType.User,
+      Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) % 256),
+    );
     assert.equal(encodePacket([random], { compress: true })[0]?.[0], MessageType.User);
     const repetitive = encodeMessage(MessageType.User, new Uint8Array(400).fill(1));
     assert.equal(encodePacket([repetitive], { compress: true })[0]?.[0], MessageType.Compress);
@@ -87,7 +106,10 @@ describe("datagrams", () => {
   it("a message too big to share a datagram goes alone; one beyond the UDP limit is refused", () => {
     const big = encodeMessage(MessageType.User, new Uint8Array(3000));
     const out = encodePacket([nack(1), big, nack(2)]);
-    assert.deepEqual(out.map((d) => d.length), [nack(1).length, big.length, nack(2).length]);
+    assert.deepEqual(
+      out.map((d) => d.length),
+      [nack(1).length, big.length, nack(2).length],
+    );
     assert.throws(() => encodePacket([encodeMessage(MessageType.User, new Uint8Array(70_000))]), { name: "InvalidArgumentError" });
   });
 
@@ -102,7 +124,10 @@ describe("datagrams", () => {
     const truncated = compound.subarray(0, compound.length - 1);
     const r = decodePacket(truncated);
     assert.deepEqual(r.messages, [{ type: MessageType.NackResp, body: { SeqNo: 1 } }]);
-    assert.deepEqual(r.errors.map((e) => e.message.replace(/:.*/, "")), ["compound message", "message type PushPull is not supported in a packet", "alive"]);
+    assert.deepEqual(
+      r.errors.map((e) => e.message.replace(/:.*/, "")),
+      ["compound message", "message type PushPull is not supported in a packet", "alive"],
+    );
   });
 
   it("stream-only and framing types alone in a datagram are refused", () => {
@@ -130,9 +155,15 @@ describe("streams", () => {
   });
 
   it("datagram-only types on a stream are refused", () => {
-    assert.throws(() => readStreamMessage(encodeMessage(MessageType.Alive, { Incarnation: 1, Node: "a", Addr: new Uint8Array(4), Port: 1, Meta: new Uint8Array(0), Vsn: new Uint8Array(6) })), {
-      name: "DecodeError",
-      message: /not supported on a stream/,
-    });
+    assert.throws(
+      () =>
+        readStreamMessage(
+          encodeMessage(MessageType.Alive, { Incarnation: 1, Node: "a", Addr: new Uint8Array(4), Port: 1, Meta: new Uint8Array(0), Vsn: new Uint8Array(6) }),
+        ),
+      {
+        name: "DecodeError",
+        message: /not supported on a stream/,
+      },
+    );
   });
 });

@@ -55,22 +55,28 @@ const arbValid = fc.oneof(
   arbLeaf.map((m) => encodeCompress(encodeMessage(m.type, m.body as never))),
   fc.array(arbLeaf, { minLength: 1, maxLength: 8 }).chain((ms) =>
     fc.record({ crc: fc.boolean(), compress: fc.boolean(), enc: fc.boolean() }).map(
-      (o) => encodePacket(ms.map((m) => encodeMessage(m.type, m.body as never)), { crc: o.crc, compress: o.compress, ...(o.enc ? { keyring } : {}) })[0] as Uint8Array,
+      (o) =>
+        encodePacket(
+          ms.map((m) => encodeMessage(m.type, m.body as never)),
+          { crc: o.crc, compress: o.compress, ...(o.enc ? { keyring } : {}) },
+        )[0] as Uint8Array,
     ),
   ),
-  fc.record({ join: fc.boolean(), states: fc.array(arbPushNodeState, { maxLength: 4 }), userState: fc.uint8Array({ maxLength: 20 }) }, { noNullPrototype: true }).chain((pp) =>
-    fc.constantFrom(
-      encodePushPull(pp),
-      encodeStream(encodePushPull(pp), { compress: true }),
-      encodeStream(encodePushPull(pp), { keyring }),
-    ),
-  ),
+  fc
+    .record(
+      { join: fc.boolean(), states: fc.array(arbPushNodeState, { maxLength: 4 }), userState: fc.uint8Array({ maxLength: 20 }) },
+      { noNullPrototype: true },
+    )
+    .chain((pp) => fc.constantFrom(encodePushPull(pp), encodeStream(encodePushPull(pp), { compress: true }), encodeStream(encodePushPull(pp), { keyring }))),
   fc.uint8Array({ maxLength: 40 }).map((u) => encodeStreamUserMsg(u)),
 );
 
 /** A valid input with random damage: bit flips, overwritten bytes, truncation, insertion. */
 const arbMutated = fc
-  .tuple(arbValid, fc.array(fc.tuple(fc.constantFrom("flip", "set", "cut", "insert", "dup"), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+  .tuple(
+    arbValid,
+    fc.array(fc.tuple(fc.constantFrom("flip", "set", "cut", "insert", "dup"), fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+  )
   .map(([valid, edits]) => {
     let b = Array.from(valid);
     for (const [op, at, v] of edits) {
@@ -113,7 +119,10 @@ const DECODERS: [string, (b: Uint8Array) => unknown][] = [
 describe("wire decoders under fuzzing", () => {
   for (const [name, decode] of DECODERS) {
     it(`${name} only ever throws DecodeError on random, mutated and valid inputs`, () => {
-      fc.assert(fc.property(arbInput, (b) => onlyDecodeError(name, () => decode(b))), { numRuns: RUNS });
+      fc.assert(
+        fc.property(arbInput, (b) => onlyDecodeError(name, () => decode(b))),
+        { numRuns: RUNS },
+      );
     });
   }
 
@@ -168,7 +177,10 @@ describe("wire decoders under fuzzing", () => {
     const r = decodePacket(msg);
     assert.deepEqual(r.messages, []);
     assert.match(r.errors.map((e) => e.message).join(), /nests compound\/compress messages deeper than 4/);
-    assert.throws(() => decodePacket(encodeCompress(encodeCompress(encodeCompress(encodeCompress(encodeCompress(msg)))))), { name: "DecodeError", message: /nests/ });
+    assert.throws(() => decodePacket(encodeCompress(encodeCompress(encodeCompress(encodeCompress(encodeCompress(msg)))))), {
+      name: "DecodeError",
+      message: /nests/,
+    });
     const ok = encodeCompress(encodeCompound([encodeMessage(MessageType.NackResp, { SeqNo: 1 })])[0] as Uint8Array);
     assert.deepEqual(decodePacket(ok).messages, [{ type: MessageType.NackResp, body: { SeqNo: 1 } }]);
   });

@@ -36,15 +36,25 @@ for (const secure of [true, false]) {
   const enc = keyring === undefined ? {} : { keyring };
   describe(`a live Go memberlist node ${secure ? "with encryption, compression and CRC" : "in plaintext"}`, () => {
     it("joins our node from an alive, acks our ping, runs our indirect ping, and sends only datagrams we decode", async () => {
-      const alive = encodeMessage(MessageType.Alive, { Incarnation: 1, Node: "ts-node", Addr: new Uint8Array([127, 0, 0, 2]), Port: 7946, Meta: META, Vsn: VSN });
+      const alive = encodeMessage(MessageType.Alive, {
+        Incarnation: 1,
+        Node: "ts-node",
+        Addr: new Uint8Array([127, 0, 0, 2]),
+        Port: 7946,
+        Meta: META,
+        Vsn: VSN,
+      });
       const ping = encodeMessage(MessageType.Ping, { SeqNo: 42, Node: "go-node" });
       const indirect = encodeMessage(MessageType.IndirectPing, { SeqNo: 77, Target: new Uint8Array([127, 0, 0, 3]), Port: 7946, Node: "ghost", Nack: true });
-      const packets = [
-        ...encodePacket([alive, ping], { crc: secure, compress: secure, ...enc }),
-        ...encodePacket([indirect], { crc: secure, ...enc }),
-      ];
+      const packets = [...encodePacket([alive, ping], { crc: secure, compress: secure, ...enc }), ...encodePacket([indirect], { crc: secure, ...enc })];
       assert.equal(packets.length, 2);
-      const answer = await runGo<LiveAnswer>("memberlist-wire-live", { key: secure ? hex(key) : "", compression: secure, packets: packets.map(hex), streams: [], waitMs: 1500 });
+      const answer = await runGo<LiveAnswer>("memberlist-wire-live", {
+        key: secure ? hex(key) : "",
+        compression: secure,
+        packets: packets.map(hex),
+        streams: [],
+        waitMs: 1500,
+      });
 
       const ts = answer.members.find((m) => m.name === "ts-node");
       assert.deepEqual(ts, { name: "ts-node", addr: "127.0.0.2", port: 7946, meta: hex(META), state: 0, vsn: [1, 5, 2, 0, 0, 0] });
@@ -75,10 +85,24 @@ for (const secure of [true, false]) {
     });
 
     it("merges our push/pull stream, answers with its state, and answers a stream ping", async () => {
-      const state = { Name: "ts-node-2", Addr: new Uint8Array([127, 0, 0, 4]), Port: 7946, Meta: new Uint8Array([1, 2]), Incarnation: 3, State: 0 as const, Vsn: VSN };
+      const state = {
+        Name: "ts-node-2",
+        Addr: new Uint8Array([127, 0, 0, 4]),
+        Port: 7946,
+        Meta: new Uint8Array([1, 2]),
+        Incarnation: 3,
+        State: 0 as const,
+        Vsn: VSN,
+      };
       const pushPull = encodeStream(encodePushPull({ join: true, states: [state], userState: new Uint8Array(0) }), { compress: secure, ...enc });
       const ping = encodeStream(encodeMessage(MessageType.Ping, { SeqNo: 7, Node: "go-node" }), { compress: secure, ...enc });
-      const answer = await runGo<LiveAnswer>("memberlist-wire-live", { key: secure ? hex(key) : "", compression: secure, packets: [], streams: [hex(pushPull), hex(ping)], waitMs: 0 });
+      const answer = await runGo<LiveAnswer>("memberlist-wire-live", {
+        key: secure ? hex(key) : "",
+        compression: secure,
+        packets: [],
+        streams: [hex(pushPull), hex(ping)],
+        waitMs: 0,
+      });
 
       assert.deepEqual(answer.streamErrors, ["", ""]);
       const reply = unhex(answer.streamReplies[0] ?? "");

@@ -54,8 +54,20 @@ describe("wire agrees with Go memberlist", () => {
   it("every message type encodes to the same bytes as memberlist's encode(), for 150 random values each", async () => {
     const cases = KINDS.flatMap(({ kind, type, arb }) => sample(arb as fc.Arbitrary<object>, 150).map((value) => ({ kind, type, value })));
     // Edge values: integer widths, str16 (>= 32 bytes), str32 (>= 65536 bytes), empty and nil slices.
-    for (const SeqNo of [0, 127, 128, 255, 256, 65535, 65536, 0xffffffff]) cases.push({ kind: "ackResp", type: MessageType.AckResp, value: { SeqNo, Payload: new Uint8Array(0) } });
-    cases.push({ kind: "alive", type: MessageType.Alive, value: { Incarnation: 1, Node: "n".repeat(70_000), Addr: new Uint8Array([127, 0, 0, 1]), Port: 7946, Meta: new Uint8Array(300).fill(7), Vsn: new Uint8Array([1, 5, 2, 0, 0, 0]) } });
+    for (const SeqNo of [0, 127, 128, 255, 256, 65535, 65536, 0xffffffff])
+      cases.push({ kind: "ackResp", type: MessageType.AckResp, value: { SeqNo, Payload: new Uint8Array(0) } });
+    cases.push({
+      kind: "alive",
+      type: MessageType.Alive,
+      value: {
+        Incarnation: 1,
+        Node: "n".repeat(70_000),
+        Addr: new Uint8Array([127, 0, 0, 1]),
+        Port: 7946,
+        Meta: new Uint8Array(300).fill(7),
+        Vsn: new Uint8Array([1, 5, 2, 0, 0, 0]),
+      },
+    });
     const answer = await askGo({ encode: cases.map((c) => ({ kind: c.kind, value: toGo(c.value) })) });
     const results = answer.encode ?? [];
     assert.equal(results.length, cases.length);
@@ -80,17 +92,23 @@ describe("wire agrees with Go memberlist", () => {
   });
 
   it("msgpack written by another encoder (str8, bin, extra keys, nil fields, structs as arrays, bytes as arrays) decodes as Go decodes it", async () => {
-    const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.oneof(fc.integer(), fc.string(), fc.uint8Array({ maxLength: 4 }), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })), { maxKeys: 3 });
+    const extra = fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.oneof(fc.integer(), fc.string(), fc.uint8Array({ maxLength: 4 }), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })),
+      { maxKeys: 3 },
+    );
     const cases = KINDS.flatMap(({ kind, type, arb }) =>
-      sample(fc.tuple(arb as unknown as fc.Arbitrary<Record<string, unknown>>, extra, fc.constantFrom("map", "nulls", "array", "byteArrays")), 40).map(([value, more, form]) => {
-        let shaped: unknown;
-        if (form === "array") shaped = Object.values(value);
-        else if (form === "byteArrays") shaped = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Uint8Array ? Array.from(v) : v]));
-        else if (form === "nulls") shaped = Object.fromEntries(Object.entries(value).map(([k, v], i) => [k, i % 2 === 0 ? null : v]));
-        else shaped = { ...more, ...value };
-        // @msgpack/msgpack writes new-spec str8 and bin, which Go's old-spec codec still reads.
-        return { kind, type, bytes: msgpackEncode(shaped) };
-      }),
+      sample(fc.tuple(arb as unknown as fc.Arbitrary<Record<string, unknown>>, extra, fc.constantFrom("map", "nulls", "array", "byteArrays")), 40).map(
+        ([value, more, form]) => {
+          let shaped: unknown;
+          if (form === "array") shaped = Object.values(value);
+          else if (form === "byteArrays") shaped = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v instanceof Uint8Array ? Array.from(v) : v]));
+          else if (form === "nulls") shaped = Object.fromEntries(Object.entries(value).map(([k, v], i) => [k, i % 2 === 0 ? null : v]));
+          else shaped = { ...more, ...value };
+          // @msgpack/msgpack writes new-spec str8 and bin, which Go's old-spec codec still reads.
+          return { kind, type, bytes: msgpackEncode(shaped) };
+        },
+      ),
     );
     const answer = await askGo({ decode: cases.map((c) => ({ kind: c.kind, hex: hex(c.bytes) })) });
     cases.forEach((c, i) => {
@@ -112,11 +130,13 @@ describe("wire agrees with Go memberlist", () => {
 
   it("differential fuzz: every mutated body Go's decoder accepts, ours decodes to the same value (and refusals agree)", async () => {
     const cases = KINDS.flatMap(({ kind, type, arb }) =>
-      sample(fc.tuple(arb as fc.Arbitrary<object>, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 })), 250).map(([value, edits]) => {
-        const b = encodeMessage(type, value as MessageBodies[typeof type]).slice(1);
-        for (const [at, v] of edits) b[at % b.length] = v;
-        return { kind, type, b };
-      }),
+      sample(fc.tuple(arb as fc.Arbitrary<object>, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 })), 250).map(
+        ([value, edits]) => {
+          const b = encodeMessage(type, value as MessageBodies[typeof type]).slice(1);
+          for (const [at, v] of edits) b[at % b.length] = v;
+          return { kind, type, b };
+        },
+      ),
     ).filter((c) => {
       // Bodies announcing more bytes than they hold are left out: Go allocates the announced length (up to
       // 4 GiB) before failing, and we refuse them without allocating (see the fuzz tests).
@@ -161,8 +181,11 @@ describe("wire agrees with Go memberlist", () => {
       new TextEncoder().encode("TOBEORNOTTOBEORTOBEORNOT#"),
       new Uint8Array(10_000).fill(0x61),
       ...sample(fc.uint8Array({ maxLength: 3000 }), 20),
-      ...sample(fc.array(fc.constantFrom(0, 1, 2, 3), { minLength: 20_000, maxLength: 40_000 }).map((a) => Uint8Array.from(a)), 3),
-      Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251 ^ (i >> 9)),
+      ...sample(
+        fc.array(fc.constantFrom(0, 1, 2, 3), { minLength: 20_000, maxLength: 40_000 }).map((a) => Uint8Array.from(a)),
+        3,
+      ),
+      Uint8Array.from({ length: 200_000 }, (_, i) => ((i * 7919) % 251) ^ (i >> 9)),
     ];
     const answer = await askGo({ lzw: inputs.map(hex), unlzw: inputs.map((i) => hex(lzwCompress(i))) });
     inputs.forEach((input, i) => {
@@ -236,7 +259,10 @@ describe("wire agrees with Go memberlist", () => {
     const one = encodeCompound(parts, 255);
     const split = encodeCompound(parts);
     assert.equal(one.length, 1);
-    assert.deepEqual(split.map((s) => s[1]), [127, 73]);
+    assert.deepEqual(
+      split.map((s) => s[1]),
+      [127, 73],
+    );
     const answer = await askGo({ uncompound: [hex((one[0] as Uint8Array).subarray(1)), ...split.map((s) => hex(s.subarray(1)))] });
     const goOne = answer.uncompound?.[0]?.value as { parts: string[] };
     assert.notDeepEqual(goOne.parts, parts.map(hex));
@@ -261,7 +287,12 @@ describe("wire agrees with Go memberlist", () => {
   it("AES-GCM payloads (versions 0 and 1, 16/24/32-byte keys, with and without additional data) decrypt on the other side", async () => {
     const keys = [16, 24, 32].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff));
     const msgs = sample(fc.uint8Array({ maxLength: 100 }), 12);
-    const cases = msgs.map((msg, i) => ({ vsn: (i % 2) as 0 | 1, key: keys[i % 3] as Uint8Array, msg, data: i % 4 < 2 ? new Uint8Array(0) : new Uint8Array([10, 0, 0, 0, 9]) }));
+    const cases = msgs.map((msg, i) => ({
+      vsn: (i % 2) as 0 | 1,
+      key: keys[i % 3] as Uint8Array,
+      msg,
+      data: i % 4 < 2 ? new Uint8Array(0) : new Uint8Array([10, 0, 0, 0, 9]),
+    }));
     const ours = cases.map((c) => encryptPayload(c.vsn, c.key, c.msg, c.data));
     const wrongKey = new Uint8Array(16).fill(9);
     const answer = await askGo({
@@ -284,7 +315,10 @@ describe("wire agrees with Go memberlist", () => {
 
   it("push/pull and user-message streams equal sendLocalState/sendUserMsg, framed (compress, encrypt) as rawSendMsgStream", async () => {
     const pushPulls: PushPull[] = sample(
-      fc.record({ join: fc.boolean(), states: fc.array(arbPushNodeState, { maxLength: 20 }), userState: fc.uint8Array({ maxLength: 100 }) }, { noNullPrototype: true }),
+      fc.record(
+        { join: fc.boolean(), states: fc.array(arbPushNodeState, { maxLength: 20 }), userState: fc.uint8Array({ maxLength: 100 }) },
+        { noNullPrototype: true },
+      ),
       10,
     );
     const users = sample(fc.uint8Array({ maxLength: 200 }), 5);
@@ -329,7 +363,10 @@ describe("wire agrees with Go memberlist", () => {
       assert.equal(answer.readStream?.[i]?.err, undefined);
       assert.equal(v.type, MessageType.PushPull);
       assert.equal(v.join, p0.join);
-      assert.deepEqual(v.states.map((s) => fromGo(s, BYTE_FIELDS)), p0.states);
+      assert.deepEqual(
+        v.states.map((s) => fromGo(s, BYTE_FIELDS)),
+        p0.states,
+      );
       assert.equal(v.user, hex(p0.userState));
     }
     assert.deepEqual(answer.readStream?.[3]?.value, { type: MessageType.User, user: hex(users[0] as Uint8Array) });

@@ -76,8 +76,14 @@ describe("wire round trips", () => {
   });
 
   it("lzw decompresses to the input, for random and highly repetitive data", () => {
-    const arb = fc.oneof(fc.uint8Array({ maxLength: 5000 }), fc.array(fc.constantFrom(0, 1), { maxLength: 30_000 }).map((a) => Uint8Array.from(a)));
-    fc.assert(fc.property(arb, (data) => assert.deepEqual(lzwDecompress(lzwCompress(data)), data)), { numRuns: 100 });
+    const arb = fc.oneof(
+      fc.uint8Array({ maxLength: 5000 }),
+      fc.array(fc.constantFrom(0, 1), { maxLength: 30_000 }).map((a) => Uint8Array.from(a)),
+    );
+    fc.assert(
+      fc.property(arb, (data) => assert.deepEqual(lzwDecompress(lzwCompress(data)), data)),
+      { numRuns: 100 },
+    );
   });
 
   it("compressMsg wraps and unwraps any message", () => {

@@ -41,16 +41,22 @@ export const arbNack: fc.Arbitrary<NackResp> = fc.record({ SeqNo: u32 }, { noNul
 export const arbErr: fc.Arbitrary<ErrResp> = fc.record({ Error: str }, { noNullPrototype: true });
 export const arbSuspect: fc.Arbitrary<Suspect> = fc.record({ Incarnation: u32, Node: str, From: str }, { noNullPrototype: true });
 export const arbDead: fc.Arbitrary<Dead> = fc.record({ Incarnation: u32, Node: str, From: str }, { noNullPrototype: true });
-export const arbAlive: fc.Arbitrary<Alive> = fc.record({ Incarnation: u32, Node: str, Addr: addr, Port: u16, Meta: bytes, Vsn: vsn }, { noNullPrototype: true });
-export const arbPushNodeState: fc.Arbitrary<PushNodeState> = fc.record({
-  Name: str,
-  Addr: addr,
-  Port: u16,
-  Meta: bytes,
-  Incarnation: u32,
-  State: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const),
-  Vsn: vsn,
-}, { noNullPrototype: true });
+export const arbAlive: fc.Arbitrary<Alive> = fc.record(
+  { Incarnation: u32, Node: str, Addr: addr, Port: u16, Meta: bytes, Vsn: vsn },
+  { noNullPrototype: true },
+);
+export const arbPushNodeState: fc.Arbitrary<PushNodeState> = fc.record(
+  {
+    Name: str,
+    Addr: addr,
+    Port: u16,
+    Meta: bytes,
+    Incarnation: u32,
+    State: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const),
+    Vsn: vsn,
+  },
+  { noNullPrototype: true },
+);
 
 /** Go struct name of each message type, and an arbitrary of its body. */
 export const KINDS = [

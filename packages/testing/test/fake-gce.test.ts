@@ -38,8 +38,7 @@ describe("fake GCE over HTTP", () => {
   afterEach(() => gce.reset());
 
   const meta = (path: string, headers: Record<string, string> = { "Metadata-Flavor": "Google" }) => fetch(`${gce.url}/computeMetadata/v1/${path}`, { headers });
-  const compute = (path: string, auth = true) =>
-    fetch(`${gce.url}/compute/v1/projects/${path}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  const compute = (path: string, auth = true) => fetch(`${gce.url}/compute/v1/projects/${path}`, { headers: auth ? { authorization: `Bearer ${token}` } : {} });
 
   it("the metadata server requires Metadata-Flavor: Google and answers with it", async () => {
     assert.equal((await meta("project/project-id", {})).status, 403);
@@ -88,7 +87,10 @@ describe("fake GCE over HTTP", () => {
     const page = (await (await compute("p-test-1/aggregated/instances?filter=status%20%3D%20RUNNING")).json()) as {
       items: Record<string, { instances?: { name: string }[]; warning?: { code: string } }>;
     };
-    assert.deepEqual(page.items["zones/us-central1-b"]?.instances?.map((i) => i.name), ["b-1"]);
+    assert.deepEqual(
+      page.items["zones/us-central1-b"]?.instances?.map((i) => i.name),
+      ["b-1"],
+    );
     assert.equal(page.items["zones/europe-west1-b"]?.warning?.code, "NO_RESULTS_ON_PAGE");
   });
 
@@ -106,7 +108,10 @@ describe("fake GCE over HTTP", () => {
     assert.equal((await compute("p-test-1/zones/us-central1-a/instances")).status, 200);
     assert.ok(performance.now() - t0 >= 140);
     const log = gce.computeRequests();
-    assert.deepEqual(log.map((r) => r.status), [429, 200, 200]);
+    assert.deepEqual(
+      log.map((r) => r.status),
+      [429, 200, 200],
+    );
     assert.equal(log[0]?.headers.authorization, `Bearer ${token}`);
   });
 });

@@ -92,11 +92,20 @@ describe("MemoryNetwork", () => {
     const echoed: number[] = [];
     await net.scheduler.runFor(10);
     const server = streams[0]!;
-    server.setHandlers({ data: (c) => { received.push(...c); server.write(c); }, end() {} });
+    server.setHandlers({
+      data: (c) => {
+        received.push(...c);
+        server.write(c);
+      },
+      end() {},
+    });
     client.setHandlers({ data: (c) => echoed.push(...c), end() {} });
     for (let i = 0; i < 50; i++) client.write(Uint8Array.of(i));
     await net.scheduler.runFor(100);
-    assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      received,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.deepEqual(echoed, received);
     await assert.rejects(net.scheduler.settle(sa.dial(`${sb.host}:9999`, 1000)), /refused/);
   });

@@ -1,6 +1,16 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { CacheClusterError, type HttpRoute, type ListenOptions, type Logger, type PeerRequestHandler, type Transport, formatHost, silentLogger, describeError } from "@cachecluster/core";
+import {
+  CacheClusterError,
+  type HttpRoute,
+  type ListenOptions,
+  type Logger,
+  type PeerRequestHandler,
+  type Transport,
+  formatHost,
+  silentLogger,
+  describeError,
+} from "@cachecluster/core";
 import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
 import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPeerServerStats } from "./server/peer-handler.js";
@@ -45,7 +55,8 @@ export class HttpTransport implements Transport {
    */
   stats(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>)) out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
+    for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>))
+      out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
     out.serverProtocolErrorsTotal = this.#protocolErrors;
     const pools = this.client.poolStats;
     out.clientPeerPools = pools.pools;
@@ -62,7 +73,8 @@ export class HttpTransport implements Transport {
 
   async listen(handler: PeerRequestHandler, options: ListenOptions): Promise<{ url: string; port: number }> {
     if (this.#stopping !== undefined) throw new CacheClusterError("CACHECLUSTER_STOPPED", "HttpTransport.listen() called after stop()");
-    if (this.#server !== undefined) throw new CacheClusterError("CACHECLUSTER_INVALID_ARGUMENT", "HttpTransport.listen() was called twice: one transport serves one server");
+    if (this.#server !== undefined)
+      throw new CacheClusterError("CACHECLUSTER_INVALID_ARGUMENT", "HttpTransport.listen() was called twice: one transport serves one server");
     const o = this.options;
     const peer = createPeerHandler(handler, o, { logger: this.#logger });
     const routes: readonly HttpRoute[] = options.routes ?? [];
@@ -96,7 +108,12 @@ export class HttpTransport implements Transport {
         return;
       }
       this.#protocolErrors++;
-      const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      const status =
+        error.code === "HPE_HEADER_OVERFLOW"
+          ? "431 Request Header Fields Too Large"
+          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? "408 Request Timeout"
+            : "400 Bad Request";
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
     });
     const host = options.host ?? "0.0.0.0";

@@ -35,7 +35,12 @@ export const httpTransportOptions = z
      * Client: requests in flight per connection (undici `pipelining`). 1 = no HTTP pipelining; more lets
      * `connections` sockets carry more concurrent fetches (undici never pipelines PUT/DELETE behind others).
      */
-    pipelining: z.number().int().min(1, { error: "expected pipelining to be at least 1" }).max(100, { error: "expected pipelining to be at most 100" }).default(1),
+    pipelining: z
+      .number()
+      .int()
+      .min(1, { error: "expected pipelining to be at least 1" })
+      .max(100, { error: "expected pipelining to be at most 100" })
+      .default(1),
     /** Client: ms an idle keep-alive connection is kept (lowered to the server's `Keep-Alive` hint). */
     keepAliveTimeout: ms("keepAliveTimeout").default(30_000),
     /**

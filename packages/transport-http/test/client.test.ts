@@ -26,10 +26,7 @@ function badPeer(routes: Record<string, Route>): { start(): Promise<string>; sto
     socket.on("close", () => open--);
   });
   return {
-    start: () =>
-      new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
-      ),
+    start: () => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
     stop: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

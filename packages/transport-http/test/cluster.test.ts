@@ -62,7 +62,10 @@ describe("two cachecluster nodes over HTTP", () => {
   it("an unknown group on the peer is a PeerError at the client", async () => {
     const transport = new HttpTransport();
     try {
-      await assert.rejects(transport.client.fetch(urls[0]!, "nope", "k"), (e: unknown) => e instanceof CacheClusterError && e.name === "PeerError" && /no such group: nope/.test(e.message));
+      await assert.rejects(
+        transport.client.fetch(urls[0]!, "nope", "k"),
+        (e: unknown) => e instanceof CacheClusterError && e.name === "PeerError" && /no such group: nope/.test(e.message),
+      );
     } finally {
       await transport.stop();
     }

@@ -76,10 +76,10 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
       const url = nodeUrls[i]!;
       const loads: string[] = [];
       nodeLoads.set(url, loads);
-      const cluster = await createCacheCluster(
-        { cache: { host: "127.0.0.1", port, self: url }, cluster: { advertise: "127.0.0.1", name: `node-${i}` } },
-        [httpTransport(), staticDiscovery(peers)],
-      );
+      const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port, self: url }, cluster: { advertise: "127.0.0.1", name: `node-${i}` } }, [
+        httpTransport(),
+        staticDiscovery(peers),
+      ]);
       clusters.push(cluster);
       cluster.group(GROUP, {
         load: (key) => {
@@ -169,9 +169,7 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
       .map((k) => k.replaceAll(" ", "+"))
       .map((mangled) => `${ring.get(mangled)!} ${mangled}`)
       .sort();
-    const extra = [...loadsAt]
-      .flatMap(([url, loads]) => loads.filter((l) => !keySetLookup.has(l)).map((l) => `${url} ${l}`))
-      .sort();
+    const extra = [...loadsAt].flatMap(([url, loads]) => loads.filter((l) => !keySetLookup.has(l)).map((l) => `${url} ${l}`)).sort();
     assert.deepEqual(extra, expectedExtra);
 
     // Both directions really went over the wire, and no Node fetch fell back to a local load.

@@ -28,7 +28,10 @@ describe("httpTransport() module and options", () => {
       () => httpTransport({ timeout: -1 }),
       (error: unknown) => error instanceof ConfigError && /transport-http options\.timeout: expected timeout to be at least 1 ms/.test(error.message),
     );
-    assert.throws(() => new HttpTransport({ basePath: "nope" }), (e: unknown) => e instanceof ConfigError && /basePath/.test(e.message));
+    assert.throws(
+      () => new HttpTransport({ basePath: "nope" }),
+      (e: unknown) => e instanceof ConfigError && /basePath/.test(e.message),
+    );
     assert.throws(() => new HttpTransport({ bogus: 1 } as never), ConfigError);
   });
 

@@ -8,7 +8,12 @@ import { rawRequest } from "./helpers/raw-http.js";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-async function get(port: number, path: string, method = "GET", body?: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+async function get(
+  port: number,
+  path: string,
+  method = "GET",
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
       const chunks: Buffer[] = [];

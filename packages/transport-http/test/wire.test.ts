@@ -94,10 +94,16 @@ describe("protobuf messages", () => {
 
   it("a SetRequest round-trips (mailgun's message: group 1, key 2, value 3, expire 4) and rejects missing required fields", () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), fc.uint8Array({ maxLength: 64 }), fc.option(fc.integer({ min: 1, max: 9_000_000_000_000 }), { nil: undefined }), (g, k, v, e) => {
-        const got = decodeSetRequest(encodeSetRequest(g, k, v, e));
-        return got.group === g && got.key === k && Buffer.from(got.value).equals(Buffer.from(v)) && got.expire === e;
-      }),
+      fc.property(
+        fc.string(),
+        fc.string(),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.option(fc.integer({ min: 1, max: 9_000_000_000_000 }), { nil: undefined }),
+        (g, k, v, e) => {
+          const got = decodeSetRequest(encodeSetRequest(g, k, v, e));
+          return got.group === g && got.key === k && Buffer.from(got.value).equals(Buffer.from(v)) && got.expire === e;
+        },
+      ),
     );
     assert.throws(() => decodeSetRequest(new Uint8Array([0x1a, 0x01, 0x41])), { code: "CACHECLUSTER_DECODE_FAILED" });
   });
@@ -144,7 +150,14 @@ describe("protobuf messages", () => {
       );
       fc.assert(
         fc.property(
-          fc.array(fc.record({ value: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }), qps: fc.option(fc.double(), { nil: undefined }), ms: expireMs }), { minLength: 1, maxLength: 3 }),
+          fc.array(
+            fc.record({
+              value: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }),
+              qps: fc.option(fc.double(), { nil: undefined }),
+              ms: expireMs,
+            }),
+            { minLength: 1, maxLength: 3 },
+          ),
           fc.array(unknown, { maxLength: 4 }),
           (parts, extras) => {
             // Concatenated messages merge field by field (last one wins), as protobuf defines.

@@ -20,7 +20,21 @@ describe("the README's demo", () => {
     // Ports unlike the README's defaults, so a demo left running by hand does not collide with this test.
     const child = spawn(
       process.execPath,
-      [join(repoRoot, "examples/dist/demo/main.js"), "--phase-seconds", "3", "--keys", "200", "--cache-port", "29080", "--cluster-port", "29946", "--app-port", "28080", "--json", json],
+      [
+        join(repoRoot, "examples/dist/demo/main.js"),
+        "--phase-seconds",
+        "3",
+        "--keys",
+        "200",
+        "--cache-port",
+        "29080",
+        "--cluster-port",
+        "29946",
+        "--app-port",
+        "28080",
+        "--json",
+        json,
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";

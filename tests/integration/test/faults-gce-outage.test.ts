@@ -45,7 +45,10 @@ describe("fault: the fake GCE answers 500, 403 and times out for a long time", (
 
     const phases = [
       { name: "500 backendError", fault: { api: "compute" as const, status: 500, reason: "backendError", times: Infinity } },
-      { name: "403 forbidden", fault: { api: "compute" as const, status: 403, reason: "forbidden", message: "Required 'compute.instances.list' permission", times: Infinity } },
+      {
+        name: "403 forbidden",
+        fault: { api: "compute" as const, status: 403, reason: "forbidden", message: "Required 'compute.instances.list' permission", times: Infinity },
+      },
       { name: "timeouts", fault: { api: "compute" as const, latencyMs: 5000, times: Infinity } },
     ];
     const checks: string[] = [];
@@ -63,7 +66,10 @@ describe("fault: the fake GCE answers 500, 403 and times out for a long time", (
         assert.ok((s.discovery.failures ?? 0) > (before[i]!.discovery.failures ?? 0), `${s.name}: no failed refresh counted during ${phase.name}`);
         assert.deepEqual([...s.discoveredPeers].sort(), nodes.map((n) => n.config.ip).sort(), `${s.name}: lost its last good peer list during ${phase.name}`);
         assert.deepEqual(
-          s.members.filter((m) => m.state === "alive").map((m) => m.id).sort(),
+          s.members
+            .filter((m) => m.state === "alive")
+            .map((m) => m.id)
+            .sort(),
           [...names].sort(),
           `${s.name}: members changed during ${phase.name}`,
         );
@@ -83,6 +89,9 @@ describe("fault: the fake GCE answers 500, 403 and times out for a long time", (
     assert.equal(report.failed, 0, `failed gets: ${report.failures.join("; ")}`);
     assert.equal(report.wrong, 0, `wrong values: ${report.failures.join("; ")}`);
     assert.ok(report.ok > 1000, `too few gets: ${report.ok}`);
-    assert.ok(nodes.every((n) => !n.exited), "a node exited");
+    assert.ok(
+      nodes.every((n) => !n.exited),
+      "a node exited",
+    );
   });
 });

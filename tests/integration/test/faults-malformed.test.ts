@@ -69,7 +69,17 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
 
   it("answers malformed peer HTTP requests with 4xx, counts them, and keeps serving", async (t) => {
     const [a] = nodes as [FaultNode, FaultNode];
-    assert.ok(await waitUntil(() => converged(nodes, nodes.map((n) => n.name)), 40_000), `cluster did not form: ${JSON.stringify(await views(nodes))}`);
+    assert.ok(
+      await waitUntil(
+        () =>
+          converged(
+            nodes,
+            nodes.map((n) => n.name),
+          ),
+        40_000,
+      ),
+      `cluster did not form: ${JSON.stringify(await views(nodes))}`,
+    );
     const host = a.config.ip;
     const port = a.config.cachePort;
     const before = await a.snapshot();
@@ -97,7 +107,10 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
     const random = prng(0xcace);
     let randomSent = 0;
     for (let i = 0; i < 150; i++) {
-      const junk = random() < 0.5 ? randomBytes(random, 1 + Math.floor(random() * 400)) : Buffer.from(`GET /_groupcache/${randomBytes(random, 20).toString("latin1")} HTTP/1.1\r\n\r\n`, "latin1");
+      const junk =
+        random() < 0.5
+          ? randomBytes(random, 1 + Math.floor(random() * 400))
+          : Buffer.from(`GET /_groupcache/${randomBytes(random, 20).toString("latin1")} HTTP/1.1\r\n\r\n`, "latin1");
       await exchange(host, port, junk);
       randomSent++;
     }
@@ -112,7 +125,13 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
     const refusedByParser = (afterSnap.transport.protocolErrors ?? 0) - (before.transport.protocolErrors ?? 0);
     assert.ok(refusedByParser >= 5, `only ${refusedByParser} parser-level refusals were counted`);
     assert.equal(await a.request({ cmd: "get", key: "after-http-junk" }), expectedValue("after-http-junk"));
-    assert.ok(await converged(nodes, nodes.map((n) => n.name)), `the cluster changed: ${JSON.stringify(await views(nodes))}`);
+    assert.ok(
+      await converged(
+        nodes,
+        nodes.map((n) => n.name),
+      ),
+      `the cluster changed: ${JSON.stringify(await views(nodes))}`,
+    );
     assert.equal(randomSent, 150);
   });
 
@@ -150,13 +169,21 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
       udp.close();
     }
     // Streams: junk, a push-pull type byte with junk, and a huge length claim.
-    const streams = [randomBytes(random, 2000), Buffer.from([6, 0xc1, 0xc1, 0xc1]), Buffer.from([6, 0xdf, 0xff, 0xff, 0xff, 0xff]), Buffer.from([8, 0xff, 0xff])];
+    const streams = [
+      randomBytes(random, 2000),
+      Buffer.from([6, 0xc1, 0xc1, 0xc1]),
+      Buffer.from([6, 0xdf, 0xff, 0xff, 0xff, 0xff]),
+      Buffer.from([8, 0xff, 0xff]),
+    ];
     for (const stream of streams) await exchange(host, port, stream);
 
     // Give the node a moment to process the burst, then check it is whole.
     const counted = await waitUntil(async () => {
       const s = await a.snapshot();
-      return (s.swim.packetsDropped ?? 0) + (s.swim.decodeErrors ?? 0) - ((before.swim.packetsDropped ?? 0) + (before.swim.decodeErrors ?? 0)) >= packets.length * 0.9;
+      return (
+        (s.swim.packetsDropped ?? 0) + (s.swim.decodeErrors ?? 0) - ((before.swim.packetsDropped ?? 0) + (before.swim.decodeErrors ?? 0)) >=
+        packets.length * 0.9
+      );
     }, 5000);
     const afterSnap = await a.snapshot();
     const swimDelta = (k: string): number => (afterSnap.swim[k] ?? 0) - (before.swim[k] ?? 0);
@@ -165,9 +192,22 @@ describe("fault: malformed HTTP requests and UDP packets at running nodes", () =
     );
 
     assert.ok(!a.exited, `the node exited: ${a.output}`);
-    assert.ok(counted, `bad packets were not counted: packetsDropped +${swimDelta("packetsDropped")}, decodeErrors +${swimDelta("decodeErrors")} of ${packets.length}`);
+    assert.ok(
+      counted,
+      `bad packets were not counted: packetsDropped +${swimDelta("packetsDropped")}, decodeErrors +${swimDelta("decodeErrors")} of ${packets.length}`,
+    );
     assert.ok(swimDelta("streamErrors") + swimDelta("decodeErrors") > 0, "bad streams were not counted");
-    assert.ok(await waitUntil(() => converged(nodes, nodes.map((n) => n.name)), 5000), `the cluster changed: ${JSON.stringify(await views(nodes))}`);
+    assert.ok(
+      await waitUntil(
+        () =>
+          converged(
+            nodes,
+            nodes.map((n) => n.name),
+          ),
+        5000,
+      ),
+      `the cluster changed: ${JSON.stringify(await views(nodes))}`,
+    );
     const falseDeaths = afterSnap.events.filter((e) => e.type === "fail" || e.type === "leave");
     assert.deepEqual(falseDeaths, [], "a member was declared dead");
     assert.equal(await a.request({ cmd: "get", key: "after-udp-junk" }), expectedValue("after-udp-junk"));

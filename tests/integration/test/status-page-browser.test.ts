@@ -62,7 +62,16 @@ describe("status page in a real headless Chromium", () => {
     assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium) or set CHROMIUM_PATH`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: 30_000,
     });
   });
@@ -115,14 +124,16 @@ describe("status page in a real headless Chromium", () => {
     const before = await polls(page);
     for (let i = 0; i < 30; i++) await thumbs.get(`img-${i}.png`);
     const expected = String(thumbs.stats.gets);
-    await page.waitForFunction(
-      (want) => document.querySelector('#groups tr[data-group="thumbs"] [data-stat="gets"]')?.textContent === want,
-      expected,
-      { timeout: 10_000, polling: 100 },
-    );
+    await page.waitForFunction((want) => document.querySelector('#groups tr[data-group="thumbs"] [data-stat="gets"]')?.textContent === want, expected, {
+      timeout: 10_000,
+      polling: 100,
+    });
     assert.ok((await polls(page)) > before, "updated by the refresh script, not a reload");
     assert.match((await page.locator("#live").textContent()) ?? "", /^live · updated \d\d:\d\d:\d\d UTC$/);
-    assert.equal(await page.locator('[data-stat="gets"]').first().textContent(), String(thumbs.stats.gets + users.stats.gets).replace(/\B(?=(\d{3})+(?!\d))/g, ","));
+    assert.equal(
+      await page.locator('[data-stat="gets"]').first().textContent(),
+      String(thumbs.stats.gets + users.stats.gets).replace(/\B(?=(\d{3})+(?!\d))/g, ","),
+    );
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.emulateMedia({ colorScheme: "dark" });

@@ -33,7 +33,8 @@ export function closeOnSignals(cluster: Closable, options: CloseOnSignalsOptions
     throw new InvalidArgumentError(`expected options.signals to be a non-empty array of signal names such as "SIGTERM", got ${JSON.stringify(signals)}`);
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new InvalidArgumentError(`expected options.timeoutMs to be a positive number, got ${String(timeoutMs)}`);
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new InvalidArgumentError(`expected options.timeoutMs to be a positive number, got ${String(timeoutMs)}`);
   const exit = options.exit ?? true;
   const logger = options.logger ?? silentLogger;
   let shuttingDown = false;

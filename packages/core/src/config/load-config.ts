@@ -86,7 +86,10 @@ function describePath(path: readonly PropertyKey[]): string {
 function validate(input: unknown, where: (path: readonly PropertyKey[]) => string): CacheClusterConfig {
   const result = configSchema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => formatIssue(issue, input, where)), { cause: result.error });
+  throw new ConfigError(
+    result.error.issues.map((issue) => formatIssue(issue, input, where)),
+    { cause: result.error },
+  );
 }
 
 function formatIssue(issue: z.core.$ZodIssue, input: unknown, where: (path: readonly PropertyKey[]) => string): string {
@@ -100,7 +103,10 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown, where: (path: read
       .join("\n  ");
   }
   // The raw value as written (the issue's own input may be the coerced NaN).
-  const raw = issue.path.reduce<unknown>((node, key) => (typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+  const raw = issue.path.reduce<unknown>(
+    (node, key) => (typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
   const got = raw !== undefined && typeof raw !== "object" ? `, got ${JSON.stringify(raw)}` : "";
   return `${where(issue.path)}: ${issue.message}${got}`;
 }

@@ -16,16 +16,14 @@ const list = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).map((s) => s.trim()).filter((s) => s.length > 0));
 
-const byteSize = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const n = typeof v === "number" ? v : parseByteSize(v);
-    if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
-      ctx.addIssue({ code: "custom", message: `expected a byte size such as 67108864, 64MiB or 64MB, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === "number" ? v : parseByteSize(v);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({ code: "custom", message: `expected a byte size such as 67108864, 64MiB or 64MB, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
 
 export function parseByteSize(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(text);

@@ -79,8 +79,10 @@ export class Group {
     if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`expected a non-empty group name, got ${JSON.stringify(name)}`);
     if (typeof options?.load !== "function") throw new InvalidArgumentError(`expected options.load to be a function, got ${typeof options?.load}`);
     const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new InvalidArgumentError(`expected options.maxBytes to be a non-negative integer, got ${String(maxBytes)}`);
-    if (options.ttl !== undefined && !(options.ttl > 0)) throw new InvalidArgumentError(`expected options.ttl to be a positive number of ms, got ${String(options.ttl)}`);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+      throw new InvalidArgumentError(`expected options.maxBytes to be a non-negative integer, got ${String(maxBytes)}`);
+    if (options.ttl !== undefined && !(options.ttl > 0))
+      throw new InvalidArgumentError(`expected options.ttl to be a positive number of ms, got ${String(options.ttl)}`);
     this.name = name;
     this.maxBytes = maxBytes;
     this.#load = options.load;

@@ -52,17 +52,48 @@ export class ClusterMetrics {
   constructor(source: MetricsSource) {
     this.#source = source;
     const group = (pick: (g: GroupStats) => number) => (): Sample[] => source.groups().map((g) => [{ group: g.name }, pick(g.stats)]);
-    for (const [key, name, help] of GROUP_COUNTERS) this.#counter(name, help, ["group"], group((s) => s[key]));
+    for (const [key, name, help] of GROUP_COUNTERS)
+      this.#counter(
+        name,
+        help,
+        ["group"],
+        group((s) => s[key]),
+      );
     this.#gauge("cachecluster_group_max_bytes", "Byte budget of the group (main + hot).", ["group"], () =>
       source.groups().map((g) => [{ group: g.name }, g.maxBytes]),
     );
     const caches = (pick: (c: ReturnType<MetricsSource["groups"]>[number], kind: "main" | "hot") => number) => (): Sample[] =>
       source.groups().flatMap((g) => (["main", "hot"] as const).map((kind): Sample => [{ group: g.name, kind }, pick(g, kind)]));
-    this.#gauge("cachecluster_cache_bytes", "Bytes held by the cache (keys + values + per-entry overhead).", ["group", "kind"], caches((g, k) => g.cacheStats(k).bytes));
-    this.#gauge("cachecluster_cache_items", "Entries in the cache.", ["group", "kind"], caches((g, k) => g.cacheStats(k).items));
-    this.#counter("cachecluster_cache_gets_total", "Lookups in the cache.", ["group", "kind"], caches((g, k) => g.cacheStats(k).gets));
-    this.#counter("cachecluster_cache_hits_total", "Lookups that found a live entry.", ["group", "kind"], caches((g, k) => g.cacheStats(k).hits));
-    this.#counter("cachecluster_cache_evictions_total", "Entries evicted to stay within the byte budget.", ["group", "kind"], caches((g, k) => g.cacheStats(k).evictions));
+    this.#gauge(
+      "cachecluster_cache_bytes",
+      "Bytes held by the cache (keys + values + per-entry overhead).",
+      ["group", "kind"],
+      caches((g, k) => g.cacheStats(k).bytes),
+    );
+    this.#gauge(
+      "cachecluster_cache_items",
+      "Entries in the cache.",
+      ["group", "kind"],
+      caches((g, k) => g.cacheStats(k).items),
+    );
+    this.#counter(
+      "cachecluster_cache_gets_total",
+      "Lookups in the cache.",
+      ["group", "kind"],
+      caches((g, k) => g.cacheStats(k).gets),
+    );
+    this.#counter(
+      "cachecluster_cache_hits_total",
+      "Lookups that found a live entry.",
+      ["group", "kind"],
+      caches((g, k) => g.cacheStats(k).hits),
+    );
+    this.#counter(
+      "cachecluster_cache_evictions_total",
+      "Entries evicted to stay within the byte budget.",
+      ["group", "kind"],
+      caches((g, k) => g.cacheStats(k).evictions),
+    );
     this.#gauge("cachecluster_members", "Members by state as membership reports them (self included).", ["state"], () => {
       const counts = new Map<string, number>(MEMBER_STATES.map((s) => [s, 0]));
       for (const m of source.members()) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
@@ -86,7 +117,9 @@ export class ClusterMetrics {
       return EVENT_TYPES.map((type): Sample => [{ type }, counts[type]]);
     });
     this.#gauge("cachecluster_uptime_seconds", "Seconds since this cluster object was created.", [], () => [[{}, (Date.now() - source.startedAt) / 1000]]);
-    this.#gauge("cachecluster_node_info", "Always 1; labels name this node.", ["name", "url"], () => [[{ name: source.local.name, url: source.local.cacheUrl }, 1]]);
+    this.#gauge("cachecluster_node_info", "Always 1; labels name this node.", ["name", "url"], () => [
+      [{ name: source.local.name, url: source.local.cacheUrl }, 1],
+    ]);
     this.sync();
   }
 

@@ -7,8 +7,7 @@ import type { ClusterStatus } from "./cluster-status.js";
  * the user (member names, URLs, group names, event data) goes through `esc`.
  */
 export function renderStatusBody(s: ClusterStatus): string {
-  const esc = (v: unknown): string =>
-    String(v).replace(/[&<>"'`]/g, (c) => "&#" + String(c.charCodeAt(0)) + ";");
+  const esc = (v: unknown): string => String(v).replace(/[&<>"'`]/g, (c) => "&#" + String(c.charCodeAt(0)) + ";");
   const int = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const pct = (r: number | null, digits = 1): string => (r === null ? "—" : (r * 100).toFixed(digits) + "%");
   const bytes = (n: number): string => {
@@ -45,7 +44,15 @@ export function renderStatusBody(s: ClusterStatus): string {
       : '<span class="mono">' + esc(url) + "</span>";
   const state = (st: string): string => '<span class="pill st-' + esc(st) + '">' + esc(st) + "</span>";
   const card = (label: string, value: string, hint: string, stat: string): string =>
-    '<div class="card"><div class="label">' + label + '</div><div class="value" data-stat="' + stat + '">' + value + '</div><div class="hint">' + hint + "</div></div>";
+    '<div class="card"><div class="label">' +
+    label +
+    '</div><div class="value" data-stat="' +
+    stat +
+    '">' +
+    value +
+    '</div><div class="hint">' +
+    hint +
+    "</div></div>";
 
   let gets = 0;
   let hits = 0;
@@ -128,7 +135,8 @@ export function renderStatusBody(s: ClusterStatus): string {
       orphans.map((p) => '<span class="mono">' + esc(p.url) + "</span> " + pct(p.share)).join(", ") +
       "</p>";
   }
-  html += '<p class="note">Ring: ' + int(s.ring.peers.length) + " peers × " + int(s.ring.replicas) + " virtual nodes (crc32, golang/groupcache order).</p></section>";
+  html +=
+    '<p class="note">Ring: ' + int(s.ring.peers.length) + " peers × " + int(s.ring.replicas) + " virtual nodes (crc32, golang/groupcache order).</p></section>";
 
   html += '<section class="panel" id="groups"><h2>Groups <span class="count">' + int(s.groups.length) + "</span></h2>";
   if (s.groups.length === 0) {

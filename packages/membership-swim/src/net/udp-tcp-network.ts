@@ -1,7 +1,15 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { joinHostPort, splitHostPort, type NetworkHandlers, type NetworkSocket, type StreamConnection, type StreamHandlers, type SwimNetwork } from "./network.js";
+import {
+  joinHostPort,
+  splitHostPort,
+  type NetworkHandlers,
+  type NetworkSocket,
+  type StreamConnection,
+  type StreamHandlers,
+  type SwimNetwork,
+} from "./network.js";
 
 /** The real network: UDP datagrams (node:dgram) and TCP streams (node:net) on one port, as memberlist's NetTransport. */
 export function udpTcpNetwork(): SwimNetwork {

@@ -27,7 +27,10 @@ function ipv6ToBytes(ip: string): Uint8Array {
   if (v4 !== null) {
     const parts = v4[1]!.split(".").map(Number);
     tail = [(parts[0]! << 8) | parts[1]!, (parts[2]! << 8) | parts[3]!];
-    text = text.slice(0, -v4[1]!.length).replace(/:$/, ":0:0").replace(/::0:0$/, "::");
+    text = text
+      .slice(0, -v4[1]!.length)
+      .replace(/:$/, ":0:0")
+      .replace(/::0:0$/, "::");
     if (text.endsWith(":0:0")) text = text.slice(0, -4);
   }
   const [head = "", rest] = text.split("::");

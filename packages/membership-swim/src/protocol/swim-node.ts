@@ -253,7 +253,9 @@ export class SwimNode {
   /** This member's own entry as a push/pull state. */
   selfState(): PushNodeState[] {
     const self = this.self();
-    return self === undefined ? [] : [{ Name: self.name, Addr: self.addr, Port: self.port, Meta: self.meta, Incarnation: self.incarnation, State: self.state, Vsn: self.vsn }];
+    return self === undefined
+      ? []
+      : [{ Name: self.name, Addr: self.addr, Port: self.port, Meta: self.meta, Incarnation: self.incarnation, State: self.state, Vsn: self.vsn }];
   }
 
   get left(): boolean {
@@ -292,10 +294,26 @@ export class SwimNode {
 
   #schedule(): void {
     const c = this.config;
-    if (c.probeIntervalMs > 0) this.#every(() => c.probeIntervalMs, () => this.#probeTick());
-    if (c.pushPullIntervalMs > 0) this.#restaggerPushPull = this.#every(() => pushPullScale(c.pushPullIntervalMs, this.#nodes.length), () => this.#pushPull());
-    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0) this.#every(() => c.gossipIntervalMs, () => this.#gossip());
-    if (c.reconnectIntervalMs > 0) this.#every(() => c.reconnectIntervalMs, () => this.#reconnect());
+    if (c.probeIntervalMs > 0)
+      this.#every(
+        () => c.probeIntervalMs,
+        () => this.#probeTick(),
+      );
+    if (c.pushPullIntervalMs > 0)
+      this.#restaggerPushPull = this.#every(
+        () => pushPullScale(c.pushPullIntervalMs, this.#nodes.length),
+        () => this.#pushPull(),
+      );
+    if (c.gossipIntervalMs > 0 && c.gossipNodes > 0)
+      this.#every(
+        () => c.gossipIntervalMs,
+        () => this.#gossip(),
+      );
+    if (c.reconnectIntervalMs > 0)
+      this.#every(
+        () => c.reconnectIntervalMs,
+        () => this.#reconnect(),
+      );
   }
 
   // ---- probing (state.go probe/probeNode) -------------------------------------------------------------
@@ -658,7 +676,11 @@ export class SwimNode {
       this.stats.unexpectedPings++;
       return;
     }
-    this.#sendMsg(this.#replyAddress(ping.SourceAddr, ping.SourcePort, from), ping.SourceNode ?? "", encodeMessage(MessageType.AckResp, { SeqNo: ping.SeqNo, Payload: new Uint8Array(0) }));
+    this.#sendMsg(
+      this.#replyAddress(ping.SourceAddr, ping.SourcePort, from),
+      ping.SourceNode ?? "",
+      encodeMessage(MessageType.AckResp, { SeqNo: ping.SeqNo, Payload: new Uint8Array(0) }),
+    );
   }
 
   #handleIndirectPing(ind: IndirectPingReq, from: string): void {

@@ -49,7 +49,7 @@ export function lzwCompress(data: Uint8Array): Uint8Array {
       const literal = data[i] as number;
       const key = code * 256 + literal; // < 2^20
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      for (let h = hash, t = table[hash] as number; t !== 0; ) {
+      for (let h = hash, t = table[hash] as number; t !== 0;) {
         if (key === t >>> 12) {
           code = t & MAX_CODE;
           continue outer;

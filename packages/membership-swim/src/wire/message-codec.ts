@@ -1,17 +1,7 @@
 import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
 import { MessageType, messageTypeName, type MessageBodies, type WireMessage } from "./messages.js";
 import { Reader, Writer, type StructSpec } from "./msgpack.js";
-import {
-  ackRespSpec,
-  aliveSpec,
-  compressSpec,
-  deadSpec,
-  errRespSpec,
-  indirectPingReqSpec,
-  nackRespSpec,
-  pingSpec,
-  suspectSpec,
-} from "./structs.js";
+import { ackRespSpec, aliveSpec, compressSpec, deadSpec, errRespSpec, indirectPingReqSpec, nackRespSpec, pingSpec, suspectSpec } from "./structs.js";
 
 /** The msgpack struct of each message type whose body is one msgpack value. */
 export const BODY_SPECS: ReadonlyMap<number, StructSpec> = new Map<number, StructSpec>([

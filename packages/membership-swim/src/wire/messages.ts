@@ -161,10 +161,7 @@ export interface MessageBodies {
 export type WireMessage = { [K in MessageType]: { type: K; body: MessageBodies[K] } }[MessageType];
 
 /** Message types carried in a single datagram that the SWIM state machine acts on (leaf messages). */
-export type PacketMessage = Extract<
-  WireMessage,
-  { type: 0 | 1 | 2 | 3 | 4 | 5 | 8 | 11 | 13 }
->;
+export type PacketMessage = Extract<WireMessage, { type: 0 | 1 | 2 | 3 | 4 | 5 | 8 | 11 | 13 }>;
 
 /** memberlist's messageType name, for logs and errors. */
 export function messageTypeName(type: number): string {

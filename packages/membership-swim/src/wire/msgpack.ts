@@ -246,10 +246,7 @@ export class Writer {
       default: {
         const n = fv ?? 0;
         const max = LIMITS[f.kind];
-        const ok =
-          typeof n === "number" &&
-          Number.isSafeInteger(n) &&
-          (max === undefined || (n >= 0 && n <= max));
+        const ok = typeof n === "number" && Number.isSafeInteger(n) && (max === undefined || (n >= 0 && n <= max));
         if (!ok) throw bad(spec, f, f.kind === "int" ? "a safe integer" : `an integer from 0 to ${max}`, fv);
         this.int(n);
       }

@@ -52,13 +52,7 @@ function algorithm(key: Uint8Array): CipherGCMTypes {
  * [vsn byte][12-byte random nonce][AES-GCM ciphertext][16-byte tag], with additional data `data`, as
  * security.go encryptPayload. Version 0 pads the plaintext with PKCS#7 to a 16-byte multiple first.
  */
-export function encryptPayload(
-  vsn: EncryptionVersion,
-  key: Uint8Array,
-  msg: Uint8Array,
-  data?: Uint8Array,
-  nonce: Uint8Array = randomNonce(),
-): Uint8Array {
+export function encryptPayload(vsn: EncryptionVersion, key: Uint8Array, msg: Uint8Array, data?: Uint8Array, nonce: Uint8Array = randomNonce()): Uint8Array {
   if (vsn !== 0 && vsn !== 1) throw new InvalidArgumentError(`expected encryption version 0 or 1, got ${String(vsn)}`);
   if (nonce.length !== NONCE_SIZE) throw new InvalidArgumentError(`expected a 12-byte nonce, got ${nonce.length} bytes`);
   let src = msg;

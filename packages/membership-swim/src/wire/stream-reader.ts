@@ -82,7 +82,10 @@ export class StreamReader {
       this.#done = true;
       return {
         done: true,
-        message: { type: MessageType.PushPull, body: { join: progress.header.Join, states: progress.states, userState: buf.slice(progress.pos, progress.pos + userLength) } },
+        message: {
+          type: MessageType.PushPull,
+          body: { join: progress.header.Join, states: progress.states, userState: buf.slice(progress.pos, progress.pos + userLength) },
+        },
         consumed: progress.pos + userLength,
       };
     } catch (err) {

@@ -15,15 +15,7 @@ import {
 } from "./messages.js";
 import { Reader, Truncated, Writer } from "./msgpack.js";
 import { decryptPayload, encryptedLength, encryptPayload, type EncryptionVersion } from "./security.js";
-import {
-  ackRespSpec,
-  compressSpec,
-  errRespSpec,
-  pingSpec,
-  pushNodeStateSpec,
-  pushPullHeaderSpec,
-  userMsgHeaderSpec,
-} from "./structs.js";
+import { ackRespSpec, compressSpec, errRespSpec, pingSpec, pushNodeStateSpec, pushPullHeaderSpec, userMsgHeaderSpec } from "./structs.js";
 
 /** A push/pull exchange: the node states and the delegate's user state. */
 export interface PushPull {

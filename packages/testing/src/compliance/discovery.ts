@@ -48,10 +48,7 @@ export async function waitForPeers(
       unsubscribe = discovery.onPeers((peers) => {
         if (accept(peers)) resolve(peers);
       });
-      timer = setTimeout(
-        () => reject(new Error(`no acceptable peer list within ${timeoutMs} ms; last: ${JSON.stringify(discovery.peers())}`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no acceptable peer list within ${timeoutMs} ms; last: ${JSON.stringify(discovery.peers())}`)), timeoutMs);
     });
   } finally {
     unsubscribe();
@@ -130,7 +127,8 @@ export function discoveryCompliance(setup: DiscoveryComplianceSetup): void {
           assert.equal(typeof peer.host, "string");
           assert.ok(peer.host.length > 0, "empty host");
           assert.ok(!/\s/.test(peer.host), `host with white space: ${JSON.stringify(peer.host)}`);
-          if (peer.clusterPort !== undefined) assert.ok(Number.isInteger(peer.clusterPort) && peer.clusterPort > 0 && peer.clusterPort < 65536, `clusterPort ${peer.clusterPort}`);
+          if (peer.clusterPort !== undefined)
+            assert.ok(Number.isInteger(peer.clusterPort) && peer.clusterPort > 0 && peer.clusterPort < 65536, `clusterPort ${peer.clusterPort}`);
           if (peer.cacheUrl !== undefined) assert.match(peer.cacheUrl, /^https?:\/\/[^/]+/);
           if (peer.name !== undefined) assert.ok(peer.name.length > 0, "empty name");
         }

@@ -72,7 +72,10 @@ export function storeCompliance(name: string, create: () => Store): void {
       s.add("k", { value: bytes(5), expire: 1500 });
       assert.ok(s.get("k", () => now) !== undefined);
       now = 1500;
-      assert.equal(s.get("k", () => now), undefined);
+      assert.equal(
+        s.get("k", () => now),
+        undefined,
+      );
       assert.equal(s.bytes, 0);
     });
 

@@ -167,7 +167,10 @@ export function transportCompliance(setup: () => Promise<TransportComplianceSetu
     it("100 concurrent fetches each get their own value", async () => {
       const keys = Array.from({ length: 100 }, (_, i) => `concurrent-${i}`);
       const got = await Promise.all(keys.map((k) => ctx.transport.client.fetch(url, "g", k)));
-      assert.deepEqual(got.map((g) => text(g.value)), keys.map((k) => `value-of:${k}`));
+      assert.deepEqual(
+        got.map((g) => text(g.value)),
+        keys.map((k) => `value-of:${k}`),
+      );
     });
 
     it("an unknown group rejects with a PeerError naming it", async () => {

@@ -287,10 +287,19 @@ export class FakeGce {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const api: FakeGceRequest["api"] = url.pathname.startsWith(METADATA_PREFIX) || url.pathname === "/" ? "metadata" : url.pathname.startsWith("/compute/") ? "compute" : "other";
+    const api: FakeGceRequest["api"] =
+      url.pathname.startsWith(METADATA_PREFIX) || url.pathname === "/" ? "metadata" : url.pathname.startsWith("/compute/") ? "compute" : "other";
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-    const entry: FakeGceRequest = { at: Date.now(), api, method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, status: 0 };
+    const entry: FakeGceRequest = {
+      at: Date.now(),
+      api,
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      status: 0,
+    };
     this.requests.push(entry);
     res.on("finish", () => {
       entry.status = res.statusCode;

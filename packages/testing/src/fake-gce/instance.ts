@@ -1,16 +1,7 @@
 import { createHash } from "node:crypto";
 
 /** Instance lifecycle states of the Compute API. */
-export type FakeInstanceStatus =
-  | "PROVISIONING"
-  | "STAGING"
-  | "RUNNING"
-  | "STOPPING"
-  | "STOPPED"
-  | "SUSPENDING"
-  | "SUSPENDED"
-  | "REPAIRING"
-  | "TERMINATED";
+export type FakeInstanceStatus = "PROVISIONING" | "STAGING" | "RUNNING" | "STOPPING" | "STOPPED" | "SUSPENDING" | "SUSPENDED" | "REPAIRING" | "TERMINATED";
 
 export interface FakeNetworkInterface {
   /** `nic0`, `nic1`, ... (default: by position). */
@@ -100,13 +91,9 @@ export function instanceJson(project: string, instance: FakeInstance): Record<st
     metadata: {
       kind: "compute#metadata",
       fingerprint: fingerprint(instance.metadata),
-      ...(Object.keys(instance.metadata).length > 0
-        ? { items: Object.entries(instance.metadata).map(([key, value]) => ({ key, value })) }
-        : {}),
+      ...(Object.keys(instance.metadata).length > 0 ? { items: Object.entries(instance.metadata).map(([key, value]) => ({ key, value })) } : {}),
     },
-    serviceAccounts: [
-      { email: `123456789012-compute@developer.gserviceaccount.com`, scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
-    ],
+    serviceAccounts: [{ email: `123456789012-compute@developer.gserviceaccount.com`, scopes: ["https://www.googleapis.com/auth/cloud-platform"] }],
     selfLink: `${zoneUrl}/instances/${instance.name}`,
     scheduling: { onHostMaintenance: "MIGRATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
     cpuPlatform: "Intel Broadwell",

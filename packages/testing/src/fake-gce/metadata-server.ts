@@ -113,6 +113,12 @@ export function handleMetadata(state: MetadataState, req: IncomingMessage, url: 
   } else if (url.searchParams.get("recursive") === "true" || url.searchParams.get("alt") === "json") {
     send(res, 200, JSON.stringify(toJson(node)), "application/json");
   } else {
-    send(res, 200, Object.entries(node).map(([k, v]) => (typeof v === "object" ? `${k}/` : k)).join("\n") + "\n");
+    send(
+      res,
+      200,
+      Object.entries(node)
+        .map(([k, v]) => (typeof v === "object" ? `${k}/` : k))
+        .join("\n") + "\n",
+    );
   }
 }

@@ -113,7 +113,14 @@ export class HttpTransportClient implements TransportClient {
   }
 
   /** One request; resolves only with a 200 answer, every other outcome is a PeerError. */
-  async #exchange(peerUrl: string, peer: Peer, method: "GET" | "PUT" | "DELETE", path: string, body: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<ExchangeResponse> {
+  async #exchange(
+    peerUrl: string,
+    peer: Peer,
+    method: "GET" | "PUT" | "DELETE",
+    path: string,
+    body: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ExchangeResponse> {
     let response: ExchangeResponse;
     try {
       response = await exchange(

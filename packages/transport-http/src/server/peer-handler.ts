@@ -35,7 +35,6 @@ export interface PeerHandlerDeps {
   readonly logger?: Logger;
 }
 
-
 /**
  * Serves `{basePath}{group}/{key}` as golang/groupcache's `HTTPPool` does, plus the extensions:
  * - any method other than DELETE and PUT is a get: 200 `application/x-protobuf` `GetResponse`

@@ -1,6 +1,7 @@
 import { unescapeSegment } from "../wire/escape.js";
 
-export type PeerPath = { readonly ok: true; readonly group: string; readonly key: string } | { readonly ok: false; readonly reason: "not-peer-path" | "bad-request" };
+export type PeerPath =
+  { readonly ok: true; readonly group: string; readonly key: string } | { readonly ok: false; readonly reason: "not-peer-path" | "bad-request" };
 
 /**
  * Parses a request target as golang/groupcache's `HTTPPool.ServeHTTP`: strip the query, require the base

@@ -107,9 +107,12 @@ export function decodeGetResponse(bytes: Uint8Array): DecodedGetResponse {
   try {
     return decode(bytes);
   } catch (cause) {
-    throw new DecodeError(`expected a protobuf GetResponse, got ${bytes.length} undecodable bytes (${cause instanceof Error ? cause.message : String(cause)})`, {
-      cause,
-    });
+    throw new DecodeError(
+      `expected a protobuf GetResponse, got ${bytes.length} undecodable bytes (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        cause,
+      },
+    );
   }
 }
 

@@ -12,7 +12,13 @@ export class GoPeer {
   readonly #waiters: (() => void)[] = [];
   stderr = "";
 
-  private constructor(proc: ChildProcessWithoutNullStreams, url: string, events: { event: string; [k: string]: unknown }[], loadEvents: string[], waiters: (() => void)[]) {
+  private constructor(
+    proc: ChildProcessWithoutNullStreams,
+    url: string,
+    events: { event: string; [k: string]: unknown }[],
+    loadEvents: string[],
+    waiters: (() => void)[],
+  ) {
     this.process = proc;
     this.url = url;
     this.#events = events;

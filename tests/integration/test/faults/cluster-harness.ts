@@ -166,7 +166,12 @@ export async function views(nodes: readonly FaultNode[]): Promise<Record<string,
     if (node.exited) continue;
     try {
       const s = await node.snapshot();
-      out[node.name] = [...s.members.map((m) => `${m.id}:${m.state}`).sort(), `discovered=${s.discoveredPeers.length}`, `discovery=${JSON.stringify(s.discovery)}`, `swim=${JSON.stringify({ pushPulls: s.swim.pushPulls, pushPullFailures: s.swim.pushPullFailures, packetsReceived: s.swim.packetsReceived, packetsDropped: s.swim.packetsDropped, decodeErrors: s.swim.decodeErrors })}`];
+      out[node.name] = [
+        ...s.members.map((m) => `${m.id}:${m.state}`).sort(),
+        `discovered=${s.discoveredPeers.length}`,
+        `discovery=${JSON.stringify(s.discovery)}`,
+        `swim=${JSON.stringify({ pushPulls: s.swim.pushPulls, pushPullFailures: s.swim.pushPullFailures, packetsReceived: s.swim.packetsReceived, packetsDropped: s.swim.packetsDropped, decodeErrors: s.swim.decodeErrors })}`,
+      ];
     } catch (error) {
       out[node.name] = [`(no answer: ${error instanceof Error ? error.message : String(error)})`];
     }
@@ -181,7 +186,11 @@ export async function converged(nodes: readonly FaultNode[], expected: readonly 
   if (snaps.some((s) => s === undefined)) return false;
   const rings = new Set<string>();
   for (const s of snaps) {
-    const alive = s!.members.filter((m) => m.state === "alive").map((m) => m.id).sort().join(",");
+    const alive = s!.members
+      .filter((m) => m.state === "alive")
+      .map((m) => m.id)
+      .sort()
+      .join(",");
     if (alive !== want) return false;
     rings.add(s!.ring.join(","));
   }
@@ -191,7 +200,13 @@ export async function converged(nodes: readonly FaultNode[], expected: readonly 
 /** Summed load reports. */
 export function totalLoad(reports: readonly LoadReport[]): LoadReport {
   return reports.reduce<LoadReport>(
-    (a, r) => ({ ok: a.ok + r.ok, failed: a.failed + r.failed, wrong: a.wrong + r.wrong, failures: [...a.failures, ...r.failures], maxMs: Math.max(a.maxMs, r.maxMs) }),
+    (a, r) => ({
+      ok: a.ok + r.ok,
+      failed: a.failed + r.failed,
+      wrong: a.wrong + r.wrong,
+      failures: [...a.failures, ...r.failures],
+      maxMs: Math.max(a.maxMs, r.maxMs),
+    }),
     { ok: 0, failed: 0, wrong: 0, failures: [], maxMs: 0 },
   );
 }

@@ -125,7 +125,12 @@ function snapshot(): NodeSnapshot {
     discovery:
       discoveryStats === undefined
         ? {}
-        : { refreshes: discoveryStats.refreshes, failures: discoveryStats.failures, consecutiveFailures: discoveryStats.consecutiveFailures, apiCalls: discoveryStats.apiCalls },
+        : {
+            refreshes: discoveryStats.refreshes,
+            failures: discoveryStats.failures,
+            consecutiveFailures: discoveryStats.consecutiveFailures,
+            apiCalls: discoveryStats.apiCalls,
+          },
     discoveredPeers: discovery === undefined ? [] : discovery.peers().map((p) => p.host),
     mode: status.mode,
   };

@@ -1,7 +1,14 @@
 // What the fault-test harness and its node processes (fault-node.ts) say to each other over IPC.
 
 export type NodeDiscoveryConfig =
-  | { readonly kind: "gce"; readonly computePort: number; readonly tag: string; readonly refreshMs: number; readonly backoffMs: number; readonly requestTimeoutMs: number }
+  | {
+      readonly kind: "gce";
+      readonly computePort: number;
+      readonly tag: string;
+      readonly refreshMs: number;
+      readonly backoffMs: number;
+      readonly requestTimeoutMs: number;
+    }
   | { readonly kind: "static"; readonly seeds: readonly string[] };
 
 export interface NodeConfig {
@@ -27,7 +34,8 @@ export type NodeCommand =
   | { readonly id: number; readonly cmd: "get"; readonly key: string }
   | { readonly id: number; readonly cmd: "close" };
 
-export type NodeReply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type NodeReply =
+  { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
 
 export interface LoadReport {
   ok: number;

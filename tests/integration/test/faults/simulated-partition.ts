@@ -1,7 +1,16 @@
 // The partition scenario on the simulated network (@cachecluster/testing/memory-network), for machines where
 // network namespaces cannot be created: whole CacheClusters in one process, SWIM on the in-memory datagram
 // network with a virtual clock, and an in-memory transport that honours the same partition.
-import { type CacheCluster, type Group, PeerError, type PeerRequestHandler, type Transport, TransportToken, createCacheCluster, staticDiscovery } from "@cachecluster/core";
+import {
+  type CacheCluster,
+  type Group,
+  PeerError,
+  type PeerRequestHandler,
+  type Transport,
+  TransportToken,
+  createCacheCluster,
+  staticDiscovery,
+} from "@cachecluster/core";
 import { swimMembership } from "@cachecluster/membership-swim";
 import { MemoryNetwork } from "@cachecluster/testing/memory-network";
 import { ContainerModule } from "inversify";
@@ -52,7 +61,10 @@ export class SimulatedPartition {
     for (const [i, host] of hosts.entries()) {
       const transport = memoryTransport(sim.net, host.ip, registry);
       const cluster = await createCacheCluster(
-        { cache: { host: host.ip, port: 9080, self: `http://${host.ip}:9080` }, cluster: { host: host.ip, advertise: host.ip, port: 7946, heartbeat: 200, name: `sim-${i}` } },
+        {
+          cache: { host: host.ip, port: 9080, self: `http://${host.ip}:9080` },
+          cluster: { host: host.ip, advertise: host.ip, port: 7946, heartbeat: 200, name: `sim-${i}` },
+        },
         [
           staticDiscovery(seeds),
           swimMembership({ reconnectIntervalMs: 1000, pushPullIntervalMs: 2000 }, { network: host.network, clock: host.clock, random: host.random }),
@@ -86,8 +98,19 @@ export class SimulatedPartition {
 
   /** True when every node in `nodes` sees exactly them as alive members and all rings are equal. */
   converged(nodes: readonly SimulatedNode[]): boolean {
-    const want = nodes.map((n) => `http://${n.ip}:9080`).sort().join(",");
-    return nodes.every((n) => n.cluster.members().filter((m) => m.state === "alive").map((m) => m.cacheUrl).sort().join(",") === want && n.cluster.picker.ring.peers.join(",") === want);
+    const want = nodes
+      .map((n) => `http://${n.ip}:9080`)
+      .sort()
+      .join(",");
+    return nodes.every(
+      (n) =>
+        n.cluster
+          .members()
+          .filter((m) => m.state === "alive")
+          .map((m) => m.cacheUrl)
+          .sort()
+          .join(",") === want && n.cluster.picker.ring.peers.join(",") === want,
+    );
   }
 
   /** Advance virtual time until `done` or `maxMs` passed. */
