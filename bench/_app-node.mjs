@@ -43,7 +43,7 @@ if (cfg.mode === "cachecluster") {
   close = () => cluster.close();
   stats = () => ({
     ...group.stats,
-    ring: cluster.picker.ring.peers.length,
+    ring: cluster.ring.peers.length,
     hotItems: group.cacheStats("hot").items,
     mainItems: group.cacheStats("main").items,
   });

@@ -10,9 +10,10 @@ import { appServer } from "../shared/app-server.js";
 import { consoleLogger } from "../shared/console-logger.js";
 
 const file = process.argv[2] ?? fileURLToPath(new URL("../../config-file/cachecluster.ini", import.meta.url));
-const config = await loadConfig(file); // validated: a bad value names file, section and key
+const plugins = [gceDiscovery(), swimMembership(), httpTransport()];
+const config = await loadConfig(file, { plugins }); // every section checked: a bad value names file, line, section and key
 const logger = consoleLogger();
-const cluster = await createCacheCluster(config, [gceDiscovery(), swimMembership(), httpTransport()], { logger });
+const cluster = await createCacheCluster(config, plugins, { logger });
 
 const thumbs = cluster.group("thumbs", {
   load: async (key, { signal }) => {

@@ -47,7 +47,7 @@ process.on("message", (message: { cmd?: string; id?: number }) => {
       name,
       renders: [...app.renders],
       members: cluster.members().map((m) => ({ id: m.id, state: m.state, cacheUrl: m.cacheUrl })),
-      shares: [...cluster.picker.ring.shares()],
+      shares: [...cluster.ring.shares()],
       stats: { ...app.group.stats },
       main: app.group.cacheStats("main"),
       hot: app.group.cacheStats("hot"),

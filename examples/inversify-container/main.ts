@@ -11,7 +11,7 @@ import { consoleLogger } from "../shared/console-logger.js";
 
 const container = new Container({ defaultScope: "Singleton" });
 const logger = consoleLogger("[cache] ");
-bindCore(container, await loadConfig(), logger); // config (./cachecluster.ini if present + env), logger, local node
+bindCore(container, await loadConfig(), logger); // config (./cachecluster.ini if present + env) and logger
 await container.loadAsync(gceDiscovery(), swimMembership(), httpTransport());
 // Your own binding wins over core's default: count key + value bytes only, as golang/groupcache does.
 container.bind(StoreFactoryToken).toConstantValue(() => new LruStore({ entryOverhead: 0 }));

@@ -4,7 +4,9 @@ import { once } from "node:events";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import { ContainerModule } from "inversify";
-import { type CacheClusterConfig, closeOnSignals, ConfigToken, DirectMembership, type LocalNode, LocalNodeToken, MembershipToken } from "../src/index.js";
+import { type CacheClusterConfig, ConfigToken, MembershipToken } from "../src/index.js";
+import { closeOnSignals } from "../src/cluster/close-on-signals.js";
+import { DirectMembership } from "../src/membership/direct-membership.js";
 import { closeAll, connect, startNode } from "./status-nodes.js";
 
 function loggingMembership(log: string[]): ContainerModule {
@@ -18,10 +20,7 @@ function loggingMembership(log: string[]): ContainerModule {
     }
   }
   return new ContainerModule(({ bind }) => {
-    bind(MembershipToken).toResolvedValue(
-      (local: LocalNode, config: CacheClusterConfig) => new LoggingMembership(local, config),
-      [LocalNodeToken, ConfigToken],
-    );
+    bind(MembershipToken).toResolvedValue((config: CacheClusterConfig) => LoggingMembership.fromConfig(config), [ConfigToken]);
   });
 }
 
@@ -78,7 +77,7 @@ describe("closeOnSignals", () => {
     const remove = a.cluster.closeOnSignals({ exit: false, leaveTimeoutMs: 10 });
     try {
       await connect([a, b]);
-      const key = Array.from({ length: 200 }, (_, i) => `k${i}`).find((k) => b.cluster.picker.pickPeer(k) === a.url)!;
+      const key = Array.from({ length: 200 }, (_, i) => `k${i}`).find((k) => b.cluster.ring.get(k) === a.url)!;
       const pending = b.cluster.getGroup("g")!.getString(key);
       await started;
       process.emit("SIGTERM", "SIGTERM");

@@ -3,10 +3,7 @@ import { describe, it } from "node:test";
 import { getHeapStatistics } from "node:v8";
 import { Container, ContainerModule } from "inversify";
 import {
-  CacheCluster,
-  DirectMembership,
   DiscoveryToken,
-  LocalNodeToken,
   MembershipToken,
   StaticDiscovery,
   TransportToken,
@@ -14,7 +11,6 @@ import {
   bindDefaults,
   createCacheCluster,
   parseConfig,
-  parsePeer,
   resolveCluster,
   staticDiscovery,
   type Discovery,
@@ -22,7 +18,14 @@ import {
   type Membership,
   type PeerRequestHandler,
   type Transport,
+  ConfigError,
+  configSection,
+  configValue,
+  definePlugin,
 } from "../src/index.js";
+import { ClusterNode } from "../src/cluster/cache-cluster.js";
+import { parsePeer } from "../src/discovery/static-discovery.js";
+import { DirectMembership } from "../src/membership/direct-membership.js";
 
 /** Records lifecycle calls of fake components into one shared log. */
 function fakeTransport(log: string[]): Transport {
@@ -46,7 +49,7 @@ describe("createCacheCluster", () => {
     const cluster = await createCacheCluster({ cache: { port: 0 } });
     const g = cluster.group("g", { load: (k) => `v:${k}` });
     assert.equal(await g.getString("a"), "v:a");
-    assert.equal(cluster.picker.pickPeer("a"), undefined);
+    assert.equal(cluster.ring.get("a"), cluster.local.cacheUrl);
   });
 
   it("starts transport, discovery, membership in order and stops them in reverse; close twice is safe", async () => {
@@ -75,7 +78,7 @@ describe("createCacheCluster", () => {
       staticDiscovery(["http://127.0.0.1:9002", "http://127.0.0.1:9003"]),
     ]);
     await cluster.listen();
-    assert.deepEqual(cluster.picker.ring.peers, ["http://127.0.0.1:9001", "http://127.0.0.1:9002", "http://127.0.0.1:9003"]);
+    assert.deepEqual(cluster.ring.peers, ["http://127.0.0.1:9001", "http://127.0.0.1:9002", "http://127.0.0.1:9003"]);
     assert.deepEqual(
       cluster.events().map((e) => `${e.type} ${e.member.cacheUrl}`),
       ["join http://127.0.0.1:9002", "join http://127.0.0.1:9003"],
@@ -98,11 +101,41 @@ describe("createCacheCluster", () => {
     container.bind(DiscoveryToken).toConstantValue(new StaticDiscovery(["http://10.0.0.2:9080"]));
     bindDefaults(container, {});
     const cluster = resolveCluster(container);
-    assert.ok(cluster instanceof CacheCluster);
-    assert.equal(container.get(LocalNodeToken).cacheUrl, "http://10.0.0.1:9080");
+    assert.ok(cluster instanceof ClusterNode);
+    assert.equal(cluster.local.cacheUrl, "http://10.0.0.1:9080");
     await cluster.listen();
     assert.equal(cluster.members().length, 2);
     await cluster.close();
+  });
+
+  it("checks the config against the plugins it is given: a section no plugin declares is an error, all problems at once", async () => {
+    const gossip = definePlugin({
+      name: "gossip",
+      config: [configSection("cluster", "gossip", { heartbeat: configValue.milliseconds().default(1000).describe("period") })],
+      load() {},
+    });
+    // Plain objects, not literals: the config types know only core's keys until a plugin augments them.
+    const withMatch = { cache: { port: 0 }, cluster: { port: 0, heartbeat: 5 }, match: { zone: "x" } };
+    const withHeartbeat = { cache: { port: 0 }, cluster: { port: 0, heartbeat: 5 } };
+    await assert.rejects(createCacheCluster(withMatch), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.issues, [
+        'config cluster.heartbeat: unknown key "heartbeat" in [cluster]; known keys: port, host, name, advertise',
+        "config match: unknown section [match]; known sections: [cache], [cluster]",
+      ]);
+      return true;
+    });
+    const cluster = await createCacheCluster(withHeartbeat, [gossip]);
+    assert.deepEqual(cluster.config.section(gossip.config[0]!), { heartbeat: 5 });
+  });
+
+  it("checks the config when a hand-assembled container is resolved, with the declarations its plugins bound", () => {
+    const container = new Container({ defaultScope: "Singleton" });
+    const input = { cluster: { port: 0, heartbeat: "fast" } };
+    bindCore(container, parseConfig(input));
+    container.load(definePlugin({ name: "gossip", config: [configSection("cluster", "gossip", { heartbeat: configValue.milliseconds().describe("period") })], load() {} }));
+    bindDefaults(container, {});
+    assert.throws(() => resolveCluster(container), { code: "CACHECLUSTER_CONFIG_INVALID", message: /config cluster\.heartbeat: expected a duration in milliseconds, got "fast"/ });
   });
 
   it("refuses a second group of the same name", async () => {
@@ -136,7 +169,6 @@ describe("createCacheCluster", () => {
   it("stops what started when listen() fails half way, and reports the failure", async () => {
     const log: string[] = [];
     const failing: Membership = {
-      ...new DirectMembership({ name: "n", host: "127.0.0.1", cacheUrl: "http://127.0.0.1:1" }, parseConfig({})),
       self: () => ({ id: "n", address: "", cacheUrl: "", state: "alive", incarnation: 0 }),
       members: () => [],
       join: async () => 0,

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { Group, LruStore, PeerError, RingPeerPicker, alwaysHot, neverHot, oneIn, type PeerValue, type TransportClient } from "../src/index.js";
+import { LruStore, PeerError, alwaysHot, neverHot, oneIn, type PeerValue, type TransportClient } from "../src/index.js";
+import { CacheGroup as Group } from "../src/engine/group.js";
+import { RingPeerPicker } from "../src/engine/peer-picker.js";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

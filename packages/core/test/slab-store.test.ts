@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { LruStore, SLAB_BYTES, SLAB_VALUE_LIMIT } from "../src/index.js";
+import { LruStore } from "../src/index.js";
+import { SLAB_BYTES, SLAB_VALUE_LIMIT } from "../src/cache/slab-arena.js";
 
 /** Bytes whose content says which key and version they belong to, so a mix-up cannot go unnoticed. */
 function valueFor(key: string, version: number, length: number): Uint8Array {

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { runInNewContext } from "node:vm";
 import { after, before, describe, it } from "node:test";
-import { type ClusterStatus, renderStatusBody, renderStatusPage } from "../src/index.js";
+import type { ClusterStatus } from "../src/index.js";
+import { renderStatusBody } from "../src/status/status-body.js";
+import { renderStatusPage } from "../src/status/status-page.js";
 import { clientScript } from "../src/status/status-page.js";
 import { closeAll, getText, startNode, type TestNode } from "./status-nodes.js";
 

@@ -40,7 +40,7 @@ describe("status.json", () => {
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
     const thumbs = a.cluster.getGroup("thumbs")!;
     for (const key of keys) assert.equal(await thumbs.getString(key), `thumb:${key}`);
-    const own = keys.filter((k) => a.cluster.picker.pickPeer(k) === undefined);
+    const own = keys.filter((k) => a.cluster.ring.get(k) === a.cluster.local.cacheUrl);
     for (const key of own) await thumbs.getString(key); // hits in the main cache
 
     const res = await getText(`${a.url}/_cachecluster/status.json`);
@@ -60,7 +60,7 @@ describe("status.json", () => {
         { id: "node-b", cacheUrl: b.url, state: "alive", incarnation: 0, self: false },
       ],
     );
-    const shares = a.cluster.picker.ring.shares();
+    const shares = a.cluster.ring.shares();
     for (const m of status.members) assert.equal(m.share, shares.get(m.cacheUrl));
     const total = status.members.reduce((sum, m) => sum + m.share, 0);
     assert.ok(Math.abs(total - 1) < 1e-9, `shares sum to ${total}`);

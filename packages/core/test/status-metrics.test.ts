@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ContainerModule } from "inversify";
-import {
-  ConfigToken,
-  DirectMembership,
-  LocalNodeToken,
-  MembershipToken,
-  metricSuffix,
-  RING_SHARE_SERIES_LIMIT,
-  type CacheClusterConfig,
-  type LocalNode,
-  type Observable,
-} from "../src/index.js";
+import { ConfigToken, MembershipToken, type CacheClusterConfig, type Observable } from "../src/index.js";
+import { DirectMembership } from "../src/membership/direct-membership.js";
+import { metricSuffix, RING_SHARE_SERIES_LIMIT } from "../src/status/cluster-metrics.js";
 import { closeAll, connect, getText, parseExposition, startNode, type TestNode } from "./status-nodes.js";
 
 /** DirectMembership that reports stats, one of them colliding with a core metric name. */
@@ -23,7 +15,7 @@ class CountingMembership extends DirectMembership implements Observable {
 }
 
 const countingMembership = new ContainerModule(({ bind }) => {
-  bind(MembershipToken).toResolvedValue((local: LocalNode, config: CacheClusterConfig) => new CountingMembership(local, config), [LocalNodeToken, ConfigToken]);
+  bind(MembershipToken).toResolvedValue((config: CacheClusterConfig) => CountingMembership.fromConfig(config), [ConfigToken]);
 });
 
 describe("Prometheus metrics", () => {
@@ -50,7 +42,7 @@ describe("Prometheus metrics", () => {
     const thumbs = a.cluster.getGroup("thumbs")!;
     const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
     for (const key of keys) await thumbs.get(key);
-    const own = keys.filter((k) => a.cluster.picker.pickPeer(k) === undefined);
+    const own = keys.filter((k) => a.cluster.ring.get(k) === a.cluster.local.cacheUrl);
     for (const key of own) await thumbs.get(key);
 
     const { samples, types } = await scrape(a);
@@ -77,7 +69,7 @@ describe("Prometheus metrics", () => {
 
     assert.equal(samples.get(`cachecluster_members{state="alive"}`), 2);
     assert.equal(samples.get(`cachecluster_members{state="dead"}`), 0);
-    const shares = a.cluster.picker.ring.shares();
+    const shares = a.cluster.ring.shares();
     assert.equal(samples.get(`cachecluster_ring_share{member="node-b",url="${b.url}"}`), shares.get(b.url));
     assert.equal(samples.get(`cachecluster_ring_share{member="node-a",url="${a.url}"}`), shares.get(a.url));
     assert.equal(samples.get("cachecluster_ring_peers"), 2);
@@ -137,7 +129,7 @@ describe("Prometheus metrics", () => {
       const { samples } = parseExposition(await node.cluster.metrics.metrics());
       const shares = [...samples.keys()].filter((k) => k.startsWith("cachecluster_ring_share{"));
       assert.deepEqual(shares, [`cachecluster_ring_share{member="big",url="${node.url}"}`]);
-      assert.equal(samples.get(shares[0]!), node.cluster.picker.ring.shares().get(node.url));
+      assert.equal(samples.get(shares[0]!), node.cluster.ring.shares().get(node.url));
       assert.equal(samples.get("cachecluster_ring_peers"), RING_SHARE_SERIES_LIMIT + 51);
     } finally {
       await closeAll([node]);

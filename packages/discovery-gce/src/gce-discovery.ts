@@ -1,5 +1,14 @@
 import { isIP } from "node:net";
-import { CacheClusterError, type DiscoveredPeer, type Discovery, type Logger, type Unsubscribe, silentLogger } from "@cachecluster/core";
+import {
+  CacheClusterError,
+  type Clock,
+  type DiscoveredPeer,
+  type Discovery,
+  type Logger,
+  type Unsubscribe,
+  silentLogger,
+  systemClock,
+} from "@cachecluster/core";
 import { classifyError } from "./classify-error.js";
 import { type ComputeApi, type ComputeApiFactory, googleComputeApi, loadGoogleCompute } from "./compute-api.js";
 import { DiscoveryError } from "./errors.js";
@@ -7,7 +16,7 @@ import { buildFilter } from "./filter.js";
 import { type InstanceCriteria, matchInstance } from "./match-instance.js";
 import { type MetadataApi, gcpMetadataApi } from "./metadata-api.js";
 import { type GceDiscoveryOptionsInput, type GceDiscoverySettings, parseGceDiscoveryOptions } from "./options.js";
-import { type Scheduler, backoffDelay, budgetPeriodMs, realScheduler, withDeadline, withJitter } from "./scheduler.js";
+import { backoffDelay, budgetPeriodMs, withDeadline, withJitter } from "./backoff.js";
 
 export interface GceDiscoveryDeps {
   /** Options (validated here, eagerly); `gceDiscovery()` merges them over the core config first. */
@@ -17,7 +26,10 @@ export interface GceDiscoveryDeps {
   readonly computeApi?: ComputeApiFactory;
   /** Metadata server reads (default: `gcp-metadata`, imported on first use). */
   readonly metadata?: MetadataApi;
-  readonly scheduler?: Scheduler;
+  /** Time and timers; default the system clock (a virtual one in tests). */
+  readonly clock?: Clock;
+  /** Uniform in [0, 1) for jitter and backoff; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** Where discovery looks, once resolved from options and the metadata server. */
@@ -67,7 +79,8 @@ export class GceDiscovery implements Discovery {
   readonly #logger: Logger;
   readonly #computeFactory: ComputeApiFactory;
   readonly #metadata: MetadataApi;
-  readonly #scheduler: Scheduler;
+  readonly #clock: Clock;
+  readonly #random: () => number;
   readonly #criteria: InstanceCriteria;
   readonly #filter: string;
   readonly #listeners = new Set<(peers: readonly DiscoveredPeer[]) => void>();
@@ -108,7 +121,8 @@ export class GceDiscovery implements Discovery {
     this.#logger = deps.logger ?? silentLogger;
     this.#computeFactory = deps.computeApi ?? googleComputeApi;
     this.#metadata = deps.metadata ?? gcpMetadataApi;
-    this.#scheduler = deps.scheduler ?? realScheduler;
+    this.#clock = deps.clock ?? systemClock;
+    this.#random = deps.random ?? Math.random;
     this.#filter = buildFilter(this.settings.labels);
     this.#criteria = {
       tags: this.settings.tags,
@@ -163,7 +177,7 @@ export class GceDiscovery implements Discovery {
     if (!this.#running) return;
     this.#running = false;
     this.#generation += 1;
-    if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const inflight = this.#inflight;
     this.#inflight = undefined;
@@ -185,7 +199,7 @@ export class GceDiscovery implements Discovery {
   async refresh(): Promise<void> {
     if (!this.#running) throw new CacheClusterError("CACHECLUSTER_NOT_STARTED", "GceDiscovery.refresh() called before start() (or after stop())");
     if (this.#inflight !== undefined) return this.#inflight;
-    if (this.#timer !== undefined) this.#scheduler.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     return this.#startTick(this.#generation);
   }
@@ -197,7 +211,7 @@ export class GceDiscovery implements Discovery {
 
   #schedule(delayMs: number, generation: number): void {
     this.#stats.nextRefreshMs = delayMs;
-    this.#timer = this.#scheduler.setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       if (generation !== this.#generation) return;
       void this.#startTick(generation);
@@ -228,7 +242,7 @@ export class GceDiscovery implements Discovery {
   /** The regular period: `refreshMs`, stretched to the fleet's API budget, with jitter. */
   #regularDelay(): number {
     const base = Math.max(this.settings.refreshMs, budgetPeriodMs(this.#peers.length, this.#stats.callsPerRefresh, this.settings.apiBudgetPerMinute));
-    return withJitter(base, this.settings.jitter, this.#scheduler.random());
+    return withJitter(base, this.settings.jitter, this.#random());
   }
 
   #onSuccess(peers: readonly DiscoveredPeer[]): number {
@@ -241,7 +255,7 @@ export class GceDiscovery implements Discovery {
     }
     s.refreshes += 1;
     s.consecutiveFailures = 0;
-    s.lastSuccessAt = this.#scheduler.now();
+    s.lastSuccessAt = this.#clock.now();
     this.#lastFailureKey = undefined;
     this.#peers = peers;
     this.#checkSelf(peers);
@@ -261,7 +275,7 @@ export class GceDiscovery implements Discovery {
     s.failures += 1;
     s.consecutiveFailures += 1;
     s.lastError = error;
-    let delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, this.#scheduler.random());
+    let delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, this.#random());
     // The quota refills per minute: retrying sooner than a regular refresh only burns more of it.
     if (error.isQuota) delay = Math.max(delay, this.#regularDelay());
     const key = `${error.kind}|${error.status ?? ""}|${error.message}`;

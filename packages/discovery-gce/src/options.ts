@@ -1,19 +1,11 @@
-import { type CacheClusterConfig, ConfigError } from "@cachecluster/core";
+import { type CacheClusterConfig, parseOptions } from "@cachecluster/core";
+import { matchSection, metaSection } from "./config-sections.js";
+import { labelKey, labelValue, networkTag, projectId, regionName, zoneName } from "./gce-names.js";
 import { z } from "zod";
 
 /** The Compute API's largest page. */
 export const MAX_PAGE_SIZE = 500;
 
-const projectId = z.string().regex(/^(?:[a-z][-a-z0-9.]*:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: "expected a project ID such as my-project-123" });
-const zoneName = z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { error: "expected a zone name such as us-central1-b" });
-const regionName = z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: "expected a region name such as us-central1" });
-const networkTag = z
-  .string()
-  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a network tag (lower-case letters, digits, dashes; 1-63 characters)" });
-const labelKey = z.string().regex(/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u, {
-  error: "expected a label key (lower-case letter first, then lower-case letters, digits, _ or -; at most 63)",
-});
-const labelValue = z.string().regex(/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u, { error: "expected a label value (lower-case letters, digits, _ or -; at most 63)" });
 const ms = (min: number) =>
   z
     .number({ error: "expected a number of milliseconds" })
@@ -86,40 +78,9 @@ export const gceDiscoveryOptions = z
 export type GceDiscoveryOptionsInput = z.input<typeof gceDiscoveryOptions>;
 export type GceDiscoverySettings = z.output<typeof gceDiscoveryOptions>;
 
-function formatIssues(error: z.ZodError, where: (path: readonly PropertyKey[]) => string): string[] {
-  return error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      const known = Object.keys(gceDiscoveryOptions.shape).join(", ");
-      return issue.keys.map((k) => `${where(issue.path)}: unknown option "${k}" (known: ${known})`).join("\n  ");
-    }
-    const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-    const got = "input" in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : "";
-    return `${where(issue.path)}: ${message}${got}`;
-  });
-}
-
 /** Validates options given in code; throws a `ConfigError` naming each bad option. */
 export function parseGceDiscoveryOptions(input: unknown): GceDiscoverySettings {
-  const result = gceDiscoveryOptions.safeParse(input ?? {}, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(
-    formatIssues(result.error, (path) => `gceDiscovery options${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`),
-    { cause: result.error },
-  );
-}
-
-/** `key=value` entries of `[match] labels`. */
-function parseLabelList(entries: readonly string[], issues: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const entry of entries) {
-    const cut = entry.indexOf("=");
-    if (cut <= 0) {
-      issues.push(`config [match] labels: expected key=value, got ${JSON.stringify(entry)}`);
-      continue;
-    }
-    labels[entry.slice(0, cut).trim()] = entry.slice(cut + 1).trim();
-  }
-  return labels;
+  return parseOptions(gceDiscoveryOptions, input, "gceDiscovery options");
 }
 
 /** Which config key each option falls back to, for error messages. */
@@ -135,24 +96,24 @@ const CONFIG_KEYS: Record<string, string> = {
 };
 
 /**
- * Options in code over the core config: `[match]` project, zone, region, network_interface, tags, labels, refresh,
- * and the `[meta]` items. A value given in code replaces the config's (lists are not merged).
+ * Options in code over the config: `[match]` project, zone, region, network_interface, tags, labels, refresh,
+ * and the `[meta]` items (both declared by this plugin, validated with the rest of the config). A value given in
+ * code replaces the config's (lists are not merged).
  */
 export function resolveGceDiscoveryOptions(options: GceDiscoveryOptionsInput = {}, config?: CacheClusterConfig): GceDiscoverySettings {
   if (config === undefined) return parseGceDiscoveryOptions(options);
-  const issues: string[] = [];
-  const match = config.match;
+  const match = config.section(matchSection);
+  const meta = config.section(metaSection);
   const fromConfig: Record<string, unknown> = {
     project: match.project,
     zones: match.zone !== undefined && match.zone.length > 0 ? match.zone : undefined,
     region: match.region,
     networkInterface: match.network_interface,
     tags: match.tags.length > 0 ? match.tags : undefined,
-    labels: match.labels.length > 0 ? parseLabelList(match.labels, issues) : undefined,
-    metadata: Object.keys(config.meta).length > 0 ? config.meta : undefined,
+    labels: Object.keys(match.labels).length > 0 ? match.labels : undefined,
+    metadata: Object.keys(meta).length > 0 ? meta : undefined,
     refreshMs: match.refresh,
   };
-  if (issues.length > 0) throw new ConfigError(issues);
   const merged: Record<string, unknown> = { ...options };
   const origin = new Map<string, string>();
   for (const [key, value] of Object.entries(fromConfig)) {
@@ -163,17 +124,13 @@ export function resolveGceDiscoveryOptions(options: GceDiscoveryOptionsInput = {
     merged[key] = value;
     origin.set(key, `config ${CONFIG_KEYS[key] ?? key}`);
   }
-  const result = gceDiscoveryOptions.safeParse(merged, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(
-    formatIssues(result.error, (path) => {
-      const head = String(path[0] ?? "");
-      const rest = path
-        .slice(1)
-        .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
-        .join("");
-      return `${origin.get(head) ?? `gceDiscovery options.${head}`}${rest}`;
-    }),
-    { cause: result.error },
-  );
+  return parseOptions(gceDiscoveryOptions, merged, "gceDiscovery options", (path) => {
+    const from = origin.get(String(path[0] ?? ""));
+    return from === undefined
+      ? undefined
+      : `${from}${path
+          .slice(1)
+          .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+          .join("")}`;
+  });
 }

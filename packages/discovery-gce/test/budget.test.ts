@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce } from "@cachecluster/testing/fake-gce";
 import { GceDiscovery } from "../src/index.js";
-import { MemoryLogger, VirtualScheduler, startFake, warmUp } from "./helpers.js";
+import { VirtualScheduler, seededRandom } from "@cachecluster/testing/memory-network";
+import { MemoryLogger, startFake, warmUp } from "./helpers.js";
 
 const HOUR = 3_600_000;
 /** Documented default of the Compute API: list (read) requests per minute per project. */
@@ -10,9 +11,14 @@ const DEFAULT_QUOTA_PER_MINUTE = 1_500;
 
 /** Runs one virtual hour of a discovery with default options against the fake; returns the list calls it made. */
 async function callsInOneHour(gce: FakeGce, options: Record<string, unknown> = {}): Promise<{ calls: number; refreshes: number; period: number }> {
-  const scheduler = new VirtualScheduler();
+  const scheduler = new VirtualScheduler(0);
   // Defaults throughout, except where the fake lives.
-  const discovery = new GceDiscovery({ options: { ...gce.computeClientOptions(), ...options }, scheduler, logger: new MemoryLogger() });
+  const discovery = new GceDiscovery({
+    options: { ...gce.computeClientOptions(), ...options },
+    clock: scheduler.clock(),
+    random: seededRandom(42),
+    logger: new MemoryLogger(),
+  });
   await discovery.start();
   try {
     for (let i = 0; i < 10_000; i++) {

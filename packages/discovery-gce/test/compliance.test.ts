@@ -1,4 +1,4 @@
-import { discoveryCompliance } from "@cachecluster/testing/compliance-discovery";
+import { discoveryCompliance } from "@cachecluster/testing/compliance/discovery";
 import { newDiscovery, startFake, warmUp } from "./helpers.js";
 
 await warmUp();

@@ -1,7 +1,7 @@
 import type { Logger } from "@cachecluster/core";
 import { FakeGce, type FakeGceOptions } from "@cachecluster/testing/fake-gce";
-import { waitForPeers } from "@cachecluster/testing/compliance-discovery";
-import { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryOptionsInput, type Scheduler } from "../src/index.js";
+import { waitForPeers } from "@cachecluster/testing/compliance/discovery";
+import { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryOptionsInput } from "../src/index.js";
 
 export { waitForPeers };
 
@@ -90,53 +90,5 @@ export async function until(predicate: () => boolean, timeoutMs = 5_000, what = 
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Timers on a virtual clock: `runNext()` jumps to the earliest timer and runs it. Seeded randomness. */
-export class VirtualScheduler implements Scheduler {
-  #now = 0;
-  #seq = 0;
-  #seed: number;
-  readonly #timers = new Map<number, { at: number; fn: () => void }>();
-  constructor(seed = 42) {
-    this.#seed = seed;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.#seq;
-    this.#timers.set(id, { at: this.#now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  now(): number {
-    return this.#now;
-  }
-  random(): number {
-    // mulberry32
-    let t = (this.#seed += 0x6d2b79f5);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Time of the earliest pending timer. */
-  nextAt(): number | undefined {
-    let at: number | undefined;
-    for (const t of this.#timers.values()) if (at === undefined || t.at < at) at = t.at;
-    return at;
-  }
-  get pending(): number {
-    return this.#timers.size;
-  }
-  /** Runs the earliest timer; false when none is pending. */
-  runNext(): boolean {
-    let first: [number, { at: number; fn: () => void }] | undefined;
-    for (const entry of this.#timers) if (first === undefined || entry[1].at < first[1].at) first = entry;
-    if (first === undefined) return false;
-    this.#timers.delete(first[0]);
-    this.#now = Math.max(this.#now, first[1].at);
-    first[1].fn();
-    return true;
   }
 }

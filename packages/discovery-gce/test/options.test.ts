@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, DiscoveryToken, createCacheCluster, parseConfig } from "@cachecluster/core";
 import { Container } from "inversify";
-import { GceDiscovery, gceDiscovery, gceDiscoveryOptions, parseGceDiscoveryOptions, resolveGceDiscoveryOptions } from "../src/index.js";
+import { GceDiscovery, gceDiscovery, gceDiscoveryOptions } from "../src/index.js";
+import { parseGceDiscoveryOptions, resolveGceDiscoveryOptions } from "../src/options.js";
 import { bindCore } from "@cachecluster/core";
 
 function issues(fn: () => unknown): string[] {
@@ -24,7 +25,7 @@ describe("gceDiscovery options are validated eagerly with messages that name the
     ["a label key starting with a digit", { labels: { "1env": "prod" } }, /options\.labels.*expected a label key/],
     ["a tag with an underscore", { tags: ["http_server"] }, /options\.tags\[0\]: expected a network tag/],
     ["a page size above 500", { maxResults: 501 }, /options\.maxResults: expected a page size from 1 to 500, got 501/],
-    ["an unknown option", { zone: "us-central1-b" }, /options: unknown option "zone"/],
+    ["an unknown option", { zone: "us-central1-b" }, /options\.zone: unknown option "zone" \(did you mean "zones"\?\)/],
     ["a jitter above 1", { jitter: 2 }, /options\.jitter: expected a jitter from 0 to 1, got 2/],
     ["a backoff cap below its base", { backoffBaseMs: 5_000, backoffCapMs: 1_000 }, /options\.backoffCapMs: expected backoffCapMs >= backoffBaseMs/],
     [
@@ -73,7 +74,7 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
       project: "acme-prod",
       zone: "us-central1-a, us-central1-b",
       network_interface: "nic1",
-      tags: "cache blue",
+      tags: "cache, blue",
       labels: ["env=prod", "app=cache"],
       refresh: 30_000,
     },
@@ -103,12 +104,12 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
   it("a bad config value is reported with its config key", () => {
     const found = issues(() => resolveGceDiscoveryOptions({}, parseConfig({ match: { zone: "Nowhere" } })));
     assert.ok(
-      found.some((i) => /config \[match\] zone\[0\]: expected a zone name/.test(i)),
+      found.some((i) => /^config match\.zone\[0\]: expected a zone name such as us-central1-b, got "Nowhere"$/.test(i)),
       found.join("\n"),
     );
     const labels = issues(() => resolveGceDiscoveryOptions({}, parseConfig({ match: { labels: "env" } })));
     assert.ok(
-      labels.some((i) => /\[match\] labels: expected key=value, got "env"/.test(i)),
+      labels.some((i) => /^config match\.labels\[0\]: expected key=value, got "env"$/.test(i)),
       labels.join("\n"),
     );
   });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { gceDiscoveryOptions, parseGceDiscoveryOptions } from "../src/index.js";
+import { configTable } from "@cachecluster/core";
+import { gceDiscoveryOptions, matchSection, metaSection } from "../src/index.js";
+import { parseGceDiscoveryOptions } from "../src/options.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| [^|]* \| ([^|]*) \|/gm)].map((m) => [m[1] ?? "", (m[2] ?? "").trim()]));
@@ -16,5 +18,12 @@ describe("README options table matches the zod schema", () => {
     for (const [name, value] of Object.entries(defaults)) {
       if (typeof value === "number") assert.equal(rows.get(name), `\`${value}\``, name);
     }
+  });
+});
+
+describe("README config table", () => {
+  it("is the table generated from the plugin's [match] and [meta] declarations", () => {
+    const table = configTable([matchSection, metaSection]);
+    assert.ok(readme.includes(table), `packages/discovery-gce/README.md must contain, verbatim:\n${table}`);
   });
 });

@@ -1,28 +1,38 @@
-import { ConfigToken, LocalNodeToken, LoggerToken, MembershipToken, type CacheClusterConfig, type LocalNode, type Logger } from "@cachecluster/core";
-import { ContainerModule } from "inversify";
-import type { Clock, SwimNetwork } from "./net/network.js";
+import {
+  ConfigToken,
+  LoggerToken,
+  MembershipToken,
+  definePlugin,
+  parseOptions,
+  type CacheClusterConfig,
+  type CacheClusterPlugin,
+  type Logger,
+} from "@cachecluster/core";
+import { swimClusterKeys } from "./cluster-keys.js";
 import { swimOptions, type SwimOptionsInput } from "./options.js";
-import { SwimMembership } from "./swim-membership.js";
+import { SwimMembership, type SwimMembershipDeps } from "./swim-membership.js";
 
 /** Injectable parts for simulations: a network, a clock and a PRNG (default real UDP/TCP, system clock, Math.random). */
-export interface SwimRuntime {
-  readonly network?: SwimNetwork;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-}
+export type SwimRuntime = Pick<SwimMembershipDeps, "network" | "clock" | "random">;
 
 /**
- * Binds core's `MembershipToken` to a `SwimMembership`, configured by `options` over the `[cluster]`
- * config section (port, host, heartbeat, name, advertise, secret_keys). Options are checked now.
+ * The membership-swim plugin: binds core's `MembershipToken` to a `SwimMembership`, configured by `options` over
+ * the `[cluster]` section (core's port, host, name, advertise, and this plugin's heartbeat and secret_keys).
+ * Options are checked now (a `ConfigError` names each bad one).
  */
-export function swimMembership(options: SwimOptionsInput = {}, runtime: SwimRuntime = {}): ContainerModule {
-  swimOptions.parse(options);
-  return new ContainerModule(({ bind }) => {
-    bind(MembershipToken)
-      .toResolvedValue(
-        (config: CacheClusterConfig, logger: Logger, local: LocalNode) => new SwimMembership(options, { local, cluster: config.cluster, logger, ...runtime }),
-        [ConfigToken, LoggerToken, LocalNodeToken],
-      )
-      .inSingletonScope();
+export function swimMembership(options: SwimOptionsInput = {}, runtime: SwimRuntime = {}): CacheClusterPlugin {
+  parseOptions(swimOptions, options, "swimMembership options");
+  return definePlugin({
+    name: "@cachecluster/membership-swim",
+    config: [swimClusterKeys],
+    load: ({ bind }) => {
+      bind(MembershipToken)
+        .toResolvedValue(
+          (config: CacheClusterConfig, logger: Logger) =>
+            new SwimMembership(options, { cluster: { ...config.cluster, ...config.section(swimClusterKeys) }, logger, ...runtime }),
+          [ConfigToken, LoggerToken],
+        )
+        .inSingletonScope();
+    },
   });
 }

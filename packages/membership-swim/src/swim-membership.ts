@@ -1,9 +1,16 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import {
+  CacheClusterError,
   InvalidArgumentError,
+  joinHostPort,
+  parseOptions,
   silentLogger,
-  type CacheClusterConfig,
+  splitHostPort,
+  systemClock,
+  type Clock,
+  type ClusterSettings,
+  type DatagramNetwork,
   type DiscoveredPeer,
   type LocalNode,
   type Logger,
@@ -13,24 +20,30 @@ import {
   type MembershipEvent,
   type Unsubscribe,
 } from "@cachecluster/core";
-import { systemClock, joinHostPort, splitHostPort, type Clock, type SwimNetwork } from "./net/network.js";
+import type { SwimClusterKeys } from "./cluster-keys.js";
 import { udpTcpNetwork } from "./net/udp-tcp-network.js";
 import { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
 import type { SwimNodeConfig } from "./protocol/config.js";
 import { decodeMeta, encodeMeta } from "./protocol/meta.js";
 import type { NodeEvent, NodeState } from "./protocol/node-state.js";
-import type { SwimStats } from "./protocol/stats.js";
+import { ProtocolStats, type SwimStats } from "./protocol/stats.js";
 import { SwimNode } from "./protocol/swim-node.js";
 import { Keyring, NodeStateType } from "./wire/index.js";
 
+/** The protocol node of a started member (set by the class's static block; module-internal). */
+let protocolNodeOf: (m: SwimMembership) => SwimNode;
+
 export interface SwimMembershipDeps {
-  /** This node: name, host and cache URL (read at `start()`, when the cluster has filled it). */
-  readonly local: LocalNode;
-  /** The `[cluster]` config section, for values the options leave unset. */
-  readonly cluster?: Partial<CacheClusterConfig["cluster"]>;
+  /**
+   * This node, for use without a cluster: `start()` with no argument takes it. A cluster passes its node to
+   * `start(local)` once its cache server listens.
+   */
+  readonly local?: LocalNode;
+  /** `[cluster]` values for what the options leave unset (the cluster gives core's keys and membership-swim's). */
+  readonly cluster?: Partial<ClusterSettings & SwimClusterKeys>;
   readonly logger?: Logger;
   /** Datagram + stream network; default real UDP/TCP. */
-  readonly network?: SwimNetwork;
+  readonly network?: DatagramNetwork;
   /** Clock; default the system clock. */
   readonly clock?: Clock;
   /** Random numbers in [0, 1); default Math.random. */
@@ -47,37 +60,77 @@ export interface SwimMembershipStats extends SwimStats {
 /**
  * Membership by SWIM gossip with Lifeguard, wire-compatible with hashicorp/memberlist 0.2.2: Go
  * memberlist members and these share one cluster. The member's cache URL travels in its metadata as
- * JSON `{"cacheUrl": "..."}`.
+ * JSON `{"cacheUrl": "..."}`. Options are checked at construction; the protocol starts with `start(local)`.
  */
 export class SwimMembership implements Membership {
   readonly options: SwimOptions;
   readonly #deps: SwimMembershipDeps;
   readonly #logger: Logger;
   readonly #clock: Clock;
-  readonly #node: SwimNode;
   readonly #listeners = new Set<(event: MembershipEvent) => void>();
   readonly #defaultPort: number;
+  readonly #advertise: { host: string; port: number | undefined } | undefined;
+  readonly #keyring: Keyring | undefined;
+  #node: SwimNode | undefined;
+  #local: LocalNode | undefined;
   #state: "idle" | "starting" | "running" | "stopped" = "idle";
 
-  constructor(options: SwimOptionsInput = {}, deps: SwimMembershipDeps) {
-    const parsed = swimOptions.safeParse(options);
-    if (!parsed.success) {
-      throw new InvalidArgumentError(
-        `invalid swimMembership options: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"}: ${i.message}`).join("; ")}`,
-      );
-    }
-    this.options = parsed.data;
+  constructor(options: SwimOptionsInput = {}, deps: SwimMembershipDeps = {}) {
+    this.options = parseOptions(swimOptions, options, "swimMembership options");
     this.#deps = deps;
     this.#logger = deps.logger ?? silentLogger;
     this.#clock = deps.clock ?? systemClock;
     const cluster = deps.cluster ?? {};
     const o = this.options;
-    const port = o.port ?? cluster.port ?? 7946;
-    this.#defaultPort = port;
-    const advertise = parseAdvertise(o.advertise ?? cluster.advertise ?? deps.local.host);
+    this.#defaultPort = o.port ?? cluster.port ?? 7946;
+    const advertise = o.advertise ?? cluster.advertise;
+    this.#advertise = advertise === undefined ? undefined : parseAdvertise(advertise);
     const keys = (o.secretKeys ?? cluster.secret_keys ?? []).map((k, i) => decodeKey(k, i));
     const [primary, ...rest] = keys;
-    const config: SwimNodeConfig = {
+    this.#keyring = primary === undefined ? undefined : new Keyring(primary, rest);
+  }
+
+  /** The port UDP and TCP are bound on (after `start()`). */
+  get port(): number {
+    return this.#started("port").boundPort;
+  }
+
+  /** `host:port` other members reach this one on (after `start()`). */
+  get address(): string {
+    return this.#started("address").address;
+  }
+
+  /** Start gossiping as `local` (default: the `local` given at construction). */
+  async start(local: LocalNode | undefined = this.#deps.local): Promise<void> {
+    if (this.#state !== "idle") return;
+    if (local === undefined) throw new InvalidArgumentError("SwimMembership.start() needs this node (name, host, cacheUrl): pass it, or give deps.local");
+    this.#state = "starting";
+    this.#local = local;
+    const node = new SwimNode(this.#nodeConfig(local));
+    node.onEvent((event) => this.#onNodeEvent(event));
+    this.#node = node;
+    try {
+      await node.start();
+      this.#state = "running";
+    } catch (error) {
+      this.#state = "idle";
+      this.#node = undefined;
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    const wasIdle = this.#state === "idle";
+    this.#state = "stopped";
+    if (!wasIdle) await this.#node?.shutdown();
+  }
+
+  #nodeConfig(local: LocalNode): SwimNodeConfig {
+    const cluster = this.#deps.cluster ?? {};
+    const o = this.options;
+    const advertise = this.#advertise ?? parseAdvertise(local.host);
+    return {
       probeIntervalMs: o.probeIntervalMs ?? cluster.heartbeat ?? 1000,
       probeTimeoutMs: o.probeTimeoutMs,
       indirectChecks: o.indirectChecks,
@@ -95,91 +148,72 @@ export class SwimMembership implements Membership {
       compress: o.compress,
       reconnectIntervalMs: o.reconnectIntervalMs,
       reconnectTimeoutMs: o.reconnectTimeoutMs,
-      name: o.name ?? cluster.name ?? deps.local.name,
+      name: o.name ?? cluster.name ?? local.name,
       bindHost: o.host ?? cluster.host ?? "0.0.0.0",
-      bindPort: port,
+      bindPort: this.#defaultPort,
       advertiseHost: advertise.host,
       advertisePort: advertise.port,
-      meta: new Uint8Array(0),
-      keyring: primary === undefined ? undefined : new Keyring(primary, rest),
+      meta: encodeMeta(local.cacheUrl),
+      keyring: this.#keyring,
       verifyIncoming: o.verifyIncoming,
       verifyOutgoing: o.verifyOutgoing,
-      network: deps.network ?? udpTcpNetwork(),
+      network: this.#deps.network ?? udpTcpNetwork(),
       clock: this.#clock,
-      random: deps.random ?? Math.random,
+      random: this.#deps.random ?? Math.random,
       logger: this.#logger,
     };
-    this.#node = new SwimNode(config);
-    this.#node.onEvent((event) => this.#onNodeEvent(event));
   }
 
-  /** The port UDP and TCP are bound on (after `start()`). */
-  get port(): number {
-    return this.#node.boundPort;
-  }
-
-  /** `host:port` other members reach this one on (after `start()`). */
-  get address(): string {
-    return this.#node.address;
-  }
-
-  async start(): Promise<void> {
-    if (this.#state !== "idle") return;
-    this.#state = "starting";
-    this.#node.config.meta = encodeMeta(this.#deps.local.cacheUrl);
-    try {
-      await this.#node.start();
-      this.#state = "running";
-    } catch (error) {
-      this.#state = "idle";
-      throw error;
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.#state === "stopped") return;
-    this.#state = "stopped";
-    await this.#node.shutdown();
+  /** The protocol node, which exists once `start()` was called. */
+  #started(what: string): SwimNode {
+    if (this.#node === undefined) throw new CacheClusterError("CACHECLUSTER_NOT_STARTED", `SwimMembership.${what} is known after start()`);
+    return this.#node;
   }
 
   self(): Member {
-    const self = this.#node.self();
+    const node = this.#started("self()");
+    const self = node.self();
     if (self === undefined) {
-      return { id: this.#node.config.name, address: this.#node.address, cacheUrl: this.#deps.local.cacheUrl, state: "alive", incarnation: 0 };
+      return { id: node.config.name, address: node.address, cacheUrl: this.#local?.cacheUrl ?? "", state: "alive", incarnation: 0 };
     }
     return toMember(self);
   }
 
   members(): readonly Member[] {
-    if (this.#node.self() === undefined) return [this.self()];
+    const node = this.#node;
+    if (node === undefined) return [];
+    if (node.self() === undefined) return [this.self()];
     const out: Member[] = [];
-    for (const node of this.#node.nodes()) {
-      if (node.state === NodeStateType.Alive || node.state === NodeStateType.Suspect) out.push(toMember(node));
+    for (const n of node.nodes()) {
+      if (n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect) out.push(toMember(n));
     }
     return out;
   }
 
   /** How many members `members()` would list, without building the list. */
   memberCount(): number {
-    if (this.#node.self() === undefined) return 1;
+    const node = this.#node;
+    if (node === undefined) return 0;
+    if (node.self() === undefined) return 1;
     let count = 0;
-    for (const node of this.#node.nodes()) if (node.state === NodeStateType.Alive || node.state === NodeStateType.Suspect) count++;
+    for (const n of node.nodes()) if (n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect) count++;
     return count;
   }
 
   /** The member of that name as this node sees it (any state), or undefined when unknown or reaped. */
   member(id: string): Member | undefined {
-    const node = this.#node.node(id);
+    const node = this.#node?.node(id);
     return node === undefined ? undefined : toMember(node);
   }
 
   /** Every member known, dead and left ones included until they are reaped. */
   allMembers(): readonly Member[] {
-    return this.#node.nodes().map(toMember);
+    return (this.#node?.nodes() ?? []).map(toMember);
   }
 
   async join(peers: readonly DiscoveredPeer[]): Promise<number> {
-    if (this.#state !== "running") return 0;
+    const node = this.#node;
+    if (this.#state !== "running" || node === undefined) return 0;
     const addresses: string[] = [];
     for (const peer of peers) {
       let host = peer.host;
@@ -192,20 +226,20 @@ export class SwimMembership implements Membership {
         }
       }
       const address = joinHostPort(host, peer.clusterPort ?? this.#defaultPort);
-      if (address !== this.#node.address) addresses.push(address);
+      if (address !== node.address) addresses.push(address);
     }
     if (addresses.length === 0) return 0;
-    return this.#node.join([...new Set(addresses)]);
+    return node.join([...new Set(addresses)]);
   }
 
   async leave(timeoutMs: number = this.options.leaveTimeoutMs): Promise<void> {
     if (this.#state !== "running") return;
-    await this.#node.leave(timeoutMs);
+    await this.#node?.leave(timeoutMs);
   }
 
   /** Announce a new cache URL (memberlist's UpdateNode): others see an "update" event. */
   updateCacheUrl(cacheUrl: string): void {
-    this.#node.updateMeta(encodeMeta(cacheUrl));
+    this.#started("updateCacheUrl()").updateMeta(encodeMeta(cacheUrl));
   }
 
   onEvent(listener: (event: MembershipEvent) => void): Unsubscribe {
@@ -214,21 +248,22 @@ export class SwimMembership implements Membership {
   }
 
   stats(): SwimMembershipStats {
+    const node = this.#node;
     return {
-      ...this.#node.stats.snapshot(),
+      ...(node?.stats ?? new ProtocolStats()).snapshot(),
       members: this.memberCount(),
-      healthScore: this.#node.healthScore,
-      queuedBroadcasts: this.#node.queuedBroadcasts,
+      healthScore: node?.healthScore ?? 0,
+      queuedBroadcasts: node?.queuedBroadcasts ?? 0,
     };
   }
 
-  /** @internal simulation support, see `settleMembers`. */
-  get protocolNode(): SwimNode {
-    return this.#node;
+  /** Simulation support (`settleMembers`), not part of the public surface. */
+  static {
+    protocolNodeOf = (m) => m.#started("protocolNode");
   }
 
   #onNodeEvent(event: NodeEvent): void {
-    if (event.node.name === this.#node.config.name) return;
+    if (event.node.name === this.#node?.config.name) return;
     const member = toMember(event.node);
     const type = event.type === "leave" ? (event.node.state === NodeStateType.Left ? "leave" : "fail") : event.type;
     const at = this.#clock.now();
@@ -304,6 +339,6 @@ function decodeKey(text: string, index: number): Uint8Array {
  * cluster by joins costs O(N^2 log N) gossip messages; tests of what happens *after* convergence start here.
  */
 export function settleMembers(members: readonly SwimMembership[]): void {
-  const states = members.flatMap((m) => m.protocolNode.selfState());
-  for (const m of members) m.protocolNode.installSettledView(states);
+  const states = members.flatMap((m) => protocolNodeOf(m).selfState());
+  for (const m of members) protocolNodeOf(m).installSettledView(states);
 }

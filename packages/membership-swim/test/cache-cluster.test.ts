@@ -24,7 +24,7 @@ describe("swimMembership() in a cache cluster", () => {
       clusters.push(b);
       await b.listen();
       assert.ok(await pollUntil(() => a.members().length === 2 && b.members().length === 2, 10_000));
-      assert.deepEqual(a.picker.ring.peers, ["http://127.0.0.1:19081", "http://127.0.0.1:19082"]);
+      assert.deepEqual(a.ring.peers, ["http://127.0.0.1:19081", "http://127.0.0.1:19082"]);
       assert.ok(a.events().some((e) => e.type === "join" && e.member.id === "node-b" && e.member.cacheUrl === "http://127.0.0.1:19082"));
       await b.close();
       assert.ok(await pollUntil(() => a.members().length === 1, 10_000), "b's leave reaches a");

@@ -1,4 +1,4 @@
-import { membershipCompliance } from "@cachecluster/testing/compliance-membership";
+import { membershipCompliance } from "@cachecluster/testing/compliance/membership";
 import { type SwimMembership } from "../src/index.js";
 import { Sim } from "./helpers/sim.js";
 
@@ -7,7 +7,7 @@ const ipOf = new Map<SwimMembership, string>();
 
 membershipCompliance({
   name: "SwimMembership on the in-memory network (virtual time)",
-  create(name, cacheUrl) {
+  create({ name, cacheUrl }) {
     const member = sim.create(name, cacheUrl);
     ipOf.set(member.membership, member.host.ip);
     return member.membership;

@@ -1,10 +1,10 @@
-import { membershipCompliance } from "@cachecluster/testing/compliance-membership";
+import { membershipCompliance } from "@cachecluster/testing/compliance/membership";
 import { SwimMembership } from "../src/index.js";
 import { FAST, pollUntil } from "./helpers/real.js";
 
 membershipCompliance({
   name: "SwimMembership on real UDP/TCP loopback",
-  create: (name, cacheUrl) => new SwimMembership(FAST, { local: { name, host: "127.0.0.1", cacheUrl } }),
+  create: () => new SwimMembership(FAST),
   seed: (m) => ({ host: "127.0.0.1", clusterPort: (m as SwimMembership).port }),
   waitFor: pollUntil,
   detectionTimeoutMs: 15_000,

@@ -8,9 +8,9 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 /** Root of the monorepo (holds `go/`). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
-export const GOPATH = "/usr/share/gocode";
+const GOPATH = "/usr/share/gocode";
 
 /** Whether Go and the Debian Go sources are installed (scripts/setup.sh installs them). */
 export function goAvailable(): boolean {

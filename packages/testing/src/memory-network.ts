@@ -1,4 +1,7 @@
+/**
+ * An in-memory datagram + stream network (core's `DatagramNetwork`) on a virtual clock, for simulations of
+ * thousands of gossip members in one process. Import as `@cachecluster/testing/memory-network`.
+ */
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryNetworkStats, type MemoryHost } from "./memory-network/memory-network.js";
-export { VirtualScheduler, type VirtualClock } from "./memory-network/scheduler.js";
-export { seededRandom, forkRandom, type Random } from "./memory-network/random.js";
-export type { SwimNetworkLike, NetworkHandlers, NetworkSocket, StreamConnection, StreamHandlers } from "./memory-network/types.js";
+export { VirtualScheduler } from "./memory-network/scheduler.js";
+export { seededRandom, type Random } from "./memory-network/random.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { FakeGce, evaluateFilter, parseFilter } from "../src/fake-gce.js";
+import { FakeGce } from "../src/fake-gce.js";
+import { evaluateFilter, parseFilter } from "../src/fake-gce/filter.js";
 
 describe("fake GCE filter language", () => {
   const instance = { name: "web-1", status: "RUNNING", labels: { env: "prod", app: "cache" }, zone: "https://x/zones/us-central1-b" };

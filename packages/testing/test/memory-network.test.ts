@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryNetwork, VirtualScheduler, seededRandom } from "../src/memory-network.js";
-import type { StreamConnection } from "../src/memory-network.js";
+import type { StreamConnection } from "@cachecluster/core";
 
 async function pair(net: MemoryNetwork) {
   const a = net.host();

@@ -1,5 +1,5 @@
 import { StaticDiscovery } from "@cachecluster/core";
-import { discoveryCompliance } from "../src/compliance-discovery.js";
+import { discoveryCompliance } from "../src/compliance/discovery.js";
 
 // Core's StaticDiscovery passes the suite: this proves the suite itself (a reference implementation passes).
 discoveryCompliance({

@@ -1,4 +1,4 @@
-import { ConfigError } from "@cachecluster/core";
+import { parseOptions } from "@cachecluster/core";
 import { z } from "zod";
 
 const ms = (what: string) =>
@@ -68,13 +68,7 @@ export const httpTransportOptions = z
 export type HttpTransportOptions = z.output<typeof httpTransportOptions>;
 export type HttpTransportOptionsInput = z.input<typeof httpTransportOptions>;
 
-/** Parses options eagerly; a `ConfigError` lists every problem as `transport-http options.<field>: <message>`. */
+/** Parses options eagerly; a `ConfigError` lists every problem as `httpTransport options.<field>: <message>, got <value>`. */
 export function parseHttpTransportOptions(options: HttpTransportOptionsInput | undefined): HttpTransportOptions {
-  const result = httpTransportOptions.safeParse(options ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const path = issue.path.length === 0 ? "options" : `options.${issue.path.map(String).join(".")}`;
-    return `transport-http ${path}: ${issue.message}`;
-  });
-  throw new ConfigError(issues);
+  return parseOptions(httpTransportOptions, options, "httpTransport options");
 }

@@ -3,7 +3,8 @@ import { getEventListeners } from "node:events";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { PeerError } from "@cachecluster/core";
-import { HttpTransport, encodeGetResponse } from "../src/index.js";
+import { HttpTransport } from "../src/index.js";
+import { encodeGetResponse } from "../src/wire/get-response.js";
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -31,7 +31,7 @@ describe("two cachecluster nodes over HTTP", () => {
   });
   after(() => Promise.all(clusters.map((c) => c.close({ leaveTimeoutMs: 10 }))));
 
-  const ownerIndex = (key: string): number => urls.indexOf(clusters[0]!.picker.ring.get(key)!);
+  const ownerIndex = (key: string): number => urls.indexOf(clusters[0]!.ring.get(key)!);
 
   it("each key is loaded once, by its owner, whichever node is asked", async () => {
     const keys = Array.from({ length: 100 }, (_, i) => `k ${i}/ü`);
@@ -84,7 +84,7 @@ describe("a cluster whose owner peer is down", () => {
     const group = cluster.group("g", { load: (key) => `local:${key}` });
     await cluster.listen();
     try {
-      const key = Array.from({ length: 100 }, (_, i) => `d-${i}`).find((k) => cluster.picker.ring.get(k) === deadUrl)!;
+      const key = Array.from({ length: 100 }, (_, i) => `d-${i}`).find((k) => cluster.ring.get(k) === deadUrl)!;
       assert.equal(await group.getString(key), `local:${key}`);
       assert.equal(group.stats.peerErrors, 1);
       assert.equal(group.stats.localLoads, 1);

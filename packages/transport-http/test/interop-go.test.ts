@@ -4,7 +4,8 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { type CacheCluster, HashRing, PeerError, createCacheCluster, staticDiscovery } from "@cachecluster/core";
 import { buildGoProgram } from "@cachecluster/testing/go";
-import { HttpTransport, decodeGetResponse, httpTransport } from "../src/index.js";
+import { HttpTransport, httpTransport } from "../src/index.js";
+import { decodeGetResponse } from "../src/wire/get-response.js";
 import { GoPeer, reservePort } from "./helpers/go-peer.js";
 
 /**
@@ -127,7 +128,7 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
   };
 
   it("every node sees the same sorted peer list and ring", () => {
-    for (const cluster of clusters) assert.deepEqual(cluster.picker.ring.peers, peers);
+    for (const cluster of clusters) assert.deepEqual(cluster.ring.peers, peers);
     const owners = new Set(keys.map((k) => ring.get(k)));
     assert.equal(owners.size, 4, "the keys spread over all four nodes");
   });

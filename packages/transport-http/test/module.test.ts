@@ -26,7 +26,7 @@ describe("httpTransport() module and options", () => {
   it("bad options are refused at once with a ConfigError naming the field and the expectation", () => {
     assert.throws(
       () => httpTransport({ timeout: -1 }),
-      (error: unknown) => error instanceof ConfigError && /transport-http options\.timeout: expected timeout to be at least 1 ms/.test(error.message),
+      (error: unknown) => error instanceof ConfigError && /httpTransport options\.timeout: expected timeout to be at least 1 ms/.test(error.message),
     );
     assert.throws(
       () => new HttpTransport({ basePath: "nope" }),

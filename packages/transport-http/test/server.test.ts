@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { RecordingPeerHandler } from "@cachecluster/testing/compliance-transport";
-import { HttpTransport, createPeerHandler, decodeGetResponse, encodeSetRequest } from "../src/index.js";
+import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
+import { HttpTransport, createPeerHandler } from "../src/index.js";
+import { decodeGetResponse } from "../src/wire/get-response.js";
+import { encodeSetRequest } from "../src/wire/messages.js";
 import { rawRequest } from "./helpers/raw-http.js";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);

@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import protobuf from "protobufjs/light.js";
-import {
-  decodeGetResponse,
-  decodeSetRequest,
-  encodeGetResponse,
-  encodeSetRequest,
-  escapeSegment,
-  msToNanos,
-  nanosToMs,
-  parsePeerPath,
-  queryEscape,
-  unescapeSegment,
-} from "../src/index.js";
+import { parsePeerPath } from "../src/server/peer-path.js";
+import { escapeSegment, queryEscape, unescapeSegment } from "../src/wire/escape.js";
+import { decodeGetResponse, encodeGetResponse, msToNanos, nanosToMs } from "../src/wire/get-response.js";
+import { decodeSetRequest, encodeSetRequest } from "../src/wire/messages.js";
 
 describe("path escaping", () => {
   it("queryEscape matches Go's url.QueryEscape on reference vectors", () => {

@@ -3,8 +3,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { repoRoot } from "@cachecluster/testing/go";
+
+/** The repository root, from tests/integration/dist/test/. */
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 interface DemoResult {
   phases: Record<string, { "requests ok": number; failed: number; "renders per key": number }>;

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { ContainerModule } from "inversify";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { type CacheCluster, createCacheCluster, TransportToken } from "@cachecluster/core";
-import { LoopbackHttpTransport } from "@cachecluster/testing/loopback-transport";
+import { type CacheCluster, createCacheCluster } from "@cachecluster/core";
 import { httpTransport } from "@cachecluster/transport-http";
 
 /** Debian's chromium (scripts/setup.sh installs it); CHROMIUM_PATH overrides. */
@@ -16,15 +14,9 @@ interface Node {
   readonly url: string;
 }
 
-/** A node on loopback with the test kit's small HTTP transport, or with the real `httpTransport()`. */
-async function startNode(name: string, real = false): Promise<Node> {
-  const transport = new LoopbackHttpTransport();
-  const module = real
-    ? httpTransport()
-    : new ContainerModule(({ bind }) => {
-        bind(TransportToken).toConstantValue(transport);
-      });
-  const cluster = await createCacheCluster({ cache: { port: 0, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [module]);
+/** A node on loopback with `httpTransport()`, the status page on its cache port. */
+async function startNode(name: string): Promise<Node> {
+  const cluster = await createCacheCluster({ cache: { port: 0, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [httpTransport()]);
   const { url } = await cluster.listen();
   return { cluster, url };
 }
@@ -103,7 +95,7 @@ describe("status page in a real headless Chromium", () => {
 
     assert.equal(await page.locator("#node-name").textContent(), "node-a");
     assert.match((await page.locator("#mode").textContent()) ?? "", /clustered · 3 on the ring/);
-    const shares = a.cluster.picker.ring.shares();
+    const shares = a.cluster.ring.shares();
     for (const n of [a, b, c]) {
       const row = page.locator(`#members tr[data-member="${n.cluster.local.name}"]`);
       assert.ok(await row.isVisible(), `${n.cluster.local.name} row visible`);
@@ -144,9 +136,9 @@ describe("status page in a real headless Chromium", () => {
     await page.close();
   });
 
-  it("works the same when served by @cachecluster/transport-http", async () => {
-    const a = await startNode("http-a", true);
-    const b = await startNode("http-b", true);
+  it("counts peer fetches made over the transport and follows new gets", async () => {
+    const a = await startNode("http-a");
+    const b = await startNode("http-b");
     nodes.push(a, b);
     for (const n of [a, b]) n.cluster.group("pages", { load: (key) => `page ${key}` });
     await connect([a, b]);

@@ -1,19 +1,22 @@
 import { getHeapStatistics } from "node:v8";
-import type { CacheClusterConfig } from "../config/schema.js";
+import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
 import { CacheClusterError, InvalidArgumentError } from "../errors.js";
-import { Group, type GroupOptions } from "../engine/group.js";
+import { CacheGroup, type GroupOptions } from "../engine/group.js";
+import type { CacheCluster, ListenOverrides, RingView } from "../interfaces/cache-cluster.js";
+import type { Group } from "../interfaces/group.js";
 import { RingPeerPicker } from "../engine/peer-picker.js";
 import type { DiscoveredPeer, Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
 import type { Member, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
-import type { Logger, Startable } from "../interfaces/startable.js";
+import type { Logger } from "../interfaces/logger.js";
 import type { StoreFactory } from "../interfaces/store.js";
 import type { HttpRoute, PeerRequestHandler, PeerValue, Transport } from "../interfaces/transport.js";
-import { formatHost } from "../membership/direct-membership.js";
-import { ClusterMetrics } from "../status/cluster-metrics.js";
+import { formatHost, parseHostAndPort } from "../net/host-port.js";
+import { PrometheusMetrics } from "../status/cluster-metrics.js";
 import { type ClusterStatus, collectStatus } from "../status/cluster-status.js";
 import { metricsRoute, statusRoute } from "../status/status-route.js";
 import { type CloseOnSignalsOptions, closeOnSignals } from "./close-on-signals.js";
+import { defaultNodeName, primaryAddress } from "./local-address.js";
 
 /** The largest share of a group's counted bytes that can be V8 heap (entries with tiny keys and values). */
 const WORST_HEAP_SHARE = 0.9;
@@ -21,54 +24,51 @@ const WORST_HEAP_SHARE = 0.9;
 export interface CacheClusterDeps {
   readonly config: CacheClusterConfig;
   readonly logger: Logger;
-  readonly local: LocalNode;
   readonly membership: Membership;
   readonly storeFactory: StoreFactory;
   readonly discovery?: Discovery | undefined;
   readonly transport?: Transport | undefined;
 }
 
-export interface ListenOverrides {
-  readonly host?: string;
-  readonly port?: number;
-  /** Extra routes on the cache server; they come before the built-in ones. */
-  readonly routes?: readonly HttpRoute[];
-  /** Mount `/_cachecluster/status`, `/_cachecluster/status.json` and `/_cachecluster/metrics`; default true. */
-  readonly statusRoutes?: boolean;
-  /** Also serve the Prometheus metrics on this exact path; default `"/metrics"`, `false` for none. Needs `statusRoutes`. */
-  readonly metricsPath?: string | false;
-}
-
 const EVENT_HISTORY = 100;
 
-/**
- * One node: its groups, the ring over the live members, and the plugins. Before `listen()` every get is
- * served in local mode (this node loads everything); `listen()` binds the cache server, then starts
- * discovery and membership, and the ring follows the members from then on.
- */
-export class CacheCluster {
+/** The `CacheCluster` a container assembles (see the interface for what each member does). */
+export class ClusterNode implements CacheCluster {
   readonly config: CacheClusterConfig;
-  readonly local: LocalNode;
   readonly picker: RingPeerPicker;
+  #local: LocalNode;
   readonly #deps: CacheClusterDeps;
-  readonly #groups = new Map<string, Group>();
+  readonly #groups = new Map<string, CacheGroup>();
   #heapWarned = false;
   readonly #events: MembershipEvent[] = [];
   readonly #lifetime = new AbortController();
-  readonly #started: Startable[] = [];
+  readonly #started: { stop(): Promise<void> }[] = [];
   readonly #unsubscribe: (() => void)[] = [];
   readonly #eventCounts: Record<MembershipEventType, number> = { join: 0, leave: 0, fail: 0, update: 0 };
-  #metrics: ClusterMetrics | undefined;
+  #metrics: PrometheusMetrics | undefined;
   /** `Date.now()` when this cluster was created (uptime on the status page). */
   readonly startedAt = Date.now();
   #state: "idle" | "starting" | "listening" | "stopping" | "stopped" = "idle";
   #url: string | undefined;
+  #membershipStarted = false;
 
   constructor(deps: CacheClusterDeps) {
     this.#deps = deps;
     this.config = deps.config;
-    this.local = deps.local;
-    this.picker = new RingPeerPicker(deps.local.cacheUrl, deps.config.cache.replicas);
+    this.#local = localNodeOf(deps.config);
+    this.picker = new RingPeerPicker(this.#local.cacheUrl, deps.config.cache.replicas);
+  }
+
+  /**
+   * This node: name, address and cache URL. Before `listen()` the URL is the configured one (`[cache] self`, else
+   * `http://{host}:{[cache] port}`); after, the bound one (port 0 picks a port).
+   */
+  get local(): LocalNode {
+    return this.#local;
+  }
+
+  get ring(): RingView {
+    return this.picker.ring;
   }
 
   get membership(): Membership {
@@ -98,7 +98,7 @@ export class CacheCluster {
     if (this.#groups.has(name)) {
       throw new CacheClusterError("CACHECLUSTER_GROUP_EXISTS", `group "${name}" exists already; use cluster.getGroup("${name}")`);
     }
-    const group = new Group(
+    const group = new CacheGroup(
       name,
       { maxBytes: this.config.cache.max_bytes, ...options },
       {
@@ -145,7 +145,9 @@ export class CacheCluster {
 
   /** Members as membership sees them now (self included). */
   members(): readonly Member[] {
-    return this.#deps.membership.members();
+    if (this.#membershipStarted) return this.#deps.membership.members();
+    const l = this.#local;
+    return [{ id: l.name, address: l.host, cacheUrl: l.cacheUrl, state: "alive", incarnation: 0 }];
   }
 
   /** The latest membership events, oldest first (at most 100). */
@@ -164,8 +166,8 @@ export class CacheCluster {
   }
 
   /** Prometheus metrics of this cluster in their own prom-client Registry (`cluster.metrics.registry`), read on scrape. */
-  get metrics(): ClusterMetrics {
-    return (this.#metrics ??= new ClusterMetrics(this));
+  get metrics(): PrometheusMetrics {
+    return (this.#metrics ??= new PrometheusMetrics(this));
   }
 
   /**
@@ -201,8 +203,8 @@ export class CacheCluster {
           routes: this.#routes(overrides),
         });
         if (this.config.cache.self === undefined) {
-          this.local.cacheUrl = `http://${formatHost(this.local.host)}:${bound.port}`;
-          this.picker.setSelf(this.local.cacheUrl);
+          this.#local = { ...this.#local, cacheUrl: `http://${formatHost(this.#local.host)}:${bound.port}` };
+          this.picker.setSelf(this.#local.cacheUrl);
         }
         this.#url = bound.url;
       }
@@ -213,7 +215,8 @@ export class CacheCluster {
         this.#started.push(discovery);
       }
       this.#unsubscribe.push(membership.onEvent((event) => this.#onMembership(event)));
-      await membership.start();
+      await membership.start(this.#local);
+      this.#membershipStarted = true;
       this.#started.push(membership);
       this.#refreshRing();
       if (discovery !== undefined) {
@@ -265,7 +268,7 @@ export class CacheCluster {
     return routes;
   }
 
-  #groupFor(name: string): Group {
+  #groupFor(name: string): CacheGroup {
     const group = this.#groups.get(name);
     if (group === undefined) throw new CacheClusterError("CACHECLUSTER_NO_SUCH_GROUP", `no such group: ${name}`);
     return group;
@@ -287,4 +290,15 @@ export class CacheCluster {
       this.#deps.logger.info({ peers: this.picker.ring.peers }, "cachecluster: ring changed");
     }
   }
+}
+
+/** This node as the config describes it: `[cluster] name` and `advertise`, `[cache] self` or port. */
+function localNodeOf(config: CacheClusterConfig): LocalNode {
+  const advertise = config.cluster.advertise;
+  const host = advertise === undefined ? primaryAddress() : (parseHostAndPort(advertise)?.host ?? advertise);
+  return {
+    name: config.cluster.name ?? defaultNodeName(config.cache.port),
+    host,
+    cacheUrl: config.cache.self?.replace(/\/+$/, "") ?? `http://${formatHost(host)}:${config.cache.port}`,
+  };
 }

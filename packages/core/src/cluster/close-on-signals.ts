@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
-import { type Logger, silentLogger, type Unsubscribe } from "../interfaces/startable.js";
+import { type Logger, silentLogger } from "../interfaces/logger.js";
+import type { Unsubscribe } from "../interfaces/startable.js";
 
 export interface CloseOnSignalsOptions {
   /** Signals that start the shutdown; default SIGTERM (what Kubernetes, systemd and GCE MIGs send) and SIGINT (Ctrl-C). */
@@ -17,17 +18,13 @@ export interface CloseOnSignalsOptions {
   readonly logger?: Logger;
 }
 
-interface Closable {
-  close(options?: { leaveTimeoutMs?: number }): Promise<void>;
-}
-
 /**
  * Graceful shutdown on a signal: `beforeClose`, then `cluster.close()` — leave the membership (peers stop
  * routing keys here), stop discovery and membership, stop the transport (its server stops accepting and
  * finishes the requests in flight) — then `afterClose` and `process.exit`. A second signal while shutting
  * down exits at once with code 1. Returns a function that removes the signal handlers.
  */
-export function closeOnSignals(cluster: Closable, options: CloseOnSignalsOptions = {}): Unsubscribe {
+export function closeOnSignals(cluster: { close(options?: { leaveTimeoutMs?: number }): Promise<void> }, options: CloseOnSignalsOptions = {}): Unsubscribe {
   const signals: readonly NodeJS.Signals[] = options.signals ?? ["SIGTERM", "SIGINT"];
   if (!isSignalList(signals)) {
     throw new InvalidArgumentError(`expected options.signals to be a non-empty array of signal names such as "SIGTERM", got ${JSON.stringify(signals)}`);

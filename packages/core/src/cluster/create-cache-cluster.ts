@@ -1,15 +1,15 @@
 import "reflect-metadata";
 import { Container, type ContainerModule } from "inversify";
 import { LruStore } from "../cache/lru-store.js";
+import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
+import type { CacheClusterConfigInput } from "../config/config-input.js";
 import { parseConfig } from "../config/load-config.js";
-import type { CacheClusterConfig, CacheClusterConfigInput } from "../config/schema.js";
 import { StaticDiscovery } from "../discovery/static-discovery.js";
-import type { LocalNode } from "../interfaces/local-node.js";
-import { type Logger, silentLogger } from "../interfaces/startable.js";
-import { DirectMembership, formatHost } from "../membership/direct-membership.js";
-import { ConfigToken, DiscoveryToken, LocalNodeToken, LoggerToken, MembershipToken, StoreFactoryToken, TransportToken } from "../tokens.js";
-import { CacheCluster } from "./cache-cluster.js";
-import { defaultNodeName, primaryAddress } from "./local-address.js";
+import { type Logger, silentLogger } from "../interfaces/logger.js";
+import { DirectMembership } from "../membership/direct-membership.js";
+import { ConfigSectionToken, ConfigToken, DiscoveryToken, LoggerToken, MembershipToken, StoreFactoryToken, TransportToken } from "../tokens.js";
+import type { CacheCluster } from "../interfaces/cache-cluster.js";
+import { ClusterNode } from "./cache-cluster.js";
 
 export interface CreateCacheClusterOptions {
   readonly logger?: Logger;
@@ -18,54 +18,50 @@ export interface CreateCacheClusterOptions {
 }
 
 /**
- * Binds the core services on an inversify container, loads the plugin modules, fills in defaults for what
- * no module bound (LRU stores; `DirectMembership`; `StaticDiscovery` from `CACHECLUSTER_PEERS` when set),
- * and returns the assembled cluster. Nothing listens until `cluster.listen()`.
+ * Binds the core services on an inversify container, loads the plugins, fills in defaults for what no plugin
+ * bound (LRU stores; `DirectMembership`; `StaticDiscovery` from `CACHECLUSTER_PEERS` when set), checks the whole
+ * config against the plugins' declarations (one `ConfigError` with every problem), and returns the assembled
+ * cluster. Nothing listens until `cluster.listen()`.
  */
 export async function createCacheCluster(
   config: CacheClusterConfig | CacheClusterConfigInput = {},
-  modules: readonly ContainerModule[] = [],
+  plugins: readonly ContainerModule[] = [],
   options: CreateCacheClusterOptions = {},
 ): Promise<CacheCluster> {
   const container = options.container ?? new Container({ defaultScope: "Singleton" });
-  bindCore(container, parseConfig(config), options.logger);
-  await container.loadAsync(...modules);
+  bindCore(container, parseConfig(config, { plugins }), options.logger);
+  await container.loadAsync(...plugins);
   bindDefaults(container);
   return resolveCluster(container);
 }
 
-/** Binds config, logger and this node's identity (what plugins depend on). */
+/** Binds the config and the logger (what plugins depend on). */
 export function bindCore(container: Container, config: CacheClusterConfig, logger: Logger = silentLogger): void {
-  const host = config.cluster.advertise ?? primaryAddress();
-  const local: LocalNode = {
-    name: config.cluster.name ?? defaultNodeName(config.cache.port),
-    host,
-    cacheUrl: config.cache.self?.replace(/\/+$/, "") ?? `http://${formatHost(host)}:${config.cache.port}`,
-  };
   if (!container.isBound(ConfigToken)) container.bind(ConfigToken).toConstantValue(config);
   if (!container.isBound(LoggerToken)) container.bind(LoggerToken).toConstantValue(logger);
-  if (!container.isBound(LocalNodeToken)) container.bind(LocalNodeToken).toConstantValue(local);
 }
 
-/** Binds the defaults for services no module bound. */
+/** Binds the defaults for services no plugin bound. */
 export function bindDefaults(container: Container, env: Readonly<Record<string, string | undefined>> = process.env): void {
   if (!container.isBound(StoreFactoryToken)) container.bind(StoreFactoryToken).toConstantValue(() => new LruStore());
   if (!container.isBound(MembershipToken)) {
-    container
-      .bind(MembershipToken)
-      .toResolvedValue((local: LocalNode, config: CacheClusterConfig) => new DirectMembership(local, config), [LocalNodeToken, ConfigToken]);
+    container.bind(MembershipToken).toResolvedValue((config: CacheClusterConfig) => DirectMembership.fromConfig(config), [ConfigToken]);
   }
   if (!container.isBound(DiscoveryToken) && (env.CACHECLUSTER_PEERS ?? "").trim() !== "") {
     container.bind(DiscoveryToken).toConstantValue(StaticDiscovery.fromEnv(env));
   }
 }
 
-/** Builds the cluster from a container on which core, the plugins and the defaults are bound. */
+/**
+ * Builds the cluster from a container on which core, the plugins and the defaults are bound. First checks the
+ * config against every loaded plugin's declarations, so a bad or unknown key fails here with all problems at once.
+ */
 export function resolveCluster(container: Container): CacheCluster {
-  return new CacheCluster({
-    config: container.get(ConfigToken),
+  const config = container.get(ConfigToken);
+  config.check(container.isBound(ConfigSectionToken) ? container.getAll(ConfigSectionToken) : []);
+  return new ClusterNode({
+    config,
     logger: container.get(LoggerToken),
-    local: container.get(LocalNodeToken),
     membership: container.get(MembershipToken),
     storeFactory: container.get(StoreFactoryToken),
     discovery: container.get(DiscoveryToken, { optional: true }),

@@ -1,112 +1,77 @@
 import { readFile } from "node:fs/promises";
-import { parse as parseIni } from "ini";
-import type { z } from "zod";
+import type { ContainerModule } from "inversify";
 import { ConfigError } from "../errors.js";
-import { type CacheClusterConfig, type CacheClusterConfigInput, configSchema } from "./schema.js";
+import { configOf } from "../plugin/define-plugin.js";
+import { CacheClusterConfig } from "./cache-cluster-config.js";
+import type { ConfigSection } from "./config-section.js";
+import { sourceFromIni, sourceFromObject } from "./config-source.js";
+import { parseIni } from "./ini.js";
+import type { CacheClusterConfigInput } from "./config-input.js";
 
-const ENV_PREFIX = "CACHECLUSTER_";
-/** Environment variables with this prefix that are not config keys. */
-const RESERVED_ENV = new Set(["CACHECLUSTER_PEERS", "CACHECLUSTER_CONFIG", "CACHECLUSTER_LOG"]);
-const SECTIONS = ["cache", "cluster", "match", "meta"] as const;
+const DEFAULT_FILE = "cachecluster.ini";
+
+/** What the config is for: plugins (their config declarations are read) or declarations. */
+export type ConfigConsumers = readonly (ContainerModule | ConfigSection)[];
 
 export interface LoadConfigOptions {
+  /** The file to read; default `CACHECLUSTER_CONFIG`, else `./cachecluster.ini`. */
+  readonly path?: string;
   /** Environment to read overrides from (default `process.env`); pass `{}` to ignore the environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** A missing file is an error unless this is true (default: true for the default path only). */
+  /**
+   * The plugins the config is for. With them, every section and key is checked now, all problems in one
+   * `ConfigError`; without them, core's keys are checked now and the rest when the cluster is assembled.
+   */
+  readonly plugins?: ConfigConsumers;
+  /** A missing file is an error unless this is true (default: true only for `./cachecluster.ini` by default). */
   readonly optional?: boolean;
 }
 
 /**
- * Reads `cachecluster.ini` (the seed's format: sections cache, cluster, match, meta), applies environment
- * overrides `CACHECLUSTER_<SECTION>_<KEY>` (e.g. `CACHECLUSTER_CACHE_PORT=9081`), and validates the result.
- * Throws a `ConfigError` whose `issues` name the file, section and key of every bad value.
+ * Reads `cachecluster.ini` (the seed's format), applies environment overrides `CACHECLUSTER_<SECTION>_<KEY>`
+ * (e.g. `CACHECLUSTER_CACHE_PORT=9081`), and validates the result. A file named by `path` or
+ * `CACHECLUSTER_CONFIG` must exist; `./cachecluster.ini`, the default, may be absent (defaults apply).
+ * Throws a `ConfigError` whose `issues` name the file, line, section and key of every problem.
  */
-export async function loadConfig(path?: string, options: LoadConfigOptions = {}): Promise<CacheClusterConfig> {
-  const env = options.env ?? process.env;
-  const file = path ?? env.CACHECLUSTER_CONFIG ?? "cachecluster.ini";
-  const optional = options.optional ?? path === undefined;
+export async function loadConfig(pathOrOptions?: string | LoadConfigOptions, options: LoadConfigOptions = {}): Promise<CacheClusterConfig> {
+  const o = typeof pathOrOptions === "string" ? { ...options, path: pathOrOptions } : { ...options, ...pathOrOptions };
+  const env = o.env ?? process.env;
+  const named = o.path ?? (env.CACHECLUSTER_CONFIG !== undefined && env.CACHECLUSTER_CONFIG !== "" ? env.CACHECLUSTER_CONFIG : undefined);
+  const file = named ?? DEFAULT_FILE;
+  const optional = o.optional ?? named === undefined;
   let text = "";
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (!(optional && code === "ENOENT")) {
-      throw new ConfigError([`${file}: cannot read the config file (${code ?? String(cause)})`], {
-        cause,
-        code: "CACHECLUSTER_CONFIG_UNREADABLE",
-      });
+      const via = o.path === undefined && named !== undefined ? " (named by CACHECLUSTER_CONFIG)" : "";
+      throw new ConfigError([`${file}${via}: cannot read the config file (${code ?? String(cause)})`], { cause, code: "CACHECLUSTER_CONFIG_UNREADABLE" });
     }
   }
-  return parseConfigText(text, { file, env });
+  return parseConfigText(text, { file, env, ...(o.plugins === undefined ? {} : { plugins: o.plugins }) });
 }
 
-/** Parses ini text (plus environment overrides) into a validated config; `file` only names the source in errors. */
-export function parseConfigText(text: string, options: { file?: string; env?: Readonly<Record<string, string | undefined>> } = {}): CacheClusterConfig {
-  const file = options.file ?? "cachecluster.ini";
-  const raw = parseIni(text) as Record<string, unknown>;
-  const issues: string[] = [];
-  const input: Record<string, Record<string, unknown>> = {};
-  const origin = new Map<string, string>();
-  for (const [section, body] of Object.entries(raw)) {
-    if (typeof body !== "object" || body === null) {
-      issues.push(`${file}: key "${section}" is outside any section; expected it under one of [${SECTIONS.join("], [")}]`);
-      continue;
-    }
-    input[section] = { ...(body as Record<string, unknown>) };
-    for (const key of Object.keys(body)) origin.set(`${section}.${key}`, `${file} [${section}] ${key}`);
+/** Parses ini text (plus environment overrides) into a validated config; `file` names the source in errors. */
+export function parseConfigText(
+  text: string,
+  options: { file?: string; env?: Readonly<Record<string, string | undefined>>; plugins?: ConfigConsumers } = {},
+): CacheClusterConfig {
+  const file = options.file ?? DEFAULT_FILE;
+  const doc = parseIni(text, file);
+  const source = sourceFromIni(doc, file, options.env ?? {});
+  return new CacheClusterConfig(source, configOf(options.plugins ?? []), options.plugins !== undefined);
+}
+
+/**
+ * Validates a config given in code (`{ cache: { port: 9080 }, match: { zone: "us-central1-b" } }`); a
+ * `CacheClusterConfig` is returned as it is (checked against `plugins` when given).
+ */
+export function parseConfig(input: CacheClusterConfigInput | CacheClusterConfig = {}, options: { plugins?: ConfigConsumers } = {}): CacheClusterConfig {
+  const declarations = configOf(options.plugins ?? []);
+  if (input instanceof CacheClusterConfig) {
+    if (options.plugins !== undefined) input.check(declarations);
+    return input;
   }
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || value === undefined) continue;
-    const rest = name.slice(ENV_PREFIX.length).toLowerCase();
-    const cut = rest.indexOf("_");
-    const section = cut === -1 ? rest : rest.slice(0, cut);
-    const key = cut === -1 ? "" : rest.slice(cut + 1);
-    if (!(SECTIONS as readonly string[]).includes(section) || key === "") {
-      issues.push(`environment ${name}: not a config key; expected CACHECLUSTER_<SECTION>_<KEY> with SECTION one of ${SECTIONS.join(", ")}`);
-      continue;
-    }
-    (input[section] ??= {})[key] = value;
-    origin.set(`${section}.${key}`, `environment ${name}`);
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
-  return validate(input, (path) => origin.get(path.slice(0, 2).join(".")) ?? `${file} ${describePath(path)}`);
-}
-
-/** Validates a config given in code (`createCacheCluster({ cache: { port: 9080 } }, ...)`). */
-export function parseConfig(input: CacheClusterConfigInput | CacheClusterConfig = {}): CacheClusterConfig {
-  return validate(input, (path) => `config ${path.length > 0 ? path.join(".") : "(root)"}`);
-}
-
-function describePath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "(root)";
-  const [section, key, ...rest] = path.map(String);
-  return key === undefined ? `[${section}]` : `[${section}] ${[key, ...rest].join(".")}`;
-}
-
-function validate(input: unknown, where: (path: readonly PropertyKey[]) => string): CacheClusterConfig {
-  const result = configSchema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => formatIssue(issue, input, where)),
-    { cause: result.error },
-  );
-}
-
-function formatIssue(issue: z.core.$ZodIssue, input: unknown, where: (path: readonly PropertyKey[]) => string): string {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys
-      .map((key) => {
-        const path = [...issue.path, key];
-        const known = path.length === 1 ? ` (sections: ${SECTIONS.join(", ")})` : "";
-        return `${where(path)}: unknown ${path.length === 1 ? "section" : "key"} "${key}"${known}`;
-      })
-      .join("\n  ");
-  }
-  // The raw value as written (the issue's own input may be the coerced NaN).
-  const raw = issue.path.reduce<unknown>(
-    (node, key) => (typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined),
-    input,
-  );
-  const got = raw !== undefined && typeof raw !== "object" ? `, got ${JSON.stringify(raw)}` : "";
-  return `${where(issue.path)}: ${issue.message}${got}`;
+  return new CacheClusterConfig(sourceFromObject(input), declarations, options.plugins !== undefined);
 }

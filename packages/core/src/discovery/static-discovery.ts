@@ -2,6 +2,7 @@ import { ContainerModule } from "inversify";
 import { InvalidArgumentError } from "../errors.js";
 import type { DiscoveredPeer, Discovery } from "../interfaces/discovery.js";
 import type { Unsubscribe } from "../interfaces/startable.js";
+import { parseHostAndPort } from "../net/host-port.js";
 import { DiscoveryToken } from "../tokens.js";
 
 /**
@@ -21,10 +22,10 @@ export function parsePeer(entry: string): DiscoveredPeer {
     const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
     return { host: url.hostname.replace(/^\[|\]$/g, ""), cacheUrl: base };
   }
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(text);
-  const host = m?.[1] ?? m?.[2];
-  const port = m?.[3] === undefined ? undefined : Number(m[3]);
-  if (host === undefined || (port !== undefined && (port < 1 || port > 65535))) {
+  const parsed = parseHostAndPort(text);
+  const host = parsed?.host;
+  const port = parsed?.port;
+  if (host === undefined || port === 0) {
     throw new InvalidArgumentError(`expected a peer such as 127.0.0.1:9999, [::1]:9999 or http://127.0.0.1:9080, got ${JSON.stringify(entry)}`);
   }
   return port === undefined ? { host } : { host, clusterPort: port };

@@ -1,9 +1,10 @@
 import { LruStore } from "../cache/lru-store.js";
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
+import type { Group } from "../interfaces/group.js";
 import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/store.js";
 import type { PeerValue, TransportClient } from "../interfaces/transport.js";
-import type { Logger } from "../interfaces/startable.js";
-import { silentLogger } from "../interfaces/startable.js";
+import type { Logger } from "../interfaces/logger.js";
+import { silentLogger } from "../interfaces/logger.js";
 import { type HotPolicy, oneIn } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
 import type { FlightSignal } from "./flight-signal.js";
@@ -61,7 +62,7 @@ const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
  * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
  * owner on the ring (peer fetch, maybe hot-cached) or local load (main cache).
  */
-export class Group {
+export class CacheGroup implements Group {
   readonly name: string;
   readonly maxBytes: number;
   readonly stats: GroupStats = emptyGroupStats();

@@ -1,5 +1,6 @@
 import type { DiscoveredPeer } from "./discovery.js";
-import type { Startable, Unsubscribe } from "./startable.js";
+import type { LocalNode } from "./local-node.js";
+import type { Unsubscribe } from "./startable.js";
 
 export type MemberState = "alive" | "suspect" | "dead" | "left";
 
@@ -28,10 +29,17 @@ export interface MembershipEvent {
  * Implementations: SWIM gossip (`@cachecluster/membership-swim`), or core's `DirectMembership`
  * that takes discovery's list as it is.
  */
-export interface Membership extends Startable {
-  /** This node. */
+export interface Membership {
+  /**
+   * Take part as `local`. The cluster calls it once, after its cache server listens (so `local.cacheUrl` is the
+   * bound URL) and after discovery started.
+   */
+  start(local: LocalNode): Promise<void>;
+  /** Stop taking part (without announcing it: `leave()` does that). Safe to call twice, or before `start()`. */
+  stop(): Promise<void>;
+  /** This node; before `start()`, throws a `CACHECLUSTER_NOT_STARTED` error. */
   self(): Member;
-  /** Members that take part in the ring: alive and suspect, self included. */
+  /** Members that take part in the ring: alive and suspect, self included (empty before `start()`). */
   members(): readonly Member[];
   /** Contact these peers (seeds from discovery). Resolves with how many were reached; never throws for unreachable ones. */
   join(peers: readonly DiscoveredPeer[]): Promise<number>;

@@ -1,10 +1,17 @@
-import { ContainerModule } from "inversify";
-import type { CacheClusterConfig } from "../config/schema.js";
+import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
+import { CacheClusterError } from "../errors.js";
 import type { DiscoveredPeer } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
 import type { Member, Membership, MembershipEvent } from "../interfaces/membership.js";
 import type { Unsubscribe } from "../interfaces/startable.js";
-import { ConfigToken, LocalNodeToken, MembershipToken } from "../tokens.js";
+import { formatHost, joinHostPort } from "../net/host-port.js";
+
+export interface DirectMembershipOptions {
+  /** Cache port of discovered peers that give no cache URL (`[cache] port`: a fleet runs one config). */
+  readonly cachePort: number;
+  /** Membership port of discovered peers that give none (`[cluster] port`). */
+  readonly clusterPort: number;
+}
 
 /**
  * Membership without gossip: the members are this node plus discovery's latest list, as they are.
@@ -12,32 +19,38 @@ import { ConfigToken, LocalNodeToken, MembershipToken } from "../tokens.js";
  * detection needs `@cachecluster/membership-swim`.
  */
 export class DirectMembership implements Membership {
-  readonly #local: LocalNode;
-  readonly #cachePort: number;
-  readonly #clusterPort: number;
+  readonly #options: DirectMembershipOptions;
   readonly #listeners = new Set<(event: MembershipEvent) => void>();
+  #local: LocalNode | undefined;
   #others = new Map<string, Member>();
 
-  constructor(local: LocalNode, config: Pick<CacheClusterConfig, "cache" | "cluster">) {
-    this.#local = local;
-    this.#cachePort = config.cache.port;
-    this.#clusterPort = config.cluster.port;
+  constructor(options: DirectMembershipOptions) {
+    this.#options = options;
+  }
+
+  /** With the ports of `[cache] port` and `[cluster] port`. */
+  static fromConfig(config: Pick<CacheClusterConfig, "cache" | "cluster">): DirectMembership {
+    return new this({ cachePort: config.cache.port, clusterPort: config.cluster.port });
   }
 
   self(): Member {
-    return { id: this.#local.name, address: this.#local.host, cacheUrl: this.#local.cacheUrl, state: "alive", incarnation: 0 };
+    const local = this.#local;
+    if (local === undefined) throw new CacheClusterError("CACHECLUSTER_NOT_STARTED", "DirectMembership.self() called before start()");
+    return { id: local.name, address: local.host, cacheUrl: local.cacheUrl, state: "alive", incarnation: 0 };
   }
 
   members(): readonly Member[] {
-    return [this.self(), ...this.#others.values()];
+    return this.#local === undefined ? [] : [this.self(), ...this.#others.values()];
   }
 
   async join(peers: readonly DiscoveredPeer[]): Promise<number> {
+    const local = this.#local;
+    if (local === undefined) return 0;
     const next = new Map<string, Member>();
     for (const peer of peers) {
-      const cacheUrl = peer.cacheUrl ?? `http://${formatHost(peer.host)}:${this.#cachePort}`;
-      if (cacheUrl === this.#local.cacheUrl) continue;
-      const address = `${formatHost(peer.host)}:${peer.clusterPort ?? this.#clusterPort}`;
+      const cacheUrl = peer.cacheUrl ?? `http://${formatHost(peer.host)}:${this.#options.cachePort}`;
+      if (cacheUrl === local.cacheUrl) continue;
+      const address = joinHostPort(peer.host, peer.clusterPort ?? this.#options.clusterPort);
       next.set(cacheUrl, { id: peer.name ?? cacheUrl, address, cacheUrl, state: "alive", incarnation: 0 });
     }
     const now = Date.now();
@@ -59,7 +72,9 @@ export class DirectMembership implements Membership {
     return () => this.#listeners.delete(listener);
   }
 
-  async start(): Promise<void> {}
+  async start(local: LocalNode): Promise<void> {
+    this.#local = local;
+  }
 
   async stop(): Promise<void> {
     this.#others.clear();
@@ -68,16 +83,4 @@ export class DirectMembership implements Membership {
   #emit(event: MembershipEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-export function formatHost(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-export function directMembership(): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    bind(MembershipToken)
-      .toResolvedValue((local: LocalNode, config: CacheClusterConfig) => new DirectMembership(local, config), [LocalNodeToken, ConfigToken])
-      .inSingletonScope();
-  });
 }

@@ -1,3 +1,4 @@
+import type { RingView } from "../interfaces/cache-cluster.js";
 import { crc32 } from "node:zlib";
 import { InvalidArgumentError } from "../errors.js";
 
@@ -16,7 +17,7 @@ export function hashKey(text: string): number {
  * point >= crc32(key), wrapping to the first. Peers are added in sorted order (the canonical order every
  * node agrees on), and where two points are equal the peer added last wins, as in Go's map assignment.
  */
-export class HashRing {
+export class HashRing implements RingView {
   readonly replicas: number;
   #points = new Uint32Array(0);
   #owners: number[] = [];

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { GroupStats } from "../engine/stats.js";
+import type { ClusterMetrics } from "../interfaces/cache-cluster.js";
 import type { MemberState, MembershipEventType } from "../interfaces/membership.js";
 import { readStats } from "../interfaces/observable.js";
 import type { StatusSource } from "./cluster-status.js";
@@ -44,7 +45,7 @@ type Role = (typeof ROLES)[number];
  * To serve these next to the application's metrics: `Registry.merge([register, cluster.metrics.registry])`
  * (call `cluster.metrics.sync()` first if components add stats keys after start).
  */
-export class ClusterMetrics {
+export class PrometheusMetrics implements ClusterMetrics {
   readonly registry = new Registry();
   readonly #source: MetricsSource;
   readonly #dynamic = new Set<string>();

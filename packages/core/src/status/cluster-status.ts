@@ -1,4 +1,4 @@
-import type { Group } from "../engine/group.js";
+import type { Group } from "../interfaces/group.js";
 import type { GroupStats } from "../engine/stats.js";
 import type { Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
@@ -8,7 +8,7 @@ import type { StoreStats } from "../interfaces/store.js";
 import type { Transport } from "../interfaces/transport.js";
 import type { HashRing } from "../ring/hash-ring.js";
 
-/** What the status page and `cluster.status()` read from a cluster (a `CacheCluster` is one). */
+/** What the status page and `cluster.status()` read from a cluster (a `ClusterNode` is one). */
 export interface StatusSource {
   readonly local: LocalNode;
   readonly url: string | undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe } from "../errors.js";
 import type { HttpRoute } from "../interfaces/transport.js";
-import type { ClusterMetrics } from "./cluster-metrics.js";
+import type { ClusterMetrics } from "../interfaces/cache-cluster.js";
 import type { ClusterStatus } from "./cluster-status.js";
 import { renderStatusPage } from "./status-page.js";
 

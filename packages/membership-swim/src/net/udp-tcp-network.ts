@@ -8,11 +8,11 @@ import {
   type NetworkSocket,
   type StreamConnection,
   type StreamHandlers,
-  type SwimNetwork,
-} from "./network.js";
+  type DatagramNetwork,
+} from "@cachecluster/core";
 
 /** The real network: UDP datagrams (node:dgram) and TCP streams (node:net) on one port, as memberlist's NetTransport. */
-export function udpTcpNetwork(): SwimNetwork {
+export function udpTcpNetwork(): DatagramNetwork {
   return { bind };
 }
 

@@ -1,6 +1,5 @@
-import type { Logger } from "@cachecluster/core";
+import type { Clock, DatagramNetwork, Logger } from "@cachecluster/core";
 import type { Keyring } from "../wire/index.js";
-import type { Clock, SwimNetwork } from "../net/network.js";
 
 /** Tunables of the protocol, named and defaulted as memberlist's `DefaultLANConfig`; times in ms. */
 export interface ProtocolTimings {
@@ -76,7 +75,7 @@ export interface SwimNodeConfig extends ProtocolTimings {
   verifyIncoming: boolean;
   /** With a keyring: encrypt what is sent (GossipVerifyOutgoing). */
   verifyOutgoing: boolean;
-  network: SwimNetwork;
+  network: DatagramNetwork;
   clock: Clock;
   random: () => number;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { DecodeError } from "@cachecluster/core";
-import type { StreamConnection } from "../net/network.js";
+import type { StreamConnection } from "@cachecluster/core";
 import { MAX_PUSH_STATE_BYTES, readStreamMessage, type DecodeStreamOptions, type StreamMessage } from "../wire/index.js";
 
 /** The most a stream may send before it must have delivered one whole message (maxPushStateBytes + framing). */

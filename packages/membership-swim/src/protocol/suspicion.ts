@@ -1,4 +1,4 @@
-import type { Clock } from "../net/network.js";
+import type { Clock } from "@cachecluster/core";
 import { remainingSuspicionTime } from "./timing.js";
 
 /**

@@ -1,6 +1,5 @@
 import { DecodeError } from "@cachecluster/core";
-import type { NetworkSocket, StreamConnection } from "../net/network.js";
-import { joinHostPort } from "../net/network.js";
+import { joinHostPort, type NetworkSocket, type StreamConnection } from "@cachecluster/core";
 import {
   MessageType,
   NodeStateType,

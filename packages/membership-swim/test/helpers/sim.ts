@@ -26,7 +26,7 @@ export class Sim {
   create(name: string, cacheUrl = `http://${name}.test:9080`, options: SwimOptionsInput = {}): SimMember {
     const host = this.net.host();
     const membership = new SwimMembership(
-      { name, port: 7946, ...this.#options, ...options },
+      { name, port: 7946, advertise: host.ip, ...this.#options, ...options },
       { local: { name, host: host.ip, cacheUrl }, network: host.network, clock: host.clock, random: host.random },
     );
     const member = { name, host, membership };

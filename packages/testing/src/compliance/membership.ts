@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
-import type { DiscoveredPeer, Member, Membership, MembershipEvent } from "@cachecluster/core";
+import type { DiscoveredPeer, LocalNode, Member, Membership, MembershipEvent } from "@cachecluster/core";
 
 /** What an implementation provides to run the Membership compliance suite. */
 export interface MembershipComplianceSetup {
   /** Suite title suffix, e.g. "SwimMembership on the memory network". */
   readonly name: string;
-  /** A new, not yet started member with this name and cache URL. */
-  create(name: string, cacheUrl: string): Promise<Membership> | Membership;
+  /** A new, not yet started member; the suite starts it as `local` (the same object `create` was given). */
+  create(local: LocalNode): Promise<Membership> | Membership;
+  /** The address a member with this name binds (`LocalNode.host`); default `127.0.0.1`. */
+  host?(name: string): string;
   /** How other members reach `member` (after it started) as a seed. */
   seed(member: Membership): DiscoveredPeer;
   /** Let time pass (real or virtual) until `done()` holds or `timeoutMs` passed; resolves with `done()`. */
@@ -49,14 +51,16 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
     async function member(label: string): Promise<TestMember> {
       const name = `${label}-${++counter}`;
       const url = `http://cache-${name}.test:9080`;
-      const m = await setup.create(name, url);
+      const local = localNode(name, url);
+      const m = await setup.create(local);
       const events: MembershipEvent[] = [];
       m.onEvent((e) => events.push(e));
-      await m.start();
+      await m.start(local);
       started.push(m);
       return { m, events, name, url };
     }
 
+    const localNode = (name: string, cacheUrl: string): LocalNode => ({ name, host: setup.host?.(name) ?? "127.0.0.1", cacheUrl });
     const ids = (members: readonly Member[]): string[] => members.map((x) => x.id).sort();
 
     /** Three members a, b, c joined through a, once all three see each other. */
@@ -88,12 +92,15 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
       for (const m of started.splice(0)) await m.stop();
     });
 
-    it("members() includes self, alive, with its cache URL, before and after start", async () => {
+    it("members() is empty and self() refuses before start(); after, members() is self, alive, with its cache URL", async () => {
       const name = `solo-${++counter}`;
-      const m = await setup.create(name, "http://solo.test:9080");
-      assert.equal(m.self().id, name);
-      await m.start();
+      const local = localNode(name, "http://solo.test:9080");
+      const m = await setup.create(local);
+      assert.deepEqual(m.members(), []);
+      assert.throws(() => m.self(), { code: "CACHECLUSTER_NOT_STARTED" });
+      await m.start(local);
       started.push(m);
+      assert.equal(m.self().id, name);
       const members = m.members();
       assert.deepEqual(ids(members), [name]);
       assert.equal(members[0]?.state, "alive");
@@ -172,7 +179,7 @@ export function membershipCompliance(setup: MembershipComplianceSetup): void {
     });
 
     it("stop() twice, and stop() before start(), are safe", async () => {
-      const m = await setup.create(`idle-${++counter}`, "http://idle.test:9080");
+      const m = await setup.create(localNode(`idle-${++counter}`, "http://idle.test:9080"));
       await m.stop();
       const a = await member("a");
       await a.m.stop();

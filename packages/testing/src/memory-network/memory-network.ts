@@ -1,6 +1,6 @@
 import { forkRandom, seededRandom, type Random } from "./random.js";
-import { VirtualScheduler, type VirtualClock } from "./scheduler.js";
-import type { NetworkHandlers, NetworkSocket, StreamConnection, StreamHandlers, SwimNetworkLike } from "./types.js";
+import { VirtualScheduler } from "./scheduler.js";
+import type { Clock, DatagramNetwork, NetworkHandlers, NetworkSocket, StreamConnection, StreamHandlers } from "@cachecluster/core";
 
 export interface MemoryNetworkOptions {
   /** PRNG seed: the same seed and the same calls give the same run. Default 1. */
@@ -25,8 +25,8 @@ export interface MemoryNetworkStats {
 /** What one simulated member gets: its network, clock and PRNG, all deterministic. */
 export interface MemoryHost {
   readonly ip: string;
-  readonly network: SwimNetworkLike;
-  readonly clock: VirtualClock;
+  readonly network: DatagramNetwork;
+  readonly clock: Clock;
   readonly random: Random;
 }
 

@@ -1,9 +1,4 @@
-/** Timers and time, as `@cachecluster/membership-swim`'s `Clock`. */
-export interface VirtualClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from "@cachecluster/core";
 
 interface Task {
   at: number;
@@ -43,7 +38,7 @@ export class VirtualScheduler {
     return this.#heap.length;
   }
 
-  schedule(fn: () => void, ms: number, owner?: string): Task {
+  schedule(fn: () => void, ms: number, owner?: string): unknown {
     const task: Task = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, owner, cancelled: false };
     this.#push(task);
     return task;
@@ -54,7 +49,7 @@ export class VirtualScheduler {
   }
 
   /** A clock whose timers belong to `owner` (paused with it). */
-  clock(owner?: string): VirtualClock {
+  clock(owner?: string): Clock {
     return {
       now: () => this.#now,
       setTimeout: (fn, ms) => this.schedule(fn, ms, owner),
@@ -81,6 +76,34 @@ export class VirtualScheduler {
   discard(owner: string): void {
     for (const task of this.#heap) if (task.owner === owner) task.cancelled = true;
     this.#paused.delete(owner);
+  }
+
+  /** Virtual time of the earliest task still to run, undefined when none is pending. */
+  nextAt(): number | undefined {
+    while (this.#heap[0]?.cancelled === true) this.#pop();
+    return this.#heap[0]?.at;
+  }
+
+  /**
+   * Run the earliest task now (synchronously), moving the clock to its time; false when none is pending.
+   * A task of a paused owner is held, as `runUntil` holds it.
+   */
+  runNext(): boolean {
+    for (;;) {
+      const task = this.#heap[0];
+      if (task === undefined) return false;
+      this.#pop();
+      if (task.cancelled) continue;
+      this.#now = Math.max(this.#now, task.at);
+      const held = task.owner === undefined ? undefined : this.#paused.get(task.owner);
+      if (held !== undefined) {
+        held.push(task);
+        continue;
+      }
+      this.#executed++;
+      task.fn();
+      return true;
+    }
   }
 
   /** Run every task due within the next `ms` of virtual time, then set the clock to now + ms. */

@@ -15,7 +15,7 @@ interface Peer {
   lastUsed: number;
 }
 
-type ClientOptions = Pick<
+export type HttpClientOptions = Pick<
   HttpTransportOptions,
   "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes" | "idlePoolTimeout"
 >;
@@ -33,7 +33,7 @@ const PROTOBUF_HEADERS = { "content-type": "application/x-protobuf" };
  * is closed and forgotten, so the pools of departed peers do not pile up in an autoscaling fleet.
  */
 export class HttpTransportClient implements TransportClient {
-  readonly #options: ClientOptions;
+  readonly #options: HttpClientOptions;
   readonly #peers = new Map<string, Peer>();
   readonly #deadlines: Deadlines;
   /** `performance.now()` of the last look for idle pools. */
@@ -41,7 +41,7 @@ export class HttpTransportClient implements TransportClient {
   #poolsClosedIdle = 0;
   #closed = false;
 
-  constructor(options: ClientOptions) {
+  constructor(options: HttpClientOptions) {
     this.#options = options;
     this.#deadlines = new Deadlines(options.timeout);
   }

@@ -116,7 +116,7 @@ function snapshot(): NodeSnapshot {
     pid: process.pid,
     members: cluster.members().map((m) => ({ id: m.id, state: m.state, incarnation: m.incarnation, cacheUrl: m.cacheUrl })),
     allMembers: membership.allMembers().map((m) => ({ id: m.id, state: m.state, incarnation: m.incarnation, cacheUrl: m.cacheUrl })),
-    ring: [...cluster.picker.ring.peers],
+    ring: [...cluster.ring.peers],
     events: cluster.events().map((e) => ({ type: e.type, id: e.member.id, state: e.member.state, incarnation: e.member.incarnation, at: e.at })),
     group: { ...group.stats },
     loads,

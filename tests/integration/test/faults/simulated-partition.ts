@@ -109,7 +109,7 @@ export class SimulatedPartition {
           .filter((m) => m.state === "alive")
           .map((m) => m.cacheUrl)
           .sort()
-          .join(",") === want && n.cluster.picker.ring.peers.join(",") === want,
+          .join(",") === want && n.cluster.ring.peers.join(",") === want,
     );
   }
 

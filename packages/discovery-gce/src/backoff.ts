@@ -1,26 +1,3 @@
-/** Timers and randomness, injectable so tests can run an hour of refreshes on a virtual clock. */
-export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  now(): number;
-  /** Uniform in [0, 1). */
-  random(): number;
-}
-
-/** Real timers, unref'd: a pending refresh never keeps the process alive by itself. */
-export const realScheduler: Scheduler = {
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-  now: () => Date.now(),
-  random: () => Math.random(),
-};
-
 /** `base` scaled by a random factor in [1 - jitter, 1 + jitter]. */
 export function withJitter(base: number, jitter: number, random: number): number {
   return Math.max(1, Math.round(base * (1 + jitter * (2 * random - 1))));

@@ -10,7 +10,7 @@ import {
   type PeerValue,
   type Transport,
   type TransportClient,
-} from "@cachecluster/core";
+} from "../../src/index.js";
 
 /**
  * A small Transport for tests that need real HTTP on loopback but not the golang wire format (and must not

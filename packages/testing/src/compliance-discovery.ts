@@ -1,2 +1,0 @@
-/** The Discovery compliance suite. Import as `@cachecluster/testing/compliance-discovery`. */
-export { discoveryCompliance, waitForPeers, type DiscoveryComplianceSetup, type DiscoveryUnderTest } from "./compliance/discovery.js";

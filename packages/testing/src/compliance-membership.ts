@@ -1,1 +1,0 @@
-export { membershipCompliance, type MembershipComplianceSetup } from "./compliance/membership.js";

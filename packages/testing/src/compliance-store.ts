@@ -1,1 +1,0 @@
-export { storeCompliance } from "./compliance/store.js";
