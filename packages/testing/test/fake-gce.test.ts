@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, afterEach, before, describe, it } from "node:test";
 import { FakeGce } from "../src/fake-gce.js";
 import { evaluateFilter, parseFilter } from "../src/fake-gce/filter.js";
@@ -28,6 +29,14 @@ describe("fake GCE filter language", () => {
     for (const bad of ["status =", "(status = RUNNING", 'name = "open', "= x"]) assert.throws(() => parseFilter(bad), /filter/);
   });
 });
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe("fake GCE over HTTP", () => {
   let gce: FakeGce;
@@ -93,6 +102,44 @@ describe("fake GCE over HTTP", () => {
       ["b-1"],
     );
     assert.equal(page.items["zones/europe-west1-b"]?.warning?.code, "NO_RESULTS_ON_PAGE");
+  });
+
+  it("regions.get answers the region's zones as resource URLs, and 404 for a region it has no zone in", async () => {
+    const region = (await (await compute("p-test-1/regions/us-central1")).json()) as { kind: string; name: string; status: string; zones: string[] };
+    assert.equal(region.kind, "compute#region");
+    assert.equal(region.status, "UP");
+    assert.deepEqual(
+      region.zones.map((z) => z.replace(/^.*\/zones\//, "")),
+      ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"],
+    );
+    assert.match(region.zones[0] ?? "", /^https:\/\/www\.googleapis\.com\/compute\/v1\/projects\/p-test-1\/zones\/us-central1-a$/);
+    assert.equal((await compute("p-test-1/regions/mars-north1")).status, 404);
+  });
+
+  it("a fault can carry Retry-After", async () => {
+    gce.inject({ status: 503, retryAfter: 30 });
+    const res = await compute("p-test-1/zones/us-central1-a/instances");
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "30");
+  });
+
+  it("counts open connections per API: a hung request holds its connection until the client closes it", async () => {
+    // A fake of its own: the other tests' keep-alive connections would count too.
+    const own = await FakeGce.start({ project: "p-test-2", requireAuth: false });
+    try {
+      own.inject({ latencyMs: 30_000 });
+      const abort = new AbortController();
+      const req = request(`${own.url}/compute/v1/projects/p-test-2/zones/us-central1-a/instances`, { signal: abort.signal, agent: false });
+      req.on("error", () => {});
+      req.end();
+      await waitFor(() => own.openConnections("compute") === 1, "the hung request's connection");
+      assert.equal(own.openConnections("metadata"), 0);
+      assert.equal(own.openConnections(), 1);
+      abort.abort();
+      await waitFor(() => own.openConnections() === 0, "the connection to close");
+    } finally {
+      await own.close();
+    }
   });
 
   it("injects Google error bodies, latency, malformed bodies, and logs every request", async () => {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { type FilterNode, FilterSyntaxError, evaluateFilter, parseFilter } from "./filter.js";
 import { sendGoogleError } from "./google-error.js";
-import { COMPUTE_BASE, type FakeInstance, instanceJson } from "./instance.js";
+import { COMPUTE_BASE, type FakeInstance, instanceJson, regionOf } from "./instance.js";
 
 /** What the Compute routes read from the fake. */
 export interface ComputeState {
@@ -16,6 +16,7 @@ export const MAX_RESULTS = 500;
 const LIST = /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/?$/;
 const GET = /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
 const AGGREGATED = /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/instances\/?$/;
+const REGION = /^\/compute\/v1\/projects\/([^/]+)\/regions\/([^/]+)$/;
 
 function sendJson(res: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
@@ -75,9 +76,46 @@ function byName(a: FakeInstance, b: FakeInstance): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Answers the Compute instances routes; false when the path is not one of them. */
+/**
+ * `regions.get`: the region of the fake's zones, with its zones as resource URLs (as the API answers them, sorted).
+ * The quotas are a fixed sample; the fake does not enforce them.
+ */
+function answerRegion(state: ComputeState, project: string, region: string, res: ServerResponse): void {
+  const zones = state
+    .zones()
+    .filter((z) => regionOf(z) === region)
+    .sort();
+  if (zones.length === 0) {
+    sendGoogleError(res, 404, `The resource 'projects/${project}/regions/${region}' was not found`, "notFound");
+    return;
+  }
+  sendJson(res, {
+    kind: "compute#region",
+    id: "1000",
+    creationTimestamp: "1969-12-31T16:00:00.000-08:00",
+    name: region,
+    description: region,
+    status: "UP",
+    zones: zones.map((z) => `${COMPUTE_BASE}/projects/${project}/zones/${z}`),
+    quotas: [
+      { metric: "CPUS", limit: 24, usage: 0 },
+      { metric: "INSTANCES", limit: 24, usage: 0 },
+    ],
+    selfLink: `${COMPUTE_BASE}/projects/${project}/regions/${region}`,
+    supportsPzs: false,
+  });
+}
+
+/** Answers the Compute instances routes and `regions.get`; false when the path is not one of them. */
 export function handleCompute(state: ComputeState, url: URL, res: ServerResponse): boolean {
   const { pathname } = url;
+  const region = REGION.exec(pathname);
+  if (region) {
+    const project = decodeURIComponent(region[1] ?? "");
+    if (project !== state.project) sendGoogleError(res, 404, `The resource 'projects/${project}' was not found`, "notFound");
+    else answerRegion(state, project, decodeURIComponent(region[2] ?? ""), res);
+    return true;
+  }
   const list = LIST.exec(pathname);
   const single = GET.exec(pathname);
   const aggregated = AGGREGATED.exec(pathname);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { handleCompute } from "./compute-api.js";
 import { sendGoogleError } from "./google-error.js";
 import type { FakeInstance, FakeInstanceSpec, FakeInstanceStatus } from "./instance.js";
@@ -44,6 +44,8 @@ export interface FakeGceFault {
   readonly latencyMs?: number;
   /** Destroy the connection without an answer. */
   readonly reset?: boolean;
+  /** `Retry-After` header of the fault's answer: seconds (`30`) or an HTTP date (`new Date(...).toUTCString()`). */
+  readonly retryAfter?: number | string;
   /** How many requests it applies to (default 1; `Infinity` until cleared). */
   readonly times?: number;
 }
@@ -69,7 +71,7 @@ interface ActiveFault {
 
 /**
  * A fake Google Compute Engine on 127.0.0.1 (ephemeral port): the metadata server (`/computeMetadata/v1/...`)
- * and the Compute API instances routes (`list`, `aggregatedList`, `get`), driven over real HTTP by the
+ * and the Compute API instances routes (`list`, `aggregatedList`, `get`) and `regions.get`, driven over real HTTP by the
  * unmodified Google clients. Programmable (add, remove, stop instances; faults; latency; malformed answers)
  * and logging every request.
  *
@@ -94,6 +96,8 @@ export class FakeGce {
   readonly #projectAttributes: Record<string, string>;
   readonly #requireAuth: boolean;
   readonly #server: Server;
+  /** Open connections, each with the APIs its requests went to. */
+  readonly #sockets = new Map<Socket, Set<FakeGceRequest["api"]>>();
   #selfName: string;
   #port = 0;
   #nextId = 1n;
@@ -109,6 +113,10 @@ export class FakeGce {
     const self = this.addInstance({ name: "self-0", zone: options.zones?.[0] ?? "us-central1-a", ...options.self });
     this.#selfName = self.name;
     this.#server = createServer((req, res) => this.#handle(req, res));
+    this.#server.on("connection", (socket: Socket) => {
+      this.#sockets.set(socket, new Set());
+      socket.once("close", () => this.#sockets.delete(socket));
+    });
   }
 
   /** Starts a fake on 127.0.0.1 with an ephemeral port. */
@@ -256,6 +264,16 @@ export class FakeGce {
     return this.requests.filter((r) => r.api === "metadata");
   }
 
+  /**
+   * Connections open right now (keep-alive ones included); with `api`, only those that carried a request to it.
+   * A client that abandons a call without closing its socket shows here.
+   */
+  openConnections(api?: FakeGceApi): number {
+    let n = 0;
+    for (const apis of this.#sockets.values()) if (api === undefined || apis.has(api)) n += 1;
+    return n;
+  }
+
   /** Access tokens the metadata server issued. */
   issuedTokens(): readonly string[] {
     return [...this.#tokens];
@@ -301,6 +319,7 @@ export class FakeGce {
       status: 0,
     };
     this.requests.push(entry);
+    this.#sockets.get(req.socket)?.add(api);
     res.on("finish", () => {
       entry.status = res.statusCode;
     });
@@ -343,8 +362,10 @@ export class FakeGce {
       res.socket?.destroy();
       return true;
     }
+    const retryAfter: Record<string, string> = fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) };
     if (fault.body !== undefined) {
       const headers: Record<string, string | number> = {
+        ...retryAfter,
         "content-type": fault.contentType ?? (api === "metadata" ? "application/text" : "application/json; charset=UTF-8"),
         "content-length": Buffer.byteLength(fault.body),
       };
@@ -354,7 +375,7 @@ export class FakeGce {
       return true;
     }
     if (fault.status !== undefined) {
-      sendGoogleError(res, fault.status, fault.message?.replace("{project}", this.project), fault.reason);
+      sendGoogleError(res, fault.status, fault.message?.replace("{project}", this.project), fault.reason, retryAfter);
       return true;
     }
     if (fault.omitMetadataFlavor === true && api === "metadata") {

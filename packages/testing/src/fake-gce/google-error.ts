@@ -40,8 +40,8 @@ export function googleErrorBody(status: number, message?: string, reason?: strin
   });
 }
 
-export function sendGoogleError(res: ServerResponse, status: number, message?: string, reason?: string): void {
+export function sendGoogleError(res: ServerResponse, status: number, message?: string, reason?: string, headers: Readonly<Record<string, string>> = {}): void {
   const body = googleErrorBody(status, message, reason);
-  res.writeHead(status, { "content-type": "application/json; charset=UTF-8", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=UTF-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
