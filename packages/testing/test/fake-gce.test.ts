@@ -121,6 +121,9 @@ describe("fake GCE over HTTP", () => {
     const res = await compute("p-test-1/zones/us-central1-a/instances");
     assert.equal(res.status, 503);
     assert.equal(res.headers.get("retry-after"), "30");
+    const logged = gce.computeRequests().at(-1);
+    assert.equal(logged?.bytes, Number(res.headers.get("content-length")));
+    assert.ok((logged?.bytes ?? 0) > 0);
   });
 
   it("counts open connections per API: a hung request holds its connection until the client closes it", async () => {

@@ -19,6 +19,8 @@ export interface FakeGceRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** HTTP status answered (0 when the connection was destroyed or the answer never completed). */
   status: number;
+  /** Bytes of the answer's body (its content-length; 0 until answered). */
+  bytes: number;
 }
 
 /**
@@ -317,12 +319,19 @@ export class FakeGce {
       query: Object.fromEntries(url.searchParams),
       headers,
       status: 0,
+      bytes: 0,
     };
     this.requests.push(entry);
     this.#sockets.get(req.socket)?.add(api);
     res.on("finish", () => {
       entry.status = res.statusCode;
     });
+    // Every answer of the fake goes through writeHead with its content-length.
+    const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string | number>) => ServerResponse;
+    (res as { writeHead: unknown }).writeHead = (status: number, headers?: Record<string, string | number>): ServerResponse => {
+      entry.bytes = Number(headers?.["content-length"] ?? 0);
+      return writeHead(status, headers);
+    };
     req.resume();
     const fault = api === "other" ? undefined : this.#takeFault(api, url.pathname);
     const answer = (): void => {
