@@ -1,4 +1,5 @@
 import { DiscoveryError, type DiscoveryFailureKind } from "./errors.js";
+import { parseRetryAfter } from "./retry-after.js";
 
 const QUOTA_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "RATE_LIMIT_EXCEEDED"]);
 
@@ -30,6 +31,14 @@ function parseBody(data: unknown): GoogleErrorBody | undefined {
   }
 }
 
+/** A response header from a gaxios error: `Headers` in the client, a plain record once it crossed a thread. */
+function header(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== "object" || headers === null) return undefined;
+  if (typeof (headers as { get?: unknown }).get === "function") return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
+}
+
 function findCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== "object" || error === null || depth > 4) return undefined;
   const code = (error as { code?: unknown }).code;
@@ -49,20 +58,23 @@ export function classifyError(call: string, error: unknown): DiscoveryError {
     code?: unknown;
     message?: unknown;
     name?: unknown;
-    response?: { status?: unknown; data?: unknown };
+    response?: { status?: unknown; data?: unknown; headers?: unknown };
     reason?: unknown;
     config?: { url?: unknown };
   };
   const url = typeof e.config?.url === "string" ? e.config.url : e.config?.url instanceof URL ? e.config.url.href : "";
-  // google-auth-library failing to get an access token (on GCE: from the metadata server).
-  const tokenCall = /\/token(\?|$)/.test(url) || /oauth2|access token/i.test(typeof e.message === "string" ? e.message : "");
+  // google-auth-library failing to get an access token (on GCE: from the metadata server), or to find credentials.
+  const text = typeof e.message === "string" ? e.message : "";
+  const tokenCall = /\/token(\?|$)/.test(url) || /oauth2|access token/i.test(text);
+  const noCredentials = e.name === "CredentialsError" || /default credentials|No authentication was provided/i.test(text);
   const status = typeof e.status === "number" ? e.status : typeof e.response?.status === "number" ? e.response.status : undefined;
   const body = parseBody(e.response?.data) ?? parseBody(e.message);
   const reason = body?.error?.errors?.find((x) => typeof x.reason === "string")?.reason ?? (typeof e.reason === "string" ? e.reason : undefined);
   const googleMessage = body?.error?.message ?? (typeof e.message === "string" ? e.message : String(error));
   const detail = `${tokenCall ? `getting an access token (${url.replace(/\?.*$/, "")}): ` : ""}${status === undefined ? "" : `HTTP ${status} `}${reason === undefined ? "" : `${reason}: `}${googleMessage}`;
+  const retryAfterMs = parseRetryAfter(header(e.response?.headers, "retry-after"), Date.now(), header(e.response?.headers, "date"));
   let kind: DiscoveryFailureKind;
-  if (tokenCall) {
+  if (tokenCall || noCredentials) {
     kind = "auth";
   } else if (status !== undefined) {
     if (status === 429 || (reason !== undefined && QUOTA_REASONS.has(reason))) kind = "quota";
@@ -88,7 +100,7 @@ export function classifyError(call: string, error: unknown): DiscoveryError {
     kind === "forbidden"
       ? " (the service account needs compute.instances.list, e.g. roles/compute.viewer, and the instance the compute-ro or cloud-platform scope)"
       : kind === "auth"
-        ? " (no usable credentials: on GCE the metadata server's service account; elsewhere GOOGLE_APPLICATION_CREDENTIALS)"
+        ? " (no usable credentials: on GCE the metadata server's service account; elsewhere GOOGLE_APPLICATION_CREDENTIALS naming a key file)"
         : "";
-  return new DiscoveryError(kind, `${call} failed: ${detail}${hint}`, { cause: error, status });
+  return new DiscoveryError(kind, `${call} failed: ${detail}${hint}`, { cause: error, status, retryAfterMs });
 }

@@ -1,4 +1,4 @@
-import type * as Compute from "@google-cloud/compute";
+import type { Logger } from "@cachecluster/core";
 import type { GceDiscoverySettings } from "./options.js";
 
 export interface ListRequest {
@@ -9,84 +9,47 @@ export interface ListRequest {
   readonly pageToken?: string;
 }
 
-export interface AggregatedListRequest {
-  readonly project: string;
-  readonly filter: string;
-  readonly maxResults: number;
-}
-
 /** One page of `instances.list`, as the API answered it (not yet validated). */
 export interface InstancePage {
   readonly items: unknown;
   readonly nextPageToken: string | undefined;
 }
 
+export interface RegionRequest {
+  readonly project: string;
+  readonly region: string;
+}
+
 /**
- * The two Compute API calls discovery makes, narrowed so tests can substitute them. The default,
- * {@link googleComputeApi}, wraps `InstancesClient` of `@google-cloud/compute`, loaded on first use.
+ * The Compute API calls discovery makes, narrowed so tests can substitute them. Each call takes a signal: when it
+ * aborts (the request timeout, or `stop()`), the call is cancelled and its connection closed. The default,
+ * {@link googleComputeApi}, runs `@google-cloud/compute` in a worker thread.
  */
 export interface ComputeApi {
   /** One page of `instances.list` in one zone. */
-  list(request: ListRequest, timeoutMs: number): Promise<InstancePage>;
-  /** `instances.aggregatedList`, every page: `[scope, instances]` per zone and page, e.g. `["zones/us-central1-b", [...]]`. */
-  aggregatedList(request: AggregatedListRequest, timeoutMs: number): AsyncIterable<readonly [string, unknown]>;
+  list(request: ListRequest, signal: AbortSignal): Promise<InstancePage>;
+  /** `regions.get`: the region's `zones` field as the API answered it (resource URLs; not yet validated). */
+  regionZones(request: RegionRequest, signal: AbortSignal): Promise<unknown>;
   close(): Promise<void>;
 }
 
-/** `project` is the resolved project: given to the client, it spares google-auth-library its own project lookup. */
-export type ComputeApiFactory = (settings: GceDiscoverySettings, project: string) => Promise<ComputeApi>;
-
-/** Call options for every request: one attempt (discovery does its own backoff), a deadline, manual paging. */
-function callOptions(timeoutMs: number): { retry: null; timeout: number; autoPaginate: false } {
-  return { retry: null, timeout: timeoutMs, autoPaginate: false };
-}
-
-let computeModule: Promise<typeof Compute> | undefined;
-
 /**
- * Imports `@google-cloud/compute` once. Its evaluation keeps the event loop busy for about a second, so
- * `GceDiscovery.start()` calls this before the cluster starts membership: a node that stalls after it began
- * gossiping would be suspected by its peers.
+ * Opens a client. `project` is the resolved project: given to the client, it spares google-auth-library its own
+ * project lookup. Rejects (a `DiscoveryError` of kind `auth` once classified) when no credentials can be found.
+ * `logger` takes what goes wrong outside any call. `hold`, where present, keeps what the factory shares warm (the
+ * worker thread) from a discovery's start() to its stop(), also while no client is open (retries without credentials).
  */
-export function loadGoogleCompute(): Promise<typeof Compute> {
-  computeModule ??= import("@google-cloud/compute");
-  return computeModule;
-}
-
-/**
- * `InstancesClient` from `@google-cloud/compute` (REST transport), imported on first call: a cold import
- * costs about a second, which start-up does not pay. Credentials: Application Default Credentials
- * (on GCE the metadata server's service-account token).
- */
-export const googleComputeApi: ComputeApiFactory = async (settings, project) => {
-  const { InstancesClient } = await loadGoogleCompute();
-  const client = new InstancesClient({
-    fallback: true,
-    // Without it, google-auth-library looks the project up itself, spawning `gcloud config config-helper` (~0.5-1 s).
-    projectId: project,
-    ...(settings.apiEndpoint === undefined ? {} : { apiEndpoint: settings.apiEndpoint }),
-    ...(settings.port === undefined ? {} : { port: settings.port }),
-    ...(settings.protocol === undefined ? {} : { protocol: settings.protocol }),
-  });
-  return {
-    async list(request, timeoutMs) {
-      const [, , raw] = await client.list({ ...request }, callOptions(timeoutMs));
-      const response = raw as { items?: unknown; nextPageToken?: string | null } | null | undefined;
-      const token = response?.nextPageToken;
-      return { items: response?.items, nextPageToken: typeof token === "string" && token !== "" ? token : undefined };
-    },
-    aggregatedList(request, timeoutMs) {
-      const iterable = client.aggregatedListAsync({ ...request, returnPartialSuccess: false }, callOptions(timeoutMs));
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const [scope, scoped] of iterable) {
-            yield [scope, (scoped as { instances?: unknown } | null | undefined)?.instances] as const;
-          }
-        },
-      };
-    },
-    async close() {
-      await client.close();
-    },
-  };
+export type ComputeApiFactory = ((settings: GceDiscoverySettings, project: string, logger: Logger) => Promise<ComputeApi>) & {
+  readonly hold?: () => () => void;
 };
+
+/** Where the Google client sends its calls: the options of the same names (tests point them at the fake). */
+export interface ComputeEndpoint {
+  readonly apiEndpoint?: string | undefined;
+  readonly port?: number | undefined;
+  readonly protocol?: "http" | "https" | undefined;
+}
+
+export function endpointOf(settings: GceDiscoverySettings): ComputeEndpoint {
+  return { apiEndpoint: settings.apiEndpoint, port: settings.port, protocol: settings.protocol };
+}

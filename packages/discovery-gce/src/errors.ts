@@ -12,10 +12,13 @@ export class DiscoveryError extends CacheClusterError {
   readonly kind: DiscoveryFailureKind;
   /** HTTP status of the failed call, where there was one. */
   readonly status: number | undefined;
-  constructor(kind: DiscoveryFailureKind, message: string, options?: { cause?: unknown; status?: number | undefined }) {
+  /** How long the server asked to wait (its `Retry-After`), in ms, where it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(kind: DiscoveryFailureKind, message: string, options?: { cause?: unknown; status?: number | undefined; retryAfterMs?: number | undefined }) {
     super("CACHECLUSTER_DISCOVERY_FAILED", message, options);
     this.kind = kind;
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
     this.name = "DiscoveryError";
   }
 

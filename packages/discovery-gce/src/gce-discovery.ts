@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { hostname } from "node:os";
 import {
   CacheClusterError,
   type Clock,
@@ -10,19 +10,25 @@ import {
   systemClock,
 } from "@cachecluster/core";
 import { classifyError } from "./classify-error.js";
-import { type ComputeApi, type ComputeApiFactory, googleComputeApi, loadGoogleCompute } from "./compute-api.js";
+import type { ComputeApi, ComputeApiFactory } from "./compute-api.js";
 import { DiscoveryError } from "./errors.js";
 import { buildFilter } from "./filter.js";
-import { type InstanceCriteria, matchInstance } from "./match-instance.js";
+import { type CallContext, listZones, regionZones } from "./list-instances.js";
+import type { InstanceCriteria } from "./match-instance.js";
 import { type MetadataApi, gcpMetadataApi } from "./metadata-api.js";
 import { type GceDiscoveryOptionsInput, type GceDiscoverySettings, parseGceDiscoveryOptions } from "./options.js";
-import { backoffDelay, budgetPeriodMs, withDeadline, withJitter } from "./backoff.js";
+import { type RefreshResult, explainAlone, matchAll, summarizeUnusable } from "./refresh-result.js";
+import { type GceDiscoveryTarget, resolveTarget } from "./resolve-target.js";
+import { backoffDelay, budgetPeriodMs, retryAfterDelay, untilAborted, withDeadline, withJitter } from "./backoff.js";
+import { googleComputeApi } from "./worker-compute-api.js";
+
+export type { GceDiscoveryTarget } from "./resolve-target.js";
 
 export interface GceDiscoveryDeps {
   /** Options (validated here, eagerly); `gceDiscovery()` merges them over the core config first. */
   readonly options?: GceDiscoveryOptionsInput;
   readonly logger?: Logger;
-  /** Builds the Compute API client on the first refresh (default: `@google-cloud/compute`, imported then). */
+  /** Opens the Compute API client on the first refresh (default: `@google-cloud/compute` in a worker thread). */
   readonly computeApi?: ComputeApiFactory;
   /** Metadata server reads (default: `gcp-metadata`, imported on first use). */
   readonly metadata?: MetadataApi;
@@ -32,47 +38,45 @@ export interface GceDiscoveryDeps {
   readonly random?: () => number;
 }
 
-/** Where discovery looks, once resolved from options and the metadata server. */
-export interface GceDiscoveryTarget {
-  readonly project: string;
-  /** Zones listed one by one; absent with a region. */
-  readonly zones?: readonly string[];
-  readonly region?: string;
-  /** This instance, when the metadata server was asked (project or zone not configured). */
-  readonly self?: { readonly name: string; readonly host: string };
-}
-
 export interface GceDiscoveryStats {
   /** Successful refreshes. */
   readonly refreshes: number;
   /** Failed refreshes in total, and since the last success. */
   readonly failures: number;
   readonly consecutiveFailures: number;
-  /** Compute API list calls made (pages); aggregated-list pages are counted from the instances returned. */
+  /** Compute API calls made (list pages, and `regions.get` in region mode). */
   readonly apiCalls: number;
-  /** Calls the last successful refresh needed. */
+  /** List calls the last successful refresh needed. */
   readonly callsPerRefresh: number;
   /** Delay chosen for the next refresh (ms). */
   readonly nextRefreshMs: number | undefined;
   readonly lastSuccessAt: number | undefined;
   readonly lastError: DiscoveryError | undefined;
-  /** Listed instances that matched but could not be used (no name, no IP on the interface ...). */
+  /** Listed instances that matched but could not be used (no name, no IP on the interface ...), over all refreshes. */
   readonly skippedInstances: number;
+  /** What the last successful refresh listed and which filter removed how many. */
+  readonly lastResult: RefreshResult | undefined;
 }
 
-const MAX_PAGES = 1_000;
-const MAX_LOGGED_PROBLEMS = 1_000;
 const PREFIX = "cachecluster/discovery-gce";
+/** Successful refreshes that leave this node alone before discovery says why (at warn). */
+const ALONE_WARN_AFTER = 3;
+/** How long the zones of a region (`regions.get`) are reused. */
+const REGION_ZONES_TTL_MS = 24 * 3_600_000;
+
+/** A log key that ignores the counts in a message, so "38 instances" after "37 instances" is no new warning. */
+const shape = (text: string): string => text.replace(/\d+/g, "#");
 
 /**
- * Finds the cluster's peers among the project's GCE instances: lists the configured zones (or a region) with the
- * server-side filter `status = RUNNING` (plus labels), keeps the instances that carry every configured network tag
- * and metadata item, and reports `{ host: IP of the interface, name: instance name }` for each (this instance
- * included).
+ * Finds the cluster's peers among the project's GCE instances: lists the configured zones (or a region's zones)
+ * with the server-side filter `status = RUNNING` (plus labels), keeps the instances that carry every configured
+ * network tag and metadata item, and reports `{ host: IP of the interface, name: instance name }` for each (this
+ * instance included).
  *
- * `start()` resolves at once; the first refresh runs in the background. Refreshes repeat every `refreshMs`
- * (with jitter, stretched for large fleets to stay within `apiBudgetPerMinute`); a failed refresh keeps the last
- * good list, is logged once with its cause, and is retried with capped exponential backoff.
+ * `start()` resolves at once; the first refresh runs in the background, and the Compute client loads in a worker
+ * thread. Refreshes repeat every `refreshMs` (with jitter, stretched for large fleets to stay within
+ * `apiBudgetPerMinute`); a failed refresh keeps the last good list, is logged once with its cause, and is retried
+ * with capped exponential backoff (or after the server's `Retry-After`).
  */
 export class GceDiscovery implements Discovery {
   readonly settings: GceDiscoverySettings;
@@ -84,15 +88,25 @@ export class GceDiscovery implements Discovery {
   readonly #criteria: InstanceCriteria;
   readonly #filter: string;
   readonly #listeners = new Set<(peers: readonly DiscoveredPeer[]) => void>();
-  readonly #loggedProblems = new Set<string>();
   #peers: readonly DiscoveredPeer[] = [];
   #target: GceDiscoveryTarget | undefined;
+  #regionZonesAt = 0;
   #api: Promise<ComputeApi> | undefined;
+  /** `#api` once it opened. */
+  #openedApi: ComputeApi | undefined;
   #running = false;
   #generation = 0;
+  /** Releases what the Compute API factory keeps warm while this discovery runs. */
+  #releaseFactory: (() => void) | undefined;
+  /** Aborted by stop(): cancels the calls of the refresh under way. */
+  #lifetime = new AbortController();
   #timer: unknown;
   #inflight: Promise<void> | undefined;
   #lastFailureKey: string | undefined;
+  #lastUnusableKey: string | undefined;
+  #aloneStreak = 0;
+  #lastAloneKey: string | undefined;
+  #explanation: string | undefined;
   #selfWarned = false;
   #stats: {
     refreshes: number;
@@ -104,6 +118,7 @@ export class GceDiscovery implements Discovery {
     lastSuccessAt: number | undefined;
     lastError: DiscoveryError | undefined;
     skippedInstances: number;
+    lastResult: RefreshResult | undefined;
   } = {
     refreshes: 0,
     failures: 0,
@@ -114,6 +129,7 @@ export class GceDiscovery implements Discovery {
     lastSuccessAt: undefined,
     lastError: undefined,
     skippedInstances: 0,
+    lastResult: undefined,
   };
 
   constructor(deps: GceDiscoveryDeps = {}) {
@@ -138,7 +154,7 @@ export class GceDiscovery implements Discovery {
     return this.#filter;
   }
 
-  /** Project and zones (or region) once resolved; undefined before the first successful resolution. */
+  /** Project and zones (or region and its zones) once resolved; undefined before the first successful resolution. */
   get target(): GceDiscoveryTarget | undefined {
     return this.#target;
   }
@@ -159,40 +175,53 @@ export class GceDiscovery implements Discovery {
   }
 
   /**
-   * Starts refreshing in the background. Resolves once the Compute client's module is loaded (CPU only, no
-   * network: about a second cold), so its evaluation does not stall a node that is already gossiping.
-   * Peers arrive later through `onPeers`; until then the cluster serves in local mode.
+   * Why this node has no peer from discovery, in one line, or undefined when it has some: the last refresh's
+   * explanation (`listed 37 RUNNING instances in us-central1-b; 0 matched: tags [cache] removed 30, metadata
+   * service=web removed 7`, or `...; the only match is this instance itself (cache-1)`), or the failure that keeps
+   * it from listing (`stats().lastError`), or that no refresh has finished yet.
    */
+  explain(): string | undefined {
+    if (this.#peers.some((p) => p.name !== this.#selfName())) return undefined;
+    if (this.#stats.consecutiveFailures > 0 && this.#stats.lastError !== undefined) {
+      return `discovery is failing (${this.#stats.consecutiveFailures} attempt(s)): ${this.#stats.lastError.message}`;
+    }
+    return this.#explanation ?? (this.#stats.refreshes === 0 ? "discovery has not finished its first refresh yet" : undefined);
+  }
+
+  /** Starts refreshing in the background and resolves at once. Peers arrive through `onPeers`. */
   async start(): Promise<void> {
-    if (this.#running) return;
-    if (this.#computeFactory === googleComputeApi) await loadGoogleCompute().catch(() => {}); // a failure shows on the first refresh
     if (this.#running) return;
     this.#running = true;
     this.#generation += 1;
+    this.#lifetime = new AbortController();
+    this.#releaseFactory = this.#computeFactory.hold?.();
     this.#schedule(0, this.#generation);
   }
 
-  /** Stops refreshing and releases the API client. Safe to call twice, or before `start()`. */
+  /**
+   * Stops refreshing, cancels the calls under way (their connections close) and releases the API client.
+   * Safe to call twice, or before `start()`.
+   */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
     this.#generation += 1;
+    this.#lifetime.abort(new CacheClusterError("CACHECLUSTER_STOPPED", "GceDiscovery stopped"));
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     const inflight = this.#inflight;
     this.#inflight = undefined;
-    // Its result is dropped (the generation moved on); wait a little so its sockets settle before the client closes.
-    if (inflight !== undefined)
-      await withDeadline(inflight, Math.min(1_000, this.settings.requestTimeoutMs), () => new Error("in-flight refresh")).catch(() => {});
+    await inflight?.catch(() => {}); // settles at once: the refresh races the aborted signal
+    this.#releaseFactory?.(); // an open client keeps the worker on its own until it is closed
+    this.#releaseFactory = undefined;
     const api = this.#api;
+    const opened = this.#openedApi;
     this.#api = undefined;
-    if (api !== undefined) {
-      try {
-        await (await api).close();
-      } catch (error) {
-        this.#logger.debug({ err: error }, `${PREFIX}: closing the Compute API client failed`);
-      }
-    }
+    this.#openedApi = undefined;
+    if (api === undefined) return;
+    // A client still opening (the worker loading the module) is closed once it is open; stop() does not wait for it.
+    const close = api.then((a) => a.close()).catch((error: unknown) => this.#logger.debug({ err: error }, `${PREFIX}: closing the Compute API client failed`));
+    if (opened !== undefined) await close;
   }
 
   /** Refreshes now (or joins the refresh under way), then goes on with the regular schedule. */
@@ -227,9 +256,10 @@ export class GceDiscovery implements Discovery {
   }
 
   async #tick(generation: number): Promise<void> {
+    const signal = this.#lifetime.signal;
     let delay: number;
     try {
-      const peers = await this.#refreshOnce();
+      const peers = await untilAborted(this.#refreshOnce(signal), signal);
       if (generation !== this.#generation) return;
       delay = this.#onSuccess(peers);
     } catch (error) {
@@ -259,6 +289,7 @@ export class GceDiscovery implements Discovery {
     this.#lastFailureKey = undefined;
     this.#peers = peers;
     this.#checkSelf(peers);
+    this.#checkAlone(peers);
     this.#logger.debug({ peers: peers.map((p) => `${p.name ?? "?"}=${p.host}`) }, `${PREFIX}: ${peers.length} peer(s)`);
     for (const listener of [...this.#listeners]) {
       try {
@@ -275,14 +306,19 @@ export class GceDiscovery implements Discovery {
     s.failures += 1;
     s.consecutiveFailures += 1;
     s.lastError = error;
-    let delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, this.#random());
+    const random = this.#random();
+    let delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, random);
     // The quota refills per minute: retrying sooner than a regular refresh only burns more of it.
     if (error.isQuota) delay = Math.max(delay, this.#regularDelay());
+    // The server said when to come back: not sooner (capped at backoffCapMs, spread by the jitter above it).
+    if (error.retryAfterMs !== undefined)
+      delay = Math.max(delay, retryAfterDelay(error.retryAfterMs, this.settings.backoffCapMs, this.settings.jitter, random));
     const key = `${error.kind}|${error.status ?? ""}|${error.message}`;
     const fields = {
       err: error,
       kind: error.kind,
       status: error.status,
+      retryAfterMs: error.retryAfterMs,
       attempt: s.consecutiveFailures,
       retryInMs: delay,
       keptPeers: this.#peers.length,
@@ -295,6 +331,11 @@ export class GceDiscovery implements Discovery {
     return delay;
   }
 
+  /** This instance's name: from the metadata server when it was asked, else the host name (GCE names hosts so). */
+  #selfName(): string {
+    return this.#target?.self?.name ?? hostname().split(".")[0] ?? "";
+  }
+
   #checkSelf(peers: readonly DiscoveredPeer[]): void {
     const self = this.#target?.self;
     if (self === undefined || this.#selfWarned) return;
@@ -305,6 +346,28 @@ export class GceDiscovery implements Discovery {
         `${PREFIX}: this instance (${self.name}, ${self.host}) does not match the discovery criteria; other nodes will not find it`,
       );
     }
+  }
+
+  /** After a few refreshes that leave this node alone, says why at warn: once per distinct explanation. */
+  #checkAlone(peers: readonly DiscoveredPeer[]): void {
+    const result = this.#stats.lastResult;
+    const target = this.#target;
+    this.#explanation =
+      result === undefined || target === undefined
+        ? undefined
+        : explainAlone(result, peers, { zones: target.zones ?? [], region: target.region, criteria: this.#criteria, selfName: this.#selfName() });
+    if (this.#explanation === undefined) {
+      this.#aloneStreak = 0;
+      return;
+    }
+    this.#aloneStreak += 1;
+    const key = shape(this.#explanation);
+    if (this.#aloneStreak < ALONE_WARN_AFTER || key === this.#lastAloneKey) return;
+    this.#lastAloneKey = key;
+    this.#logger.warn(
+      { refreshes: this.#aloneStreak, result, filter: this.#filter },
+      `${PREFIX}: no other node found in ${this.#aloneStreak} refreshes: ${this.#explanation}`,
+    );
   }
 
   async #readMetadata(kind: "project" | "instance", path: string): Promise<unknown> {
@@ -326,38 +389,7 @@ export class GceDiscovery implements Discovery {
 
   async #resolveTarget(): Promise<GceDiscoveryTarget> {
     if (this.#target !== undefined) return this.#target;
-    const s = this.settings;
-    const needProject = s.project === undefined;
-    const needZone = s.zones === undefined && s.region === undefined;
-    let target: GceDiscoveryTarget;
-    if (!needProject && !needZone) {
-      target = { project: s.project ?? "", ...(s.region === undefined ? { zones: s.zones ?? [] } : { region: s.region }) };
-    } else {
-      const nic = s.networkInterface === undefined ? 0 : Number(s.networkInterface.slice(3));
-      const [project, zone, name, ip] = await Promise.all([
-        needProject ? this.#readMetadata("project", "project-id") : Promise.resolve(s.project),
-        needZone ? this.#readMetadata("instance", "zone") : Promise.resolve(undefined),
-        this.#readMetadata("instance", "name"),
-        this.#readMetadata("instance", `network-interfaces/${nic}/ip`),
-      ]);
-      const projectId = typeof project === "number" || typeof project === "string" ? String(project).trim() : "";
-      if (!/^(?:[a-z][-a-z0-9.]*:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(projectId)) {
-        throw badMetadata("project/project-id", project, "a project ID such as my-project-123");
-      }
-      let zones = s.zones;
-      if (needZone) {
-        const m = typeof zone === "string" ? /^projects\/[^/]+\/zones\/([a-z]+-[a-z]+\d+-[a-z])$/.exec(zone.trim()) : null;
-        if (m?.[1] === undefined) throw badMetadata("instance/zone", zone, "projects/<number>/zones/<zone> such as projects/123/zones/us-central1-b");
-        zones = [m[1]];
-      }
-      if (typeof name !== "string" || name.trim() === "") throw badMetadata("instance/name", name, "an instance name");
-      if (typeof ip !== "string" || isIP(ip.trim()) === 0) throw badMetadata(`instance/network-interfaces/${nic}/ip`, ip, "an IP address");
-      target = {
-        project: projectId,
-        ...(s.region === undefined ? { zones: zones ?? [] } : { region: s.region }),
-        self: { name: name.trim(), host: ip.trim() },
-      };
-    }
+    const target = await resolveTarget(this.settings, (kind, path) => this.#readMetadata(kind, path));
     this.#target = target;
     this.#logger.info(
       { project: target.project, zones: target.zones, region: target.region, self: target.self, filter: this.#filter },
@@ -367,117 +399,58 @@ export class GceDiscovery implements Discovery {
   }
 
   #computeApi(project: string): Promise<ComputeApi> {
-    this.#api ??= this.#computeFactory(this.settings, project).catch((error: unknown) => {
-      this.#api = undefined;
-      throw new DiscoveryError("unknown", `loading the Compute API client (@google-cloud/compute) failed: ${String(error)}`, { cause: error });
-    });
-    return this.#api;
+    if (this.#api !== undefined) return this.#api;
+    const opening: Promise<ComputeApi> = this.#computeFactory(this.settings, project, this.#logger).then(
+      (api) => {
+        if (this.#api === opening) this.#openedApi = api;
+        return api;
+      },
+      (error: unknown) => {
+        // A client that could not open (no credentials) is not reused: the next attempt opens a new one.
+        if (this.#api === opening) this.#api = undefined;
+        throw classifyError("opening the Compute API client (@google-cloud/compute)", error);
+      },
+    );
+    this.#api = opening;
+    return opening;
   }
 
-  async #refreshOnce(): Promise<readonly DiscoveredPeer[]> {
+  /** The zones to list: the configured ones, or the region's (`regions.get`, reused for a day). */
+  async #zones(target: GceDiscoveryTarget, ctx: CallContext): Promise<readonly string[]> {
+    if (target.region === undefined) return target.zones ?? [];
+    const now = this.#clock.now();
+    if (target.zones !== undefined && now - this.#regionZonesAt < REGION_ZONES_TTL_MS) return target.zones;
+    const zones = await regionZones(ctx, target.project, target.region);
+    this.#target = { ...target, zones };
+    this.#regionZonesAt = now;
+    return zones;
+  }
+
+  async #refreshOnce(signal: AbortSignal): Promise<readonly DiscoveredPeer[]> {
     const target = await this.#resolveTarget();
-    const api = await this.#computeApi(target.project);
-    const timeout = this.settings.requestTimeoutMs;
-    // The clients get the deadline too; this guard also covers token fetches and a client that ignores it.
-    const guard = <T>(p: Promise<T>, call: string): Promise<T> =>
-      withDeadline(p, timeout, () => new DiscoveryError("timeout", `${call} failed: no answer within the request timeout of ${timeout} ms`));
-    const raw: unknown[] = [];
-    let calls = 0;
-    if (target.region !== undefined) {
-      const call = `instances.aggregatedList(projects/${target.project})`;
-      const iterator = api
-        .aggregatedList({ project: target.project, filter: this.#filter, maxResults: this.settings.maxResults }, timeout)
-        [Symbol.asyncIterator]();
-      let yielded = 0;
-      try {
-        for (let entries = 0; entries < MAX_PAGES * 100; entries++) {
-          const next = await guard(iterator.next(), call);
-          if (next.done === true) break;
-          const [scope, instances] = next.value;
-          const list = asList(instances, call);
-          yielded += list.length;
-          if (scope.startsWith(`zones/${target.region}-`)) raw.push(...list);
-        }
-      } catch (error) {
-        this.#stats.apiCalls += 1;
-        throw classifyError(call, error);
-      }
-      calls = Math.max(1, Math.ceil(yielded / this.settings.maxResults));
-      this.#stats.apiCalls += calls;
-    } else {
-      const perZone = await Promise.all(
-        (target.zones ?? []).map(async (zone) => {
-          const call = `instances.list(projects/${target.project}/zones/${zone})`;
-          const found: unknown[] = [];
-          let pageToken: string | undefined;
-          let zoneCalls = 0;
-          do {
-            zoneCalls += 1;
-            this.#stats.apiCalls += 1;
-            let page;
-            try {
-              page = await guard(
-                api.list(
-                  {
-                    project: target.project,
-                    zone,
-                    filter: this.#filter,
-                    maxResults: this.settings.maxResults,
-                    ...(pageToken === undefined ? {} : { pageToken }),
-                  },
-                  timeout,
-                ),
-                call,
-              );
-            } catch (error) {
-              throw classifyError(call, error);
-            }
-            found.push(...asList(page.items, call));
-            if (page.nextPageToken !== undefined && page.nextPageToken === pageToken) {
-              throw new DiscoveryError("malformed", `${call} answered the same nextPageToken twice`);
-            }
-            pageToken = page.nextPageToken;
-          } while (pageToken !== undefined && zoneCalls < MAX_PAGES);
-          return { found, zoneCalls };
-        }),
-      );
-      for (const { found, zoneCalls } of perZone) {
-        raw.push(...found);
-        calls += zoneCalls;
-      }
-    }
+    const api = await untilAborted(this.#computeApi(target.project), signal);
+    const ctx: CallContext = { api, timeoutMs: this.settings.requestTimeoutMs, signal, counted: () => (this.#stats.apiCalls += 1) };
+    const zones = await this.#zones(target, ctx);
+    const { raw, calls } = await listZones(ctx, target.project, zones, this.#filter, this.settings.maxResults);
     this.#stats.callsPerRefresh = calls;
-    return this.#toPeers(raw);
+    const { peers, result } = matchAll(raw, this.#criteria);
+    this.#stats.lastResult = result;
+    this.#stats.skippedInstances += result.unusable;
+    this.#logUnusable(result);
+    return peers;
   }
 
-  #toPeers(raw: readonly unknown[]): DiscoveredPeer[] {
-    const byHost = new Map<string, DiscoveredPeer>();
-    for (const instance of raw) {
-      const result = matchInstance(instance, this.#criteria);
-      if (result.ok) {
-        if (!byHost.has(result.peer.host)) byHost.set(result.peer.host, result.peer);
-      } else if ("problem" in result) {
-        this.#stats.skippedInstances += 1;
-        const key = `${result.name}|${result.problem}`;
-        if (!this.#loggedProblems.has(key) && this.#loggedProblems.size < MAX_LOGGED_PROBLEMS) {
-          this.#loggedProblems.add(key);
-          this.#logger.warn({ instance: result.name, problem: result.problem }, `${PREFIX}: skipping instance ${result.name}: ${result.problem}`);
-        }
-      }
+  /** One line per refresh for the instances that match but cannot be used; at warn when it says something new. */
+  #logUnusable(result: RefreshResult): void {
+    const summary = summarizeUnusable(result);
+    if (summary === undefined) {
+      this.#lastUnusableKey = undefined;
+      return;
     }
-    return [...byHost.values()].sort((a, b) => ((a.name ?? "") < (b.name ?? "") ? -1 : (a.name ?? "") > (b.name ?? "") ? 1 : 0));
+    const key = shape(summary);
+    const fields = { unusable: result.unusable, problems: result.problems };
+    if (key !== this.#lastUnusableKey) this.#logger.warn(fields, `${PREFIX}: ${summary}`);
+    else this.#logger.debug(fields, `${PREFIX}: ${summary}`);
+    this.#lastUnusableKey = key;
   }
-}
-
-function asList(items: unknown, call: string): unknown[] {
-  if (items === undefined || items === null) return [];
-  if (!Array.isArray(items)) throw new DiscoveryError("malformed", `${call} answered items that are not a list: ${JSON.stringify(items)?.slice(0, 120)}`);
-  return items;
-}
-
-function badMetadata(path: string, value: unknown, expected: string): DiscoveryError {
-  return new DiscoveryError(
-    "metadata",
-    `the metadata server answered ${path} with ${JSON.stringify(value)?.slice(0, 120) ?? String(value)}; expected ${expected}`,
-  );
 }

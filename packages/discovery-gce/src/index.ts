@@ -4,5 +4,7 @@ export { gceDiscoveryOptions, type GceDiscoveryOptionsInput, type GceDiscoverySe
 export { matchSection, metaSection } from "./config-sections.js";
 export { gceDiscovery } from "./module.js";
 export { DiscoveryError, type DiscoveryFailureKind } from "./errors.js";
-export type { ComputeApi, ComputeApiFactory, ListRequest, AggregatedListRequest, InstancePage } from "./compute-api.js";
+export type { ComputeApi, ComputeApiFactory, ListRequest, RegionRequest, InstancePage } from "./compute-api.js";
+export { inProcessComputeApi } from "./worker-compute-api.js";
+export type { RefreshResult, RemovedBy } from "./refresh-result.js";
 export type { MetadataApi } from "./metadata-api.js";

@@ -15,8 +15,11 @@ export type MatchResult =
   | { readonly ok: true; readonly peer: DiscoveredPeer }
   /** Does not match the criteria: normal, not logged. */
   | { readonly ok: false; readonly skip: "status" | "zone" | "tags" | "labels" | "metadata" }
-  /** Matches but cannot be used (malformed, or no address on the interface): worth a log line. */
-  | { readonly ok: false; readonly problem: string; readonly name: string };
+  /**
+   * Matches but cannot be used (malformed, or no address on the interface): worth a log line. `problem` is this
+   * instance's; `group` is what instances with the same problem share, for a summary (`have no network interface nic1`).
+   */
+  | { readonly ok: false; readonly problem: string; readonly group: string; readonly name: string };
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -31,7 +34,12 @@ export function matchInstance(raw: unknown, criteria: InstanceCriteria): MatchRe
   const instance = record(raw);
   const name = instance?.name;
   if (instance === undefined || typeof name !== "string" || name.length === 0) {
-    return { ok: false, problem: `expected an instance with a name, got ${JSON.stringify(raw)?.slice(0, 120) ?? String(raw)}`, name: "?" };
+    return {
+      ok: false,
+      problem: `expected an instance with a name, got ${JSON.stringify(raw)?.slice(0, 120) ?? String(raw)}`,
+      group: "are not instances with a name",
+      name: "?",
+    };
   }
   if (instance.status !== "RUNNING") return { ok: false, skip: "status" };
   if (criteria.region !== undefined) {
@@ -52,22 +60,25 @@ export function matchInstance(raw: unknown, criteria: InstanceCriteria): MatchRe
   const nics = Array.isArray(instance.networkInterfaces) ? instance.networkInterfaces.map(record) : [];
   let nic: Record<string, unknown> | undefined;
   if (criteria.networkInterface !== undefined) {
-    nic = nics.find((n) => n?.name === criteria.networkInterface);
+    // The Go tool's rule: the interface of that name, or the instance's only one (`nic.Name == cfg || len(NICs) == 1`).
+    nic = nics.find((n) => n?.name === criteria.networkInterface) ?? (nics.length === 1 ? nics[0] : undefined);
     if (nic === undefined) {
       return {
         ok: false,
         problem: `has no network interface ${criteria.networkInterface} (has ${nics.map((n) => String(n?.name)).join(", ") || "none"})`,
+        group: `have no network interface ${criteria.networkInterface}`,
         name,
       };
     }
   } else {
     // The only interface, else the primary one (nic0, listed first).
     nic = nics.length === 1 ? nics[0] : (nics.find((n) => n?.name === "nic0") ?? nics[0]);
-    if (nic === undefined) return { ok: false, problem: "has no network interface", name };
+    if (nic === undefined) return { ok: false, problem: "has no network interface", group: "have no network interface", name };
   }
   const ip = nic.networkIP;
   if (typeof ip !== "string" || isIP(ip) === 0) {
-    return { ok: false, problem: `has no valid IP on ${typeof nic.name === "string" ? nic.name : "its interface"} (networkIP ${JSON.stringify(ip)})`, name };
+    const where = typeof nic.name === "string" ? nic.name : "its interface";
+    return { ok: false, problem: `has no valid IP on ${where} (networkIP ${JSON.stringify(ip)})`, group: `have no valid IP on ${where}`, name };
   }
   return { ok: true, peer: { host: ip, name } };
 }

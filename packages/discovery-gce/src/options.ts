@@ -25,7 +25,7 @@ export const gceDiscoveryOptions = z
       .union([zoneName, z.array(zoneName).min(1, { error: "expected at least one zone" })])
       .transform((v) => (Array.isArray(v) ? v : [v]))
       .optional(),
-    /** A whole region instead of zones: one aggregated list, filtered to the region's zones. */
+    /** A whole region instead of zones: each zone of the region (`regions.get`) is listed. */
     region: regionName.optional(),
     /** Interface whose IP a peer is reached on (`nic0`, `nic1`, ...); default: the only (or first) one. */
     networkInterface: z

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce, FakeGceFault } from "@cachecluster/testing/fake-gce";
-import { DiscoveryError, type DiscoveryFailureKind, type GceDiscovery } from "../src/index.js";
+import { DiscoveryError, type DiscoveryFailureKind, type GceDiscovery, type GceDiscoveryOptionsInput } from "../src/index.js";
 import { names, newDiscovery, startFake, until, waitForPeers, warmUp } from "./helpers.js";
 
 interface Case {
@@ -114,6 +114,39 @@ describe("GceDiscovery under faults: the last good list stays, the failure is lo
     await until(() => d.stats().failures === 1, 5_000, "the quota failure");
     const next = d.stats().nextRefreshMs ?? 0;
     assert.ok(next >= 300, `retry in ${next} ms`);
+  });
+
+  /** The delay discovery chose after one failure answered with `fault`. */
+  async function delayAfter(fault: FakeGceFault, options: GceDiscoveryOptionsInput = {}): Promise<number> {
+    const made = newDiscovery(gce, { refreshMs: 300, jitter: 0.1, backoffBaseMs: 20, backoffCapMs: 60_000, ...options });
+    discovery = made.discovery;
+    const d = discovery;
+    await d.start();
+    await waitForPeers(d, (p) => p.length === 1, 20_000);
+    gce.inject(fault);
+    await until(() => d.stats().failures === 1, 5_000, "the failure");
+    return d.stats().nextRefreshMs ?? 0;
+  }
+
+  it("429 with Retry-After in seconds: the next attempt waits that long, spread up to +jitter, not the usual backoff", async () => {
+    const delay = await delayAfter({ status: 429, retryAfter: 2 });
+    assert.ok(delay >= 2_000 && delay <= 2_200, `retry in ${delay} ms`);
+    assert.equal(discovery?.stats().lastError?.retryAfterMs, 2_000);
+  });
+
+  it("503 with Retry-After as an HTTP date: the next attempt waits until then", async () => {
+    const delay = await delayAfter({ status: 503, retryAfter: new Date(Date.now() + 4_000).toUTCString() });
+    assert.ok(delay >= 2_900 && delay <= 4_400, `retry in ${delay} ms`);
+  });
+
+  it("a Retry-After beyond backoffCapMs waits backoffCapMs (plus jitter)", async () => {
+    const delay = await delayAfter({ status: 503, retryAfter: 3_600 }, { backoffCapMs: 1_000 });
+    assert.ok(delay >= 1_000 && delay <= 1_100, `retry in ${delay} ms`);
+  });
+
+  it("a Retry-After that is neither seconds nor a date is ignored: the usual backoff applies", async () => {
+    const delay = await delayAfter({ status: 503, retryAfter: "soon" });
+    assert.ok(delay >= 10 && delay <= 20, `retry in ${delay} ms`);
   });
 
   it("backoff grows exponentially up to the cap while failures last", async () => {

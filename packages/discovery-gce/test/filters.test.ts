@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { FakeGce } from "@cachecluster/testing/fake-gce";
 import type { GceDiscovery, GceDiscoveryOptionsInput } from "../src/index.js";
-import { type MemoryLogger, names, newDiscovery, startFake, waitForPeers, warmUp } from "./helpers.js";
+import { type MemoryLogger, names, newDiscovery, startFake, until, waitForPeers, warmUp } from "./helpers.js";
 
 describe("GceDiscovery filters: each criterion admits matching instances and rejects the others", () => {
   let gce: FakeGce;
@@ -89,32 +89,78 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
     assert.deepEqual(discovery.target?.zones, ["us-central1-a"]);
   });
 
-  it("region: one aggregated list finds the instances of every zone of the region and none of other regions", async () => {
+  it("region: lists only the region's zones (from regions.get, read once), not the whole project", async () => {
     gce.addInstance({ name: "in-b", zone: "us-central1-b" });
     gce.addInstance({ name: "in-f", zone: "us-central1-f" });
-    gce.addInstance({ name: "in-europe", zone: "europe-west1-b" });
-    const { found } = await discover({ region: "us-central1" });
+    gce.addInstances(50, "in-europe", { zone: "europe-west1-b" });
+    const { found, discovery } = await discover({ region: "us-central1", refreshMs: 50 });
     assert.deepEqual(found, ["in-b", "in-f", "self-0"]);
-    const first = gce.computeRequests()[0];
-    assert.equal(first?.path, "/compute/v1/projects/fake-project/aggregated/instances");
-    assert.equal(first?.query.filter, "status = RUNNING");
+    await waitForPeers(discovery, () => discovery.stats().refreshes >= 2, 20_000);
+    const paths = gce.computeRequests().map((r) => r.path);
+    assert.ok(!paths.some((p) => p.includes("/aggregated/")), "an aggregated list covers every region of the project");
+    assert.ok(!paths.some((p) => p.includes("europe-west1")), paths.join("\n"));
+    assert.equal(paths.filter((p) => p === "/compute/v1/projects/fake-project/regions/us-central1").length, 1, "regions.get once");
+    const lists = gce.computeRequests().filter((r) => r.path.endsWith("/instances"));
+    for (const r of lists) assert.equal(r.query.filter, "status = RUNNING");
+    const zones = [...new Set(lists.map((r) => r.path.replace(/^.*\/zones\/([^/]+)\/instances$/, "$1")))].sort();
+    assert.deepEqual(zones, ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"]);
+    assert.deepEqual(discovery.target?.zones, ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"]);
+    assert.equal(discovery.stats().callsPerRefresh, 4);
   });
 
   it("region: a region with no matching instance gives an empty list, not an error", async () => {
-    const { found, discovery } = await discover({ region: "asia-east1" });
+    gce.addInstance({ name: "in-asia", zone: "asia-east1-a", tags: ["other"] });
+    const { found, discovery } = await discover({ region: "asia-east1", tags: ["cache"] });
     assert.deepEqual(found, []);
     assert.equal(discovery.stats().failures, 0);
   });
 
-  it("network interface: the configured interface's IP is used; an instance without it is skipped with a warning", async () => {
+  it("region: a region the project has no zone in is a clear not-found error", async () => {
+    const { discovery } = newDiscovery(gce, { region: "mars-north1" });
+    running = discovery;
+    await discovery.start();
+    await until(() => discovery.stats().failures >= 1, 20_000, "the failure");
+    assert.equal(discovery.stats().lastError?.kind, "not-found");
+    assert.match(discovery.stats().lastError?.message ?? "", /regions\.get\(projects\/fake-project\/regions\/mars-north1\)/);
+  });
+
+  it("network interface: the configured interface's IP is used, or an instance's only interface (the Go tool's rule)", async () => {
     gce.addInstance({ name: "two-nics", networkInterfaces: [{ networkIP: "10.1.0.5" }, { networkIP: "10.2.0.5" }] });
     gce.addInstance({ name: "one-nic", ip: "10.1.0.6" });
+    gce.addInstance({
+      name: "no-nic1",
+      networkInterfaces: [
+        { name: "nic0", networkIP: "10.1.0.7" },
+        { name: "nic2", networkIP: "10.3.0.7" },
+      ],
+    });
     const { discovery, logger } = await discover({ networkInterface: "nic1", project: "fake-project", zones: ["us-central1-a"] });
-    assert.deepEqual(discovery.peers(), [{ host: "10.2.0.5", name: "two-nics" }]);
-    assert.ok(
-      logger.at("warn").some((e) => e.msg.includes("one-nic") && e.msg.includes("nic1")),
-      JSON.stringify(logger.at("warn")),
-    );
+    assert.deepEqual(discovery.peers(), [
+      { host: "10.1.0.6", name: "one-nic" },
+      { host: gce.self?.networkInterfaces[0]?.networkIP, name: "self-0" },
+      { host: "10.2.0.5", name: "two-nics" },
+    ]);
+    const warnings = logger.at("warn").filter((e) => e.msg.includes("no-nic1"));
+    assert.equal(warnings.length, 1, JSON.stringify(logger.at("warn")));
+    assert.match(warnings[0]?.msg ?? "", /1 .*no network interface nic1/);
+  });
+
+  it("network interface: instances without a usable interface are summed up in one warning per refresh, not one per instance", async () => {
+    for (let i = 0; i < 40; i++) {
+      gce.addInstance({
+        name: `multi-${i}`,
+        networkInterfaces: [
+          { name: "nic0", networkIP: `10.1.1.${i + 1}` },
+          { name: "nic2", networkIP: `10.3.1.${i + 1}` },
+        ],
+      });
+    }
+    const { discovery, logger } = await discover({ networkInterface: "nic1", project: "fake-project", zones: ["us-central1-a"], refreshMs: 50 });
+    await waitForPeers(discovery, () => discovery.stats().refreshes >= 3, 20_000);
+    const warnings = logger.at("warn").filter((e) => e.msg.includes("multi-"));
+    assert.equal(warnings.length, 1, warnings.map((w) => w.msg).join("\n"));
+    assert.match(warnings[0]?.msg ?? "", /40 (instances )?have no network interface nic1 \(e\.g\. multi-0, multi-1, multi-10\b/);
+    assert.equal(discovery.stats().lastResult?.unusable, 40);
   });
 
   it("network interface: without configuration the only (or primary nic0) interface's IP is used", async () => {
@@ -135,5 +181,64 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
     gce.addInstance({ name: "other", tags: ["nope"] });
     const { logger } = await discover({ tags: ["nope"] });
     assert.equal(logger.at("warn").filter((e) => e.msg.includes("does not match the discovery criteria")).length, 1);
+  });
+
+  it("explain(): with nothing matched, says what was listed where and which filter removed how many", async () => {
+    gce.addInstances(29, "untagged");
+    gce.addInstances(7, "tagged", { tags: ["cachecluster"], metadata: { service: "api" } });
+    const { discovery } = await discover({ project: "fake-project", zones: ["us-central1-a"], tags: ["cachecluster"], metadata: { service: "web" } });
+    assert.deepEqual(discovery.peers(), []);
+    assert.equal(
+      discovery.explain(),
+      "listed 37 RUNNING instances in us-central1-a; 0 matched: tags [cachecluster] removed 30, metadata service=web removed 7",
+    );
+    assert.deepEqual(discovery.stats().lastResult, {
+      listed: 37,
+      matched: 0,
+      removed: { status: 0, zone: 0, labels: 0, tags: 30, metadata: 7 },
+      unusable: 0,
+      problems: [],
+    });
+  });
+
+  it("explain(): when the only match is this instance, says so", async () => {
+    gce.addInstances(2, "web", { tags: ["web"] });
+    const { discovery } = await discover({ tags: ["cache"] });
+    assert.equal(discovery.explain(), "listed 3 RUNNING instances in us-central1-a; the only match is this instance itself (self-0); tags [cache] removed 2");
+  });
+
+  it("explain(): labels and an empty zone are named; another node found means nothing to explain", async () => {
+    const empty = await discover({ project: "fake-project", zones: ["us-central1-c"], labels: { env: "prod" } });
+    assert.equal(empty.discovery.explain(), "no RUNNING instance with labels env=prod in us-central1-c");
+    await running?.stop();
+    gce.addInstance({ name: "peer-1", tags: ["cache"] });
+    const found = await discover({ tags: ["cache"] });
+    assert.deepEqual(found.found, ["peer-1", "self-0"]);
+    assert.equal(found.discovery.explain(), undefined);
+  });
+
+  it("a node left alone for 3 refreshes says why at warn, once per distinct explanation (counts changing is not new)", async () => {
+    gce.addInstances(3, "web", { tags: ["web"] });
+    const { discovery, logger } = newDiscovery(gce, { tags: ["cache"], refreshMs: 30 });
+    running = discovery;
+    const alone = (): string[] =>
+      logger
+        .at("warn")
+        .filter((e) => e.msg.includes("no other node found"))
+        .map((e) => e.msg);
+    await discovery.start();
+    await until(() => discovery.stats().refreshes >= 6, 20_000, "6 refreshes");
+    gce.addInstance({ name: "web-9", tags: ["web"] });
+    const at = discovery.stats().refreshes;
+    await until(() => discovery.stats().refreshes >= at + 3, 20_000, "3 more refreshes");
+    assert.deepEqual(alone(), [
+      "cachecluster/discovery-gce: no other node found in 3 refreshes: listed 4 RUNNING instances in us-central1-a; the only match is this instance itself (self-0); tags [cache] removed 3",
+    ]);
+    gce.setStatus("web-0", "TERMINATED");
+    gce.addInstance({ name: "odd", tags: ["cache"], networkInterfaces: [] });
+    const then = discovery.stats().refreshes;
+    await until(() => discovery.stats().refreshes >= then + 2, 20_000, "2 more refreshes");
+    assert.equal(alone().length, 2, "a new kind of explanation is warned about");
+    assert.match(alone()[1] ?? "", /1 unusable \(have no network interface, e\.g\. odd\)/);
   });
 });

@@ -2,6 +2,7 @@ import type { Logger } from "@cachecluster/core";
 import { FakeGce, type FakeGceOptions } from "@cachecluster/testing/fake-gce";
 import { waitForPeers } from "@cachecluster/testing/compliance/discovery";
 import { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryOptionsInput } from "../src/index.js";
+import { preloadGoogleCompute } from "../src/worker-compute-api.js";
 
 export { waitForPeers };
 
@@ -61,13 +62,11 @@ export function fastOptions(gce: FakeGce, options: GceDiscoveryOptionsInput = {}
 }
 
 /**
- * Pays the cold import of @google-cloud/compute and its proto loading (1-5 s on a busy machine) once per test
- * file, outside the per-test deadlines.
+ * Pays the cold import of @google-cloud/compute (1-5 s on a busy machine) in the worker thread once per test file,
+ * outside the per-test deadlines. (The worker stays while discoveries use it, and 10 s after the last one stopped.)
  */
 export async function warmUp(): Promise<void> {
-  const { InstancesClient } = await import("@google-cloud/compute");
-  const client = new InstancesClient({ apiEndpoint: "127.0.0.1", port: 9, protocol: "http", fallback: true });
-  await client.close();
+  await preloadGoogleCompute();
 }
 
 export function newDiscovery(

@@ -53,6 +53,48 @@ describe("GceDiscovery and the metadata server", () => {
     assert.deepEqual(discovery.target, { project: "acme-cache-prod", zones: ["europe-west1-c"], self: { name: "cache-7", host: "10.132.0.7" } });
   });
 
+  it("network_interface = nic1 on a one-NIC instance: this instance's address is its only interface's (the metadata lists one)", async () => {
+    ({ discovery } = newDiscovery(gce, { networkInterface: "nic1" }));
+    await discovery.start();
+    const peers = await waitForPeers(discovery, (p) => p.length === 1, 20_000);
+    assert.deepEqual(peers, [{ host: "10.132.0.7", name: "cache-7" }]);
+    assert.deepEqual(discovery.target?.self, { name: "cache-7", host: "10.132.0.7" });
+    assert.equal(discovery.stats().failures, 0, String(discovery.stats().lastError));
+    const paths = gce.metadataRequests().map((r) => r.path);
+    assert.ok(paths.includes("/computeMetadata/v1/instance/network-interfaces/"), paths.join("\n"));
+    assert.ok(!paths.includes("/computeMetadata/v1/instance/network-interfaces/1/ip"), paths.join("\n"));
+  });
+
+  it("network_interface naming none of this instance's interfaces: a clear error naming the ones it has", async () => {
+    gce.self?.networkInterfaces.push({ name: "nic1", networkIP: "10.140.0.7" });
+    try {
+      const made = newDiscovery(gce, { networkInterface: "nic3" });
+      discovery = made.discovery;
+      const d = discovery;
+      await d.start();
+      await until(() => d.stats().failures >= 2, 20_000, "failed refreshes");
+      const error = d.stats().lastError;
+      assert.match(error?.message ?? "", /this instance has 2 network interfaces \(nic0, nic1\); \[match\] network_interface = nic3 is none of them/);
+      assert.doesNotMatch(error?.message ?? "", /is this a GCE instance/);
+      assert.equal(made.logger.at("warn").length, 1);
+    } finally {
+      gce.self?.networkInterfaces.pop();
+    }
+  });
+
+  it("network_interface = nic1 on a two-NIC instance: this instance's address is nic1's", async () => {
+    gce.self?.networkInterfaces.push({ name: "nic1", networkIP: "10.140.0.7" });
+    try {
+      ({ discovery } = newDiscovery(gce, { networkInterface: "nic1" }));
+      await discovery.start();
+      await waitForPeers(discovery, (p) => p.length === 1, 20_000);
+      assert.deepEqual(discovery.target?.self, { name: "cache-7", host: "10.140.0.7" });
+      assert.deepEqual(discovery.peers(), [{ host: "10.140.0.7", name: "cache-7" }]);
+    } finally {
+      gce.self?.networkInterfaces.pop();
+    }
+  });
+
   it("with project and zone configured the metadata server is asked for nothing but the token", async () => {
     ({ discovery } = newDiscovery(gce, { project: "acme-cache-prod", zones: ["europe-west1-c"] }));
     await discovery.start();

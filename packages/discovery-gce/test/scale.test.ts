@@ -70,15 +70,17 @@ describe("GceDiscovery follows the fleet: a change is seen by the next refresh",
     assert.equal(discovery.stats().callsPerRefresh, 3);
   });
 
-  it("pagination: an aggregated list over several pages finds every instance of the region", async () => {
+  it("pagination: a region's zones are listed page by page, and every instance of the region is found", async () => {
     gce.addInstances(300, "node-b", { tags: ["cache"], zone: "us-central1-b" });
     gce.addInstances(300, "node-c", { tags: ["cache"], zone: "us-central1-c" });
     ({ discovery } = newDiscovery(gce, { tags: ["cache"], region: "us-central1", maxResults: 250, refreshMs: 60_000 }));
     await discovery.start();
     const peers = await waitForPeers(discovery, (p) => p.length === 601, 20_000);
     assert.equal(peers.length, 601);
-    assert.equal(gce.computeRequests().length, 3);
-    assert.equal(discovery.stats().callsPerRefresh, 3);
+    // After regions.get: us-central1-a (1 page: node-00), -b and -c (2 pages each), -f (1 empty page).
+    const lists = gce.computeRequests().filter((r) => r.path.endsWith("/instances"));
+    assert.equal(lists.length, 6);
+    assert.equal(discovery.stats().callsPerRefresh, 6);
   });
 
   it("refresh() lists now, without waiting for the regular period", async () => {
