@@ -2,8 +2,6 @@
 // inside a network namespace). Real plugins: SWIM over UDP/TCP, the HTTP transport, and GCE discovery against
 // the fake GCE or a static seed list. It drives its own read load (application code calling group.get) and
 // answers the harness over IPC. Configuration: JSON in the environment variable FAULT_NODE_CONFIG.
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createCacheCluster, staticDiscovery, type ClusterStatus } from "@cachecluster/core";
 import { gceDiscovery, type GceDiscovery } from "@cachecluster/discovery-gce";
 import { swimMembership, type SwimMembership, type SwimOptionsInput } from "@cachecluster/membership-swim";
@@ -15,10 +13,7 @@ const config = JSON.parse(process.env.FAULT_NODE_CONFIG ?? "{}") as NodeConfig;
 
 const modules: ContainerModule[] = [];
 if (config.discovery.kind === "gce") {
-  // Load the Google client before the node joins: its first import blocks the event loop for seconds on a
-  // loaded 2-core machine (see the report of issue 6), which would stall SWIM in the middle of joining.
-  const fromGce = createRequire(fileURLToPath(import.meta.resolve("@cachecluster/discovery-gce")));
-  await import(pathToFileURL(fromGce.resolve("@google-cloud/compute")).href);
+  // The Google client loads in discovery's worker thread: nothing to load here before the node joins.
   modules.push(
     gceDiscovery({
       apiEndpoint: "127.0.0.1",
