@@ -1,19 +1,19 @@
-// The Compute API worker thread: runs `@google-cloud/compute` (a ~1.5 s import and a ~1 s client construction,
+// The Compute API worker thread: runs `@google-cloud/compute` (a ~0.5 s import and a ~1 s client construction,
 // both synchronous) away from the main thread, whose event loop also runs SWIM. Answers the requests of
 // compute-worker-protocol.ts; started by ComputeWorker (compute-worker-host.ts).
 import { parentPort } from "node:worker_threads";
-import type * as Compute from "@google-cloud/compute";
 import type { ComputeApi } from "./compute-api.js";
 import { type WorkerReply, type WorkerRequest, serializeError } from "./compute-worker-protocol.js";
 import { openGoogleCompute } from "./google-compute-client.js";
+import { type ComputeClients, loadComputeClients } from "./load-compute.js";
 
 const port = parentPort;
 if (port === null) throw new Error("compute-worker.js runs as a worker thread only");
 
-let compute: Promise<typeof Compute> | undefined;
+let compute: Promise<ComputeClients> | undefined;
 let warm: Promise<void> | undefined;
 
-const load = (): Promise<typeof Compute> => (compute ??= import("@google-cloud/compute"));
+const load = (): Promise<ComputeClients> => (compute ??= loadComputeClients());
 
 /**
  * Imports the module and builds (and drops) one client ahead of use: building the first client parses the protos
@@ -47,14 +47,9 @@ async function run(request: Exclude<WorkerRequest, { op: "cancel" }>, signal: Ab
     case "load":
       await preload();
       return undefined;
-    case "open": {
-      // gcp-metadata remembers "no metadata server" for the life of the process: a retry must look again (the
-      // server may only have been unreachable early in the boot).
-      const metadata = await import("gcp-metadata");
-      metadata.resetIsAvailableCache();
+    case "open":
       clients.set(request.client, await openGoogleCompute(await load(), request.options));
       return undefined;
-    }
     case "list":
       return (await clientFor(request.client)).list(request.request, signal);
     case "regionZones":

@@ -1,6 +1,6 @@
-import type * as Compute from "@google-cloud/compute";
 import type { ComputeApi, ComputeEndpoint } from "./compute-api.js";
 import { CredentialsError } from "./credentials-error.js";
+import type { ComputeClients } from "./load-compute.js";
 
 /** Call options for every request: one attempt (discovery does its own backoff), manual paging. */
 const CALL_OPTIONS = { retry: null, autoPaginate: false } as const;
@@ -80,7 +80,7 @@ export interface OpenOptions extends ComputeEndpoint {
  * any, this rejects with a `CredentialsError` (a `DiscoveryError` of kind `auth` once classified). (Left to the generated methods, the failed lookup
  * rejects a promise nobody handles, which ends the process.) A client whose lookup failed is not reused.
  */
-export async function openGoogleCompute(compute: typeof Compute, options: OpenOptions): Promise<ComputeApi> {
+export async function openGoogleCompute(compute: ComputeClients, options: OpenOptions): Promise<ComputeApi> {
   const clientOptions = {
     fallback: true,
     // Without it, google-auth-library looks the project up itself, spawning `gcloud config config-helper` (~0.5-1 s).
@@ -89,6 +89,9 @@ export async function openGoogleCompute(compute: typeof Compute, options: OpenOp
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
   };
+  // gcp-metadata remembers "no metadata server" for the life of the process: a new attempt must look again (the
+  // server may only have been unreachable early in the boot).
+  (await import("gcp-metadata")).resetIsAvailableCache();
   const instances = new compute.InstancesClient(clientOptions);
   try {
     await instances.initialize();
@@ -96,7 +99,7 @@ export async function openGoogleCompute(compute: typeof Compute, options: OpenOp
     throw new CredentialsError(`no credentials: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const metadataKeys = new Set(options.metadataKeys);
-  let regions: Compute.RegionsClient | undefined;
+  let regions: InstanceType<ComputeClients["RegionsClient"]> | undefined;
   return {
     async list(request, signal) {
       const [, , raw] = await cancellable(instances as unknown as GaxClient, "list", () => instances.list({ ...request }, CALL_OPTIONS), signal);

@@ -1,8 +1,8 @@
-import type * as Compute from "@google-cloud/compute";
 import type { Logger } from "@cachecluster/core";
 import { type ComputeApi, type ComputeApiFactory, endpointOf } from "./compute-api.js";
 import { ComputeWorker } from "./compute-worker-host.js";
 import { type OpenOptions, openGoogleCompute } from "./google-compute-client.js";
+import { type ComputeClients, loadComputeClients } from "./load-compute.js";
 import type { GceDiscoverySettings } from "./options.js";
 
 let nextClient = 1;
@@ -42,7 +42,7 @@ async function openInWorker(settings: GceDiscoverySettings, project: string, log
 
 /**
  * The default {@link ComputeApiFactory}: `@google-cloud/compute` (REST transport, Application Default Credentials)
- * in a worker thread shared by the process. Its import and client construction keep a thread busy for 1.5-3 s;
+ * in a worker thread shared by the process. Its import and client construction keep a thread busy for ~1.5 s;
  * on the main thread that stall would make SWIM peers suspect this node. Calls are cancelled (their connections
  * closed) when their signal aborts. A running discovery holds the worker, so retries (e.g. without credentials)
  * do not load the module again.
@@ -54,13 +54,13 @@ export async function preloadGoogleCompute(): Promise<void> {
   await ComputeWorker.shared().load();
 }
 
-let computeModule: Promise<typeof Compute> | undefined;
+let computeModule: Promise<ComputeClients> | undefined;
 
 /**
  * `@google-cloud/compute` on the calling thread, for hosts without worker threads. Its first use stalls the event
- * loop for 1.5-3 s (import, then the client's proto loading): start it before anything timing-sensitive runs.
+ * loop for ~1.5 s (import, then the client's proto loading): start it before anything timing-sensitive runs.
  */
 export const inProcessComputeApi: ComputeApiFactory = async (settings, project): Promise<ComputeApi> => {
-  computeModule ??= import("@google-cloud/compute");
+  computeModule ??= loadComputeClients();
   return openGoogleCompute(await computeModule, openOptions(settings, project));
 };
