@@ -55,6 +55,11 @@ export class ComputeWorker {
     this.#onWarn = fn;
   }
 
+  /** Clients open in the worker (tests: a stopped discovery leaves none). */
+  get openClients(): number {
+    return this.#clients;
+  }
+
   /** Changes each time a new worker starts: clients opened on an earlier one are gone. */
   get generation(): number {
     return this.#generation;

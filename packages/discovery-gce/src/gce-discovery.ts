@@ -428,6 +428,8 @@ export class GceDiscovery implements Discovery {
 
   async #refreshOnce(signal: AbortSignal): Promise<readonly DiscoveredPeer[]> {
     const target = await this.#resolveTarget();
+    // stop() may have come while the metadata server answered: open no client for a stopped discovery.
+    signal.throwIfAborted();
     const api = await untilAborted(this.#computeApi(target.project), signal);
     const ctx: CallContext = { api, timeoutMs: this.settings.requestTimeoutMs, signal, counted: () => (this.#stats.apiCalls += 1) };
     const zones = await this.#zones(target, ctx);
