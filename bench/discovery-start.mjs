@@ -15,14 +15,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const samples = Number(process.argv[2] ?? 5);
 
+// One fresh process per sample: the start-up test's fixture (built), which prints its figures as JSON.
+const fixture = join(root, "packages/discovery-gce/dist/test/fixtures/start-stall.js");
 function sample(api) {
-  const out = execFileSync(process.execPath, [join(here, "_discovery-start-node.mjs")], { encoding: "utf8", env: { ...process.env, BENCH_COMPUTE_API: api } });
+  const out = execFileSync(process.execPath, [fixture], { encoding: "utf8", env: { ...process.env, BENCH_COMPUTE_API: api } });
   return JSON.parse(out.trim().split("\n").pop());
 }
 
 const runs = { worker: [], "in-process": [] };
 for (let i = 0; i < samples; i++) for (const api of Object.keys(runs)) runs[api].push(sample(api));
-const med = (api, key) => median(runs[api].map((r) => r[key]).filter((v) => v !== null));
+const med = (api, key) => median(runs[api].map((r) => r[key]).filter((v) => v !== undefined && v !== null));
 console.log(`GCE discovery start-up, median of ${samples} fresh processes each (node ${process.version}):`);
 const head = ["start()", "first peers", "longest task (CPU)", "longest late tick", "main-thread CPU", "process CPU"];
 console.log(`  ${"".padEnd(34)} ${head.map((h) => h.padStart(19)).join("")}`);
