@@ -133,9 +133,14 @@ describe("createCacheCluster", () => {
     const container = new Container({ defaultScope: "Singleton" });
     const input = { cluster: { port: 0, heartbeat: "fast" } };
     bindCore(container, parseConfig(input));
-    container.load(definePlugin({ name: "gossip", config: [configSection("cluster", "gossip", { heartbeat: configValue.milliseconds().describe("period") })], load() {} }));
+    container.load(
+      definePlugin({ name: "gossip", config: [configSection("cluster", "gossip", { heartbeat: configValue.milliseconds().describe("period") })], load() {} }),
+    );
     bindDefaults(container, {});
-    assert.throws(() => resolveCluster(container), { code: "CACHECLUSTER_CONFIG_INVALID", message: /config cluster\.heartbeat: expected a duration in milliseconds, got "fast"/ });
+    assert.throws(() => resolveCluster(container), {
+      code: "CACHECLUSTER_CONFIG_INVALID",
+      message: /config cluster\.heartbeat: expected a duration in milliseconds, got "fast"/,
+    });
   });
 
   it("refuses a second group of the same name", async () => {
