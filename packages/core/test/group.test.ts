@@ -367,3 +367,20 @@ describe("Group", () => {
     );
   });
 });
+
+describe("Group keys", () => {
+  it("refuses a key with an unpaired surrogate (UTF-8 cannot carry it to its owner) with an error naming it", async () => {
+    const g = localGroup((k) => `v:${k}`);
+    for (const key of ["\uD800", "a\uDC00", "\uDBFF\uDBFF\uDC00x"]) {
+      await assert.rejects(g.get(key), { code: "CACHECLUSTER_INVALID_ARGUMENT", message: /unpaired surrogate/ });
+      await assert.rejects(g.set(key, "x"), { code: "CACHECLUSTER_INVALID_ARGUMENT" });
+      await assert.rejects(g.remove(key), { code: "CACHECLUSTER_INVALID_ARGUMENT" });
+    }
+    assert.equal(await g.getString("😀\uFEFF"), "v:😀\uFEFF");
+  });
+
+  it("getString keeps a value's leading U+FEFF", async () => {
+    const g = localGroup(() => "\uFEFFbom");
+    assert.equal(await g.getString("k"), "\uFEFFbom");
+  });
+});

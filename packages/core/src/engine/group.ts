@@ -55,7 +55,8 @@ export interface GroupDeps {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a value that starts with U+FEFF keeps it (getString is the value as it is, decoded).
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
 
 /**
@@ -146,6 +147,7 @@ export class CacheGroup implements Group {
   /** Store a value at its owner (extension beyond golang/groupcache) and drop it from the other peers' hot caches. */
   async set(key: string, value: Uint8Array | string, options: SetOptions = {}): Promise<void> {
     checkKey(key);
+    checkWellFormed(key);
     const entry = toEntry(this.name, key, value, options.ttl, undefined, this.#now());
     const owner = this.#deps.picker.pickPeer(key);
     this.#hot.remove(key);
@@ -162,6 +164,7 @@ export class CacheGroup implements Group {
   /** Delete a key at its owner and from every peer's hot cache (extension beyond golang/groupcache). */
   async remove(key: string): Promise<void> {
     checkKey(key);
+    checkWellFormed(key);
     this.#main.remove(key);
     this.#hot.remove(key);
     const owner = this.#deps.picker.pickPeer(key);
@@ -212,6 +215,7 @@ export class CacheGroup implements Group {
       this.stats.cacheHits++;
       return cached;
     }
+    checkWellFormed(key);
     this.stats.loads++;
     return this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer), signal).promise;
   }
@@ -286,6 +290,19 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== "string") throw new InvalidArgumentError(`expected the key to be a string, got ${typeof key}`);
+}
+
+/**
+ * A key travels to its owner as UTF-8 (and a Go peer's keys are bytes), which cannot carry an unpaired UTF-16
+ * surrogate: "\uD800" and "\uDC00" would both arrive as U+FFFD and get one another's value. Checked on the miss
+ * path only, so hits cost nothing: a key that fails here never enters a cache.
+ */
+function checkWellFormed(key: string): void {
+  if ((key as unknown as { isWellFormed(): boolean }).isWellFormed()) return;
+  const at = key.search(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  throw new InvalidArgumentError(
+    `expected the key to be well-formed Unicode (it travels to its owner as UTF-8), got an unpaired surrogate at index ${at} of ${JSON.stringify(key)}`,
+  );
 }
 
 function toEntry(group: string, key: string, result: LoadResult, ttlOverride: number | undefined, defaultTtl: number | undefined, now: number): StoreEntry {

@@ -1,5 +1,6 @@
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a key may start with U+FEFF; the default decoder would drop it and serve another key.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const HEX = "0123456789ABCDEF";
 
 /** Bytes Go's `url.QueryEscape` leaves as they are: `A-Z a-z 0-9 - _ . ~`. */
