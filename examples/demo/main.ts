@@ -174,10 +174,27 @@ async function runFor(ms: number): Promise<void> {
 
 let stopWorkload = new AbortController();
 const cleanup = (): void => {
-  for (const n of nodes) if (n.alive) n.child.kill("SIGKILL");
+  for (const n of nodes) if (n.alive && n.child.exitCode === null) n.child.kill("SIGKILL");
 };
 process.on("exit", cleanup);
-process.on("SIGINT", () => process.exit(130));
+// A signal to this process stops the node processes too: each gets SIGTERM (it leaves the cluster and
+// exits), and whatever still runs after 3 s gets SIGKILL from the exit handler.
+let stopping = false;
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    log(`${signal}: stopping the node processes`);
+    const running = nodes.filter((n) => n.alive && n.child.exitCode === null);
+    for (const n of running) n.child.kill("SIGTERM");
+    const exits = running.map((n) => new Promise((resolve) => (n.child.exitCode === null ? n.child.once("exit", resolve) : resolve(null))));
+    void Promise.race([Promise.all(exits), sleep(3000)]).then(() => process.exit(code));
+  });
+}
 
 try {
   log(`fake GCE on ${fake.url} (project demo-project, zone us-central1-a)`);

@@ -54,11 +54,18 @@ process.on("message", (message: { cmd?: string; id?: number }) => {
     });
   }
 });
-process.on("SIGTERM", () => {
+let closing = false;
+const shutdown = (): void => {
+  if (closing) return;
+  closing = true;
+  app.server.closeAllConnections();
   void (async () => {
     await new Promise<void>((resolve) => app.server.close(() => resolve()));
     await cluster.close();
     process.exit(0);
   })();
-});
+};
+process.on("SIGTERM", shutdown);
+// The demo's main process went away without stopping this one (SIGKILL): stop too.
+process.on("disconnect", shutdown);
 process.send?.({ type: "ready", name, url, app: `http://${ip}:${values["app-port"]}` });
