@@ -44,5 +44,7 @@ if (files.length === 0) {
 const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=240000", ...passThrough, ...files], {
   stdio: "inherit",
   cwd: root,
+  // Clusters log JSON lines on stderr by default; tests that check logging set the level themselves.
+  env: { CACHECLUSTER_LOG_LEVEL: "silent", ...process.env },
 });
 process.exit(result.status ?? 1);

@@ -28,6 +28,7 @@ export { definePlugin, CacheClusterPlugin, type PluginDefinition } from "./plugi
 export { ConfigToken, ConfigSectionToken, LoggerToken, DiscoveryToken, MembershipToken, TransportToken, StoreFactoryToken } from "./tokens.js";
 export type { Startable, Unsubscribe } from "./interfaces/startable.js";
 export { silentLogger, type Logger } from "./interfaces/logger.js";
+export { createDefaultLogger, type DefaultLoggerOptions, type LogLevel } from "./log/default-logger.js";
 export type { Discovery, DiscoveredPeer } from "./interfaces/discovery.js";
 export type { Membership, Member, MemberState, MembershipEvent, MembershipEventType } from "./interfaces/membership.js";
 export type { LocalNode } from "./interfaces/local-node.js";

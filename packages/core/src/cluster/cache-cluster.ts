@@ -286,8 +286,16 @@ export class ClusterNode implements CacheCluster {
       .members()
       .filter((m) => m.state === "alive" || m.state === "suspect")
       .map((m) => m.cacheUrl);
+    const before = this.picker.ring.peers;
     if (this.picker.setPeers(urls)) {
-      this.#deps.logger.info({ peers: this.picker.ring.peers }, "cachecluster: ring changed");
+      const after = this.picker.ring.peers;
+      const added = after.filter((p) => !before.includes(p));
+      const removed = before.filter((p) => !after.includes(p));
+      // Names at most 10 peers each way: a line per change, not the whole fleet.
+      this.#deps.logger.info(
+        { peers: after.length, added: added.slice(0, 10), removed: removed.slice(0, 10) },
+        `cachecluster: ring changed: ${after.length} peer(s), ${added.length} added, ${removed.length} removed`,
+      );
     }
   }
 }

@@ -5,13 +5,19 @@ import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
 import type { CacheClusterConfigInput } from "../config/config-input.js";
 import { parseConfig } from "../config/load-config.js";
 import { StaticDiscovery } from "../discovery/static-discovery.js";
-import { type Logger, silentLogger } from "../interfaces/logger.js";
+import type { Logger } from "../interfaces/logger.js";
+import { createDefaultLogger } from "../log/default-logger.js";
 import { DirectMembership } from "../membership/direct-membership.js";
 import { ConfigSectionToken, ConfigToken, DiscoveryToken, LoggerToken, MembershipToken, StoreFactoryToken, TransportToken } from "../tokens.js";
 import type { CacheCluster } from "../interfaces/cache-cluster.js";
 import { ClusterNode } from "./cache-cluster.js";
 
 export interface CreateCacheClusterOptions {
+  /**
+   * Where the cluster and its plugins log. Default: JSON lines on stderr at `info` (`createDefaultLogger`, level
+   * from `CACHECLUSTER_LOG_LEVEL`); pass a pino logger (or anything with debug/info/warn/error) to use yours, or
+   * `silentLogger` for none.
+   */
   readonly logger?: Logger;
   /** Use this container instead of a new one (bindings already on it are kept). */
   readonly container?: Container;
@@ -35,10 +41,13 @@ export async function createCacheCluster(
   return resolveCluster(container);
 }
 
-/** Binds the config and the logger (what plugins depend on). */
-export function bindCore(container: Container, config: CacheClusterConfig, logger: Logger = silentLogger): void {
+/**
+ * Binds the config and the logger (what plugins depend on). Without a logger: JSON lines on stderr at `info`
+ * (`createDefaultLogger`; `CACHECLUSTER_LOG_LEVEL` sets the level, `silent` none).
+ */
+export function bindCore(container: Container, config: CacheClusterConfig, logger?: Logger): void {
   if (!container.isBound(ConfigToken)) container.bind(ConfigToken).toConstantValue(config);
-  if (!container.isBound(LoggerToken)) container.bind(LoggerToken).toConstantValue(logger);
+  if (!container.isBound(LoggerToken)) container.bind(LoggerToken).toConstantValue(logger ?? createDefaultLogger());
 }
 
 /** Binds the defaults for services no plugin bound. */
