@@ -4,7 +4,9 @@ import { CacheClusterError, InvalidArgumentError } from "../errors.js";
 import { CacheGroup, type GroupOptions } from "../engine/group.js";
 import type { CacheCluster, ListenOverrides, RingView } from "../interfaces/cache-cluster.js";
 import type { Group } from "../interfaces/group.js";
+import { ClusterInstruments } from "../engine/instruments.js";
 import { RingPeerPicker } from "../engine/peer-picker.js";
+import { PeerOutliers } from "../engine/peer-outliers.js";
 import type { DiscoveredPeer, Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
 import type { Member, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
@@ -36,6 +38,10 @@ const EVENT_HISTORY = 100;
 export class ClusterNode implements CacheCluster {
   readonly config: CacheClusterConfig;
   readonly picker: RingPeerPicker;
+  /** Peers skipped for failing (outlier ejection), shared by the groups. */
+  readonly outliers: PeerOutliers;
+  /** Latency histograms fed by the groups. */
+  readonly instruments = new ClusterInstruments();
   #local: LocalNode;
   readonly #deps: CacheClusterDeps;
   readonly #groups = new Map<string, CacheGroup>();
@@ -57,6 +63,8 @@ export class ClusterNode implements CacheCluster {
     this.config = deps.config;
     this.#local = localNodeOf(deps.config);
     this.picker = new RingPeerPicker(this.#local.cacheUrl, deps.config.cache.replicas);
+    const cache = deps.config.cache;
+    this.outliers = new PeerOutliers({ ejectAfter: cache.eject_after, ejectMs: cache.eject_time, maxEjectMs: 60_000 }, { logger: deps.logger });
   }
 
   /**
@@ -108,6 +116,8 @@ export class ClusterNode implements CacheCluster {
         logger: this.#deps.logger,
         peers: () => this.picker.ring.peers.filter((p) => p !== this.picker.self),
         lifetime: this.#lifetime.signal,
+        outliers: this.outliers,
+        instruments: this.instruments.forGroup(name),
       },
     );
     this.#groups.set(name, group);
@@ -289,6 +299,8 @@ export class ClusterNode implements CacheCluster {
     const before = this.picker.ring.peers;
     if (this.picker.setPeers(urls)) {
       const after = this.picker.ring.peers;
+      this.outliers.retain(after);
+      this.instruments.retainPeers(after);
       const added = after.filter((p) => !before.includes(p));
       const removed = before.filter((p) => !after.includes(p));
       // Names at most 10 peers each way: a line per change, not the whole fleet.

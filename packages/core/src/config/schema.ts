@@ -15,6 +15,12 @@ export const cacheSection = configSection("cache", CORE, {
   replicas: integer(1, 10_000).default(50).describe("Virtual nodes per peer on the hash ring (golang/groupcache: 50)."),
   max_bytes: byteSize.default(64 * 1024 * 1024).describe("Default byte budget of a group (main + hot), e.g. `64MiB`."),
   timeout: milliseconds().default(2000).describe("Peer fetch timeout in ms."),
+  eject_after: integer(0, 1_000_000)
+    .default(3)
+    .describe("Consecutive failed fetches (timeouts, refused connections, 502-504) after which a peer is skipped and its keys load here; 0 never skips."),
+  eject_time: milliseconds()
+    .default(5000)
+    .describe("How long a failing peer is first skipped, in ms; then one fetch probes it, and each failed probe doubles this, up to 60 s."),
 });
 
 /** `[cluster]`: this node's identity in the membership. Membership plugins add their own keys (`heartbeat`, ...). */

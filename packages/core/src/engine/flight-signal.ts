@@ -6,6 +6,8 @@
  */
 export class FlightSignal {
   readonly group: string;
+  /** How the flight got its value, for the get latency histogram. */
+  outcome: "hit" | "peer" | "load" = "load";
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;

@@ -8,6 +8,9 @@ import { silentLogger } from "../interfaces/logger.js";
 import { type HotPolicy, oneIn } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
 import type { FlightSignal } from "./flight-signal.js";
+import type { GroupInstruments } from "./instruments.js";
+import { classifyPeerFailure } from "./peer-failure.js";
+import type { PeerOutliers } from "./peer-outliers.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
 import { type GroupStats, emptyGroupStats } from "./stats.js";
 
@@ -52,6 +55,10 @@ export interface GroupDeps {
   readonly peers?: () => readonly string[];
   /** Aborted when the cluster stops. */
   readonly lifetime?: AbortSignal;
+  /** Skips peers that keep failing (their keys load here for a while); default: never skip. */
+  readonly outliers?: PeerOutliers;
+  /** Latency histograms (miss path only); default none. */
+  readonly instruments?: GroupInstruments;
 }
 
 const encoder = new TextEncoder();
@@ -76,6 +83,8 @@ export class CacheGroup implements Group {
   readonly #deps: GroupDeps;
   readonly #now: () => number;
   readonly #logger: Logger;
+  /** The flight the latest miss joined (read right after `#get` by `get`, to label its latency). */
+  #lastFlight: FlightSignal | undefined;
 
   constructor(name: string, options: GroupOptions, deps: GroupDeps) {
     if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`expected a non-empty group name, got ${JSON.stringify(name)}`);
@@ -110,9 +119,24 @@ export class CacheGroup implements Group {
   get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     try {
       const got = this.#get(key, options.signal, false);
-      if (got instanceof Promise) return got.then(valueOf);
-      if (!("memo" in got)) return Promise.resolve(got.value);
-      return (got.memo ??= Promise.resolve(got.value)) as Promise<Uint8Array>;
+      if (!(got instanceof Promise)) {
+        if (!("memo" in got)) return Promise.resolve(got.value);
+        return (got.memo ??= Promise.resolve(got.value)) as Promise<Uint8Array>;
+      }
+      const instruments = this.#deps.instruments;
+      if (instruments === undefined) return got.then(valueOf);
+      const start = performance.now();
+      const flight = this.#lastFlight;
+      return got.then(
+        (entry) => {
+          instruments.getLatency(flight?.outcome ?? "load", (performance.now() - start) / 1000);
+          return entry.value;
+        },
+        (error: unknown) => {
+          instruments.getLatency("error", (performance.now() - start) / 1000);
+          throw error;
+        },
+      );
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -217,7 +241,9 @@ export class CacheGroup implements Group {
     }
     checkWellFormed(key);
     this.stats.loads++;
-    return this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer), signal).promise;
+    const call = this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer), signal);
+    this.#lastFlight = call.flight;
+    return call.promise;
   }
 
   #lookup(key: string): StoreEntry | undefined {
@@ -228,31 +254,28 @@ export class CacheGroup implements Group {
     const again = this.#lookup(key);
     if (again !== undefined) {
       this.stats.cacheHits++;
+      flight.outcome = "hit";
       return again;
     }
     this.stats.loadsDeduped++;
     const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
     const client = this.#deps.client;
-    if (owner !== undefined && client !== undefined) {
-      try {
-        const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
-        this.stats.peerLoads++;
-        const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-        if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
-        return entry;
-      } catch (error) {
-        if (flight.aborted) throw abortReason(flight.signal);
-        this.stats.peerErrors++;
-        this.#logger.warn({ err: error, peer: owner, group: this.name, key }, "cachecluster: peer fetch failed, loading locally");
-      }
+    if (owner !== undefined && client !== undefined && (this.#deps.outliers?.admit(owner) ?? true)) {
+      const fetched = await this.#fetchFromPeer(client, owner, key, flight);
+      if (fetched !== undefined) return fetched;
     }
+    flight.outcome = "load";
+    const instruments = this.#deps.instruments;
+    const started = instruments === undefined ? 0 : performance.now();
     let result: LoadResult;
     try {
       // The flight is the load context (its `signal` and `group`): no second object per miss.
       const loaded = this.#load(key, flight);
       // A loader that answers synchronously costs no extra promise.
       result = isThenable(loaded) ? await loaded : loaded;
+      instruments?.loadDuration(true, (performance.now() - started) / 1000);
     } catch (error) {
+      instruments?.loadDuration(false, (performance.now() - started) / 1000);
       this.stats.localLoadErrs++;
       if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED") throw error;
       if (flight.aborted) throw new AbortError("the load was aborted", { cause: error });
@@ -268,6 +291,40 @@ export class CacheGroup implements Group {
     this.stats.localLoads++;
     this.#populate(this.#main, key, entry);
     return entry;
+  }
+
+  /** The owner's value, or undefined when the fetch failed (then the caller loads here). */
+  async #fetchFromPeer(client: TransportClient, owner: string, key: string, flight: FlightSignal): Promise<StoreEntry | undefined> {
+    const { outliers, instruments } = this.#deps;
+    const started = instruments === undefined ? 0 : performance.now();
+    try {
+      const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
+      instruments?.peerFetch(owner, (performance.now() - started) / 1000, undefined);
+      outliers?.succeeded(owner);
+      this.stats.peerLoads++;
+      flight.outcome = "peer";
+      const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
+      if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+      return entry;
+    } catch (error) {
+      if (flight.aborted) {
+        outliers?.abandoned(owner);
+        throw abortReason(flight.signal);
+      }
+      this.stats.peerErrors++;
+      const { kind, outlier } = classifyPeerFailure(error);
+      instruments?.peerFetch(owner, (performance.now() - started) / 1000, kind);
+      // The first failure of a peer in a row is a warning; the rest are debug (ejection, if any, warns on its own).
+      let inARow = 1;
+      if (outliers !== undefined) {
+        if (outlier) inARow = outliers.failed(owner, describe(error));
+        else outliers.succeeded(owner);
+      }
+      const fields = { err: error, peer: owner, group: this.name, key, failuresInARow: inARow };
+      if (outlier && inARow === 1) this.#logger.warn(fields, `cachecluster: peer ${owner} failed a fetch (${kind}); loading here`);
+      else this.#logger.debug(fields, `cachecluster: peer ${owner} failed a fetch (${kind}); loading here`);
+      return undefined;
+    }
   }
 
   /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */

@@ -33,7 +33,7 @@ export class SingleFlight<T> {
   }
 
   /** Runs `fn` for `key` unless a run is in flight; `dedup` tells whether this call joined an existing one. */
-  do(key: string, fn: (flight: FlightSignal) => Promise<T>, signal?: AbortSignal): { promise: Promise<T>; dedup: boolean } {
+  do(key: string, fn: (flight: FlightSignal) => Promise<T>, signal?: AbortSignal): { promise: Promise<T>; dedup: boolean; flight?: FlightSignal } {
     if (signal?.aborted === true) return { promise: Promise.reject(abortReason(signal)), dedup: false };
     let call = this.#calls.get(key);
     const dedup = call !== undefined;
@@ -44,7 +44,7 @@ export class SingleFlight<T> {
       this.#calls.set(key, call);
     }
     call.live++;
-    return { promise: signal === undefined ? call.promise : wait(call, signal), dedup };
+    return { promise: signal === undefined ? call.promise : wait(call, signal), dedup, flight: call.flight };
   }
 
   /** Aborts every flight in progress (their waiters get the AbortError). */
