@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests, the demo and the benchmarks need on a fresh Debian machine:
 # Debian packages (Go toolchain and the Go sources of golang/groupcache and hashicorp/memberlist
-# for the interop tests, Chromium for the status-page test, Redis for the benchmarks),
+# for the interop tests, Chromium for the status-page test, Redis for the benchmarks, promtool from prometheus),
 # pnpm, and the workspace's npm packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ command -v go >/dev/null 2>&1 || need_apt+=(golang-go)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus) # promtool check metrics, in the metrics tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

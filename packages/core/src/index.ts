@@ -35,7 +35,7 @@ export type { LocalNode } from "./interfaces/local-node.js";
 export type { Store, StoreEntry, StoreStats, StoreOptions, StoreFactory } from "./interfaces/store.js";
 export type { Transport, TransportClient, PeerRequestHandler, PeerValue, PeerCallOptions, HttpRoute, ListenOptions } from "./interfaces/transport.js";
 export type { DatagramNetwork, NetworkHandlers, NetworkSocket, StreamHandlers, StreamConnection } from "./interfaces/datagram-network.js";
-export type { Observable } from "./interfaces/observable.js";
+export type { Observable, StatDescription } from "./interfaces/observable.js";
 export { systemClock, type Clock } from "./interfaces/clock.js";
 export { formatHost, joinHostPort, splitHostPort } from "./net/host-port.js";
 

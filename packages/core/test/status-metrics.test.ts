@@ -79,7 +79,11 @@ describe("Prometheus metrics", () => {
     assert.ok((samples.get("cachecluster_uptime_seconds") ?? -1) >= 0);
 
     for (const [name, type] of types) {
-      assert.equal(type, name.endsWith("_total") ? "counter" : "gauge", `${name} is a ${type}`);
+      assert.equal(
+        type,
+        name.endsWith("_total") ? "counter" : name.endsWith("_seconds") && type === "histogram" ? "histogram" : "gauge",
+        `${name} is a ${type}`,
+      );
     }
 
     const { samples: bSamples } = await scrape(b);
@@ -99,8 +103,8 @@ describe("Prometheus metrics", () => {
     const first = await scrape(a);
     assert.equal(first.samples.get("cachecluster_membership_probes_total"), 41);
     assert.equal(first.types.get("cachecluster_membership_probes_total"), "counter");
-    assert.equal(first.samples.get("cachecluster_membership_suspicion_timeout_ms"), 1500);
-    assert.equal(first.types.get("cachecluster_membership_suspicion_timeout_ms"), "gauge");
+    assert.equal(first.samples.get("cachecluster_membership_suspicion_timeout_seconds"), 1.5, "an undescribed _ms key is exported in seconds");
+    assert.equal(first.types.get("cachecluster_membership_suspicion_timeout_seconds"), "gauge");
     assert.equal(first.samples.has("cachecluster_membership_broken"), false, "non-finite values are skipped");
     assert.equal(first.samples.get(`cachecluster_membership_events_total{type="join"}`), 1, "core's metric kept");
     assert.equal(first.samples.has("cachecluster_membership_events_total"), false);

@@ -5,6 +5,7 @@ import {
   type DiscoveredPeer,
   type Discovery,
   type Logger,
+  type StatDescription,
   type Unsubscribe,
   silentLogger,
   systemClock,
@@ -23,6 +24,7 @@ import { backoffDelay, budgetPeriodMs, retryAfterDelay, untilAborted, withDeadli
 import { googleComputeApi } from "./worker-compute-api.js";
 
 export type { GceDiscoveryTarget } from "./resolve-target.js";
+import { GCE_STAT_DESCRIPTIONS } from "./stat-descriptions.js";
 
 export interface GceDiscoveryDeps {
   /** Options (validated here, eagerly); `gceDiscovery()` merges them over the core config first. */
@@ -172,6 +174,11 @@ export class GceDiscovery implements Discovery {
 
   stats(): GceDiscoveryStats {
     return { ...this.#stats };
+  }
+
+  /** The type, unit and help text of each numeric `stats()` key, for the cluster's Prometheus metrics. */
+  describeStats(): Readonly<Record<string, StatDescription>> {
+    return GCE_STAT_DESCRIPTIONS;
   }
 
   /**

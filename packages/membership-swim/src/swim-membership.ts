@@ -18,6 +18,7 @@ import {
   type MemberState,
   type Membership,
   type MembershipEvent,
+  type StatDescription,
   type Unsubscribe,
 } from "@cachecluster/core";
 import type { SwimClusterKeys } from "./cluster-keys.js";
@@ -28,6 +29,7 @@ import { decodeMeta, encodeMeta } from "./protocol/meta.js";
 import type { NodeEvent, NodeState } from "./protocol/node-state.js";
 import { ProtocolStats, type SwimStats } from "./protocol/stats.js";
 import { SwimNode } from "./protocol/swim-node.js";
+import { SWIM_STAT_DESCRIPTIONS } from "./stat-descriptions.js";
 import { Keyring, NodeStateType } from "./wire/index.js";
 
 /** The protocol node of a started member (set by the class's static block; module-internal). */
@@ -245,6 +247,11 @@ export class SwimMembership implements Membership {
   onEvent(listener: (event: MembershipEvent) => void): Unsubscribe {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The type, unit and help text of each `stats()` key, for the cluster's Prometheus metrics (core's `Observable`). */
+  describeStats(): Readonly<Record<keyof SwimMembershipStats, StatDescription>> {
+    return SWIM_STAT_DESCRIPTIONS;
   }
 
   stats(): SwimMembershipStats {

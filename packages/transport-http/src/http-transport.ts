@@ -6,6 +6,7 @@ import {
   type ListenOptions,
   type Logger,
   type PeerRequestHandler,
+  type StatDescription,
   type Transport,
   formatHost,
   silentLogger,
@@ -62,6 +63,11 @@ export class HttpTransport implements Transport {
     out.clientPeerPools = pools.pools;
     out.clientPoolsClosedIdleTotal = pools.closedIdle;
     return out;
+  }
+
+  /** The type and help text of each `stats()` key, for the cluster's Prometheus metrics (core's `Observable`). */
+  describeStats(): Readonly<Record<string, StatDescription>> {
+    return TRANSPORT_STAT_DESCRIPTIONS;
   }
 
   /** The bound server, after `listen`. */
@@ -161,6 +167,24 @@ export class HttpTransport implements Transport {
     await Promise.all(closing);
   }
 }
+
+const served = (help: string): StatDescription => ({ type: "counter", help });
+
+/** What each key of `HttpTransport.stats()` is. */
+const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
+  serverRequestsTotal: served("Requests from peers on the peer path (any method)."),
+  serverGetsTotal: served("Gets from peers."),
+  serverRemovesTotal: served("Removes (DELETE) from peers."),
+  serverSetsTotal: served("Sets (PUT) from peers."),
+  serverBadRequestsTotal: served("Peer requests answered 400: malformed path, escapes, UTF-8 or set body."),
+  serverNotFoundTotal: served("Peer requests answered 404: unknown group, or a path outside the base path."),
+  serverTooLargeTotal: served("Peer sets answered 413: body over maxRequestBytes."),
+  serverErrorsTotal: served("Peer requests answered 500: the loader or the handler failed."),
+  serverAbortedTotal: served("Peer requests whose client went away before the answer."),
+  serverProtocolErrorsTotal: served("Requests the HTTP parser refused (malformed, oversized headers, header timeout)."),
+  clientPeerPools: { type: "gauge", help: "Connection pools to peers held by the client." },
+  clientPoolsClosedIdleTotal: served("Peer connection pools closed for being unused for idlePoolTimeout."),
+};
 
 function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
   const onError = (error: unknown): void => {

@@ -56,7 +56,7 @@ export class ClusterInstruments {
     this.peerFetches.observe(label, seconds);
     if (failure === undefined) return;
     let kinds = this.peerErrors.get(label);
-    if (kinds === undefined) this.peerErrors.set(label, (kinds = new Map()));
+    if (kinds === undefined) this.peerErrors.set(label, (kinds = new Map<PeerFailureKind, number>()));
     kinds.set(failure, (kinds.get(failure) ?? 0) + 1);
   }
 }

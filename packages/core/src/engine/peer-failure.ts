@@ -14,7 +14,8 @@ export function classifyPeerFailure(error: unknown): { kind: PeerFailureKind; ou
     return { kind: status >= 500 ? "server_error" : "other", outlier: false };
   }
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    const code = String((e as { code?: unknown }).code ?? "");
+    const raw = (e as { code?: unknown }).code;
+    const code = typeof raw === "string" ? raw : "";
     if (e.name === "DeadlineError" || /TIMEOUT|ETIMEDOUT/i.test(code) || /timed? ?out/i.test(e.message)) return { kind: "timeout", outlier: true };
     if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) {
       return { kind: "unreachable", outlier: true };

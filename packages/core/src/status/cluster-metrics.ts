@@ -1,14 +1,26 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, type Metric, Registry } from "prom-client";
+import { Histogram } from "../engine/histogram.js";
+import type { ClusterInstruments } from "../engine/instruments.js";
+import type { PeerOutliers } from "../engine/peer-outliers.js";
 import type { GroupStats } from "../engine/stats.js";
 import type { ClusterMetrics } from "../interfaces/cache-cluster.js";
 import type { MemberState, MembershipEventType } from "../interfaces/membership.js";
-import { readStats } from "../interfaces/observable.js";
+import { readStatDescriptions, readStats } from "../interfaces/observable.js";
 import type { StatusSource } from "./cluster-status.js";
+import { statMetric } from "./stat-metric.js";
+
+export { metricSuffix } from "./stat-metric.js";
 
 /** What the metrics read besides the status source: event counts since start (not only the retained history). */
 export interface MetricsSource extends StatusSource {
   eventCounts(): Readonly<Record<MembershipEventType, number>>;
+  /** Latency histograms of the groups (none: not exported). */
+  readonly instruments?: ClusterInstruments;
+  /** Ejected peers (none: not exported). */
+  readonly outliers?: PeerOutliers;
 }
+
+type HistogramSample = readonly [Labels, Histogram];
 
 type Labels = Record<string, string>;
 type Sample = readonly [Labels, number];
@@ -121,7 +133,75 @@ export class PrometheusMetrics implements ClusterMetrics {
     this.#gauge("cachecluster_node_info", "Always 1; labels name this node.", ["name", "url"], () => [
       [{ name: source.local.name, url: source.local.cacheUrl }, 1],
     ]);
+    this.#latencyMetrics();
     this.sync();
+  }
+
+  /** Histograms of get, load and peer fetch latency; peer fetch errors, ejections and skips per peer. */
+  #latencyMetrics(): void {
+    const { instruments, outliers } = this.#source;
+    if (instruments !== undefined) {
+      this.#histogram(
+        "cachecluster_get_duration_seconds",
+        "Duration of group.get() by outcome: hit (a cache hit; answered synchronously, so counted in the lowest bucket and not timed unless found by a load's re-check), peer (fetched from the key's owner), load (loaded here), error.",
+        () =>
+          this.#source.groups().flatMap((g) => {
+            const family = instruments.gets.get(g.name);
+            const timedHits = family?.get("hit");
+            const hits = timedHits?.clone() ?? new Histogram();
+            hits.addInstant(Math.max(0, g.stats.cacheHits - (timedHits?.count ?? 0)));
+            const out: HistogramSample[] = [[{ group: g.name, outcome: "hit" }, hits]];
+            for (const outcome of ["peer", "load", "error"]) {
+              const h = family?.get(outcome);
+              if (h !== undefined) out.push([{ group: g.name, outcome }, h]);
+            }
+            return out;
+          }),
+      );
+      this.#histogram("cachecluster_load_duration_seconds", "Duration of this node's loader calls by result (ok, error).", () =>
+        [...instruments.loads].flatMap(([group, family]) => [...family.entries()].map(([result, h]): HistogramSample => [{ group, result }, h])),
+      );
+      this.#histogram(
+        "cachecluster_peer_fetch_duration_seconds",
+        'Duration of fetches from the owning peer, failed ones included, by peer (peer="other" past 100 peers).',
+        () => [...instruments.peerFetches.entries()].map(([peer, h]): HistogramSample => [{ peer }, h]),
+      );
+      this.#counter(
+        "cachecluster_peer_fetch_errors_total",
+        "Failed fetches from the owning peer by peer and kind: timeout, unreachable, server_error (5xx), bad_response, other.",
+        ["peer", "kind"],
+        () => [...instruments.peerErrors].flatMap(([peer, kinds]) => [...kinds].map(([kind, n]): Sample => [{ peer, kind }, n])),
+      );
+    }
+    if (outliers !== undefined) {
+      this.#counter("cachecluster_peer_ejections_total", "Times a failing peer was ejected: skipped, its keys loaded here, for a cooling-off.", ["peer"], () =>
+        [...outliers.ejectionsTotal].map(([peer, n]): Sample => [{ peer }, n]),
+      );
+      this.#counter("cachecluster_peer_fetches_skipped_total", "Fetches not made because their peer was ejected (the key was loaded here).", ["peer"], () =>
+        [...outliers.skippedTotal].map(([peer, n]): Sample => [{ peer }, n]),
+      );
+      this.#gauge("cachecluster_peer_ejected", "1 for each peer that is ejected now (skipped, or probed by one fetch).", ["peer"], () =>
+        outliers.ejected().map((e): Sample => [{ peer: e.peer }, 1]),
+      );
+    }
+  }
+
+  #histogram(name: string, help: string, sample: () => Iterable<HistogramSample>): void {
+    const metric = {
+      name,
+      help,
+      type: "histogram",
+      aggregator: "sum",
+      get: async () => {
+        const values: { labels: Labels; value: number; metricName: string }[] = [];
+        for (const [labels, h] of sample()) {
+          for (const [le, count] of h.cumulative()) values.push({ labels: { ...labels, le }, value: count, metricName: `${name}_bucket` });
+          values.push({ labels, value: h.sum, metricName: `${name}_sum` }, { labels, value: h.count, metricName: `${name}_count` });
+        }
+        return { name, help, type: "histogram", aggregator: "sum", values };
+      },
+    };
+    this.registry.registerMetric(metric as unknown as Metric);
   }
 
   /** Prometheus text exposition format (version 0.0.4). */
@@ -133,18 +213,18 @@ export class PrometheusMetrics implements ClusterMetrics {
   sync(): void {
     for (const role of ROLES) {
       const component = this.#component(role);
+      const descriptions = readStatDescriptions(component);
       for (const key of Object.keys(readStats(component) ?? {})) {
-        const name = `cachecluster_${role}_${metricSuffix(key)}`;
-        if (this.#dynamic.has(name)) continue;
-        if (this.registry.getSingleMetric(name) !== undefined) continue; // a core metric of that name wins
-        this.#dynamic.add(name);
+        const metric = statMetric(role, key, component?.constructor.name ?? "component", descriptions[key]);
+        if (this.#dynamic.has(metric.name)) continue;
+        if (this.registry.getSingleMetric(metric.name) !== undefined) continue; // a core metric of that name wins
+        this.#dynamic.add(metric.name);
         const sample = (): Sample[] => {
           const value = readStats(this.#component(role))?.[key];
-          return value === undefined ? [] : [[{}, value]];
+          return value === undefined ? [] : [[{}, value * metric.scale]];
         };
-        const help = `${key} reported by the ${role} (${component?.constructor.name ?? "component"}).`;
-        if (name.endsWith("_total")) this.#counter(name, help, [], sample);
-        else this.#gauge(name, help, [], sample);
+        if (metric.type === "counter") this.#counter(metric.name, metric.help, [], sample);
+        else this.#gauge(metric.name, metric.help, [], sample);
       }
     }
   }
@@ -184,13 +264,4 @@ export class PrometheusMetrics implements ClusterMetrics {
       },
     });
   }
-}
-
-/** `peerRequests` → `peer_requests`; anything outside [a-z0-9_] → `_`. */
-export function metricSuffix(key: string): string {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, "_")
-    .replace(/^(\d)/, "_$1");
 }

@@ -1,0 +1,34 @@
+import type { StatDescription } from "@cachecluster/core";
+import type { SwimMembershipStats } from "./swim-membership.js";
+
+const counter = (help: string, extra: Partial<StatDescription> = {}): StatDescription => ({ type: "counter", help, ...extra });
+const gauge = (help: string): StatDescription => ({ type: "gauge", help });
+
+/** What each key of `SwimMembership.stats()` is, for the cluster's Prometheus metrics. */
+export const SWIM_STAT_DESCRIPTIONS: Readonly<Record<keyof SwimMembershipStats, StatDescription>> = {
+  packetsReceived: counter("UDP packets received."),
+  packetsSent: counter("UDP packets sent."),
+  bytesReceived: counter("Bytes received in UDP packets.", { unit: "bytes", name: "received" }),
+  bytesSent: counter("Bytes sent in UDP packets.", { unit: "bytes", name: "sent" }),
+  packetsDropped: counter("Packets dropped whole: undecodable, wrong key (encryption), unknown type."),
+  decodeErrors: counter("Packets or messages (parts of a compound, stream messages) that did not decode."),
+  messagesReceived: counter("Gossip messages received (the parts of compound packets counted one by one)."),
+  probes: counter("Direct probes (pings) of members."),
+  indirectProbes: counter("Indirect probes (ping-req through other members) after a direct probe got no ack."),
+  probeFailures: counter("Probes that got no ack, directly, indirectly or over TCP."),
+  tcpFallbackSuccesses: counter("Probes answered over TCP but not over UDP (a sign of UDP loss or a firewall)."),
+  suspicions: counter("Members this node started to suspect."),
+  deaths: counter("Members declared dead."),
+  refutations: counter("Suspicions about this node that it refuted."),
+  pushPulls: counter("Full state exchanges over TCP (joins and periodic push/pull)."),
+  pushPullFailures: counter("Full state exchanges that failed (refused, timed out, undecodable)."),
+  reconnects: counter("Attempts to rejoin dead members."),
+  streamsAccepted: counter("TCP connections accepted from other members."),
+  streamErrors: counter("TCP connections from other members that failed."),
+  unexpectedPings: counter("Pings addressed to another member name (a restarted member on a reused address)."),
+  conflicts: counter("Alive messages about a known member from a different address (two members with one name)."),
+  badVersions: counter("Alive messages with impossible protocol versions."),
+  members: gauge("Members alive or suspect as this node sees them, itself included."),
+  healthScore: gauge("Lifeguard's local health multiplier: 0 is healthy; higher means this node misses acks and slows its probes."),
+  queuedBroadcasts: gauge("Gossip messages waiting to be piggybacked."),
+};
