@@ -36,6 +36,7 @@ export type { Store, StoreEntry, StoreStats, StoreOptions, StoreFactory } from "
 export type { Transport, TransportClient, PeerRequestHandler, PeerValue, PeerCallOptions, HttpRoute, ListenOptions } from "./interfaces/transport.js";
 export type { DatagramNetwork, NetworkHandlers, NetworkSocket, StreamHandlers, StreamConnection } from "./interfaces/datagram-network.js";
 export type { Observable, StatDescription } from "./interfaces/observable.js";
+export type { Diagnosable } from "./interfaces/diagnosable.js";
 export { systemClock, type Clock } from "./interfaces/clock.js";
 export { formatHost, joinHostPort, splitHostPort } from "./net/host-port.js";
 
@@ -52,5 +53,6 @@ export {
   type ErrorCode,
 } from "./errors.js";
 
-// Status and metrics (what `cluster.status()` and `cluster.metrics` return)
+// Status, health and metrics (what `cluster.status()`, `cluster.health()` and `cluster.metrics` return)
+export { healthRoutes, type HealthStatus } from "./status/health-routes.js";
 export type { ClusterStatus, MemberStatus, GroupStatus, CacheStatus, EventStatus, ComponentStatus } from "./status/cluster-status.js";

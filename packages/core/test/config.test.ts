@@ -104,7 +104,7 @@ describe("config", () => {
     assert.deepEqual(issues, [
       'x.ini:2 [cache] prot: unknown key "prot" in [cache] (did you mean "port"?); known keys: port, host, self, replicas, max_bytes, timeout, eject_after, eject_time',
       'x.ini:3 [cahce]: unknown section [cahce] (did you mean "cache"?); known sections: [cache], [cluster], [match], [meta]',
-      'x.ini:6 [cluster] heartbaet: unknown key "heartbaet" in [cluster] (did you mean "heartbeat"?); known keys: port, host, name, advertise, heartbeat, secret_keys',
+      'x.ini:6 [cluster] heartbaet: unknown key "heartbaet" in [cluster] (did you mean "heartbeat"?); known keys: port, host, name, advertise, join_timeout, heartbeat, secret_keys',
     ]);
   });
 

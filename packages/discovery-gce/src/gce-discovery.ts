@@ -110,6 +110,7 @@ export class GceDiscovery implements Discovery {
   #lastAloneKey: string | undefined;
   #explanation: string | undefined;
   #selfWarned = false;
+  #lastErrorAt = 0;
   #stats: {
     refreshes: number;
     failures: number;
@@ -176,6 +177,12 @@ export class GceDiscovery implements Discovery {
     return { ...this.#stats };
   }
 
+  /** The latest failed refresh, also after recovery (core's `Diagnosable`, for the status page). */
+  lastError(): { message: string; at: number } | undefined {
+    const error = this.#stats.lastError;
+    return error === undefined ? undefined : { message: error.message, at: this.#lastErrorAt };
+  }
+
   /** The type, unit and help text of each numeric `stats()` key, for the cluster's Prometheus metrics. */
   describeStats(): Readonly<Record<string, StatDescription>> {
     return GCE_STAT_DESCRIPTIONS;
@@ -193,6 +200,11 @@ export class GceDiscovery implements Discovery {
       return `discovery is failing (${this.#stats.consecutiveFailures} attempt(s)): ${this.#stats.lastError.message}`;
     }
     return this.#explanation ?? (this.#stats.refreshes === 0 ? "discovery has not finished its first refresh yet" : undefined);
+  }
+
+  /** Core's `Diagnosable`: `explain()`, which the cluster logs when the node stays alone and the status page shows. */
+  diagnose(): string | undefined {
+    return this.explain();
   }
 
   /** Starts refreshing in the background and resolves at once. Peers arrive through `onPeers`. */
@@ -313,6 +325,7 @@ export class GceDiscovery implements Discovery {
     s.failures += 1;
     s.consecutiveFailures += 1;
     s.lastError = error;
+    this.#lastErrorAt = this.#clock.now();
     const random = this.#random();
     let delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, random);
     // The quota refills per minute: retrying sooner than a regular refresh only burns more of it.

@@ -76,6 +76,8 @@ export class SwimMembership implements Membership {
   #node: SwimNode | undefined;
   #local: LocalNode | undefined;
   #state: "idle" | "starting" | "running" | "stopped" = "idle";
+  /** Cache URLs of peers that cannot be joined, with the gossip address assumed for them. */
+  readonly #unjoinable = new Map<string, string>();
 
   constructor(options: SwimOptionsInput = {}, deps: SwimMembershipDeps = {}) {
     this.options = parseOptions(swimOptions, options, "swimMembership options");
@@ -228,10 +230,43 @@ export class SwimMembership implements Membership {
         }
       }
       const address = joinHostPort(host, peer.clusterPort ?? this.#defaultPort);
-      if (address !== node.address) addresses.push(address);
+      const guessed = peer.clusterPort === undefined && peer.cacheUrl !== undefined && peer.cacheUrl !== this.#local?.cacheUrl;
+      if (guessed && (this.#defaultPort === 0 || address === node.address)) this.#misaddressed(peer.cacheUrl, address);
+      else if (address !== node.address) addresses.push(address);
     }
     if (addresses.length === 0) return 0;
     return node.join([...new Set(addresses)]);
+  }
+
+  /**
+   * A peer was given as a cache URL only (`staticDiscovery(["http://127.0.0.1:9081"])`): its gossip port was taken
+   * to be this node's `[cluster] port`, which on one host is this node's own address, so it can never be joined.
+   */
+  #misaddressed(cacheUrl: string, address: string): void {
+    if (this.#unjoinable.has(cacheUrl)) return;
+    this.#unjoinable.set(cacheUrl, address);
+    this.#logger.warn(
+      { peer: cacheUrl, assumedAddress: address },
+      `swim: cannot join ${cacheUrl}: a cache URL gives the peer's cache port, not its gossip port, and ` +
+        (this.#defaultPort === 0
+          ? `this node's [cluster] port is 0 (any free port), so there is none to assume; `
+          : `the assumed ${address} ([cluster] port ${this.#defaultPort}) is this node's own gossip address; `) +
+        `give discovery the peers' gossip addresses ` +
+        `(host:port of each one's [cluster] port, e.g. staticDiscovery(["127.0.0.1:7946", ...])) or { host, clusterPort, cacheUrl }`,
+    );
+  }
+
+  /**
+   * Why this member cannot join (core's `Diagnosable`): peers given as cache URLs whose assumed gossip address is
+   * this node's own.
+   */
+  diagnose(): string | undefined {
+    if (this.#unjoinable.size === 0) return undefined;
+    const urls = [...this.#unjoinable.keys()];
+    return (
+      `${urls.length} peer(s) were given as cache URLs (${urls.slice(0, 3).join(", ")}${urls.length > 3 ? ", …" : ""}) whose gossip port is unknown; ` +
+      `${this.#defaultPort === 0 ? "[cluster] port is 0, so none can be assumed" : `the assumed [cluster] port ${this.#defaultPort} is this node's own`}: list the peers as host:gossip-port`
+    );
   }
 
   async leave(timeoutMs: number = this.options.leaveTimeoutMs): Promise<void> {

@@ -16,9 +16,12 @@ import type { HttpRoute, PeerRequestHandler, PeerValue, Transport } from "../int
 import { formatHost, parseHostAndPort } from "../net/host-port.js";
 import { PrometheusMetrics } from "../status/cluster-metrics.js";
 import { type ClusterStatus, collectStatus } from "../status/cluster-status.js";
+import { healthRoutes, type HealthStatus } from "../status/health-routes.js";
 import { metricsRoute, statusRoute } from "../status/status-route.js";
 import { type CloseOnSignalsOptions, closeOnSignals } from "./close-on-signals.js";
+import { systemClock } from "../interfaces/clock.js";
 import { defaultNodeName, primaryAddress } from "./local-address.js";
+import { LocalModeWatch } from "./local-mode-watch.js";
 
 /** The largest share of a group's counted bytes that can be V8 heap (entries with tiny keys and values). */
 const WORST_HEAP_SHARE = 0.9;
@@ -57,6 +60,7 @@ export class ClusterNode implements CacheCluster {
   #state: "idle" | "starting" | "listening" | "stopping" | "stopped" = "idle";
   #url: string | undefined;
   #membershipStarted = false;
+  readonly #watch: LocalModeWatch;
 
   constructor(deps: CacheClusterDeps) {
     this.#deps = deps;
@@ -65,6 +69,34 @@ export class ClusterNode implements CacheCluster {
     this.picker = new RingPeerPicker(this.#local.cacheUrl, deps.config.cache.replicas);
     const cache = deps.config.cache;
     this.outliers = new PeerOutliers({ ejectAfter: cache.eject_after, ejectMs: cache.eject_time, maxEjectMs: 60_000 }, { logger: deps.logger });
+    const local = (): LocalNode => this.#local;
+    this.#watch = new LocalModeWatch(
+      {
+        get local() {
+          return local();
+        },
+        discovery: deps.discovery,
+        membership: deps.membership,
+        ringSize: () => this.picker.ring.size,
+      },
+      { afterMs: deps.config.cluster.join_timeout, clock: systemClock, logger: deps.logger },
+    );
+  }
+
+  /**
+   * Liveness and readiness for health checks (`/healthz`, `/readyz`): live until the cluster is stopped; ready
+   * once listening and joined, deliberately local (no discovery), alone by discovery's account, or still alone
+   * past `[cluster] join_timeout`.
+   */
+  health(): HealthStatus {
+    const live = this.#state === "listening" || this.#state === "starting" || this.#state === "idle";
+    if (this.#state !== "listening") return { live, ready: false, reason: this.#state };
+    return { live, ...this.#watch.readiness() };
+  }
+
+  /** Why this node is alone on its ring (local mode), in one line; undefined when it is not. */
+  localModeReason(): string | undefined {
+    return this.picker.ring.size > 1 || this.#deps.discovery === undefined ? undefined : this.#watch.explain();
   }
 
   /**
@@ -231,13 +263,22 @@ export class ClusterNode implements CacheCluster {
       this.#refreshRing();
       if (discovery !== undefined) {
         const join = (peers: readonly DiscoveredPeer[]): void => {
-          membership.join(peers).catch((error: unknown) => this.#deps.logger.warn({ err: error }, "cachecluster: joining discovered peers failed"));
+          this.#watch.discovered(peers);
+          const asked = this.#watch.others().length;
+          membership.join(peers).then(
+            (reached) => this.#watch.joined(asked, reached),
+            (error: unknown) => {
+              this.#watch.joined(asked, 0);
+              this.#deps.logger.warn({ err: error }, "cachecluster: joining discovered peers failed");
+            },
+          );
         };
         this.#unsubscribe.push(discovery.onPeers(join));
         const known = discovery.peers();
         if (known.length > 0) join(known);
       }
       this.#state = "listening";
+      this.#watch.start();
       return { url: this.#url ?? this.local.cacheUrl };
     } catch (error) {
       await this.close();
@@ -249,6 +290,7 @@ export class ClusterNode implements CacheCluster {
   async close(options: { leaveTimeoutMs?: number } = {}): Promise<void> {
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
+    this.#watch.stop();
     try {
       await this.#deps.membership.leave(options.leaveTimeoutMs ?? 1000);
     } catch (error) {
@@ -268,6 +310,7 @@ export class ClusterNode implements CacheCluster {
 
   #routes(overrides: ListenOverrides): readonly HttpRoute[] {
     const routes = [...(overrides.routes ?? [])];
+    if (overrides.healthRoutes !== false) routes.push(...healthRoutes(this));
     if (overrides.statusRoutes === false) return routes;
     routes.push(statusRoute(this));
     const metricsPath = overrides.metricsPath ?? "/metrics";
@@ -299,6 +342,7 @@ export class ClusterNode implements CacheCluster {
     const before = this.picker.ring.peers;
     if (this.picker.setPeers(urls)) {
       const after = this.picker.ring.peers;
+      this.#watch.ringChanged();
       this.outliers.retain(after);
       this.instruments.retainPeers(after);
       const added = after.filter((p) => !before.includes(p));

@@ -29,6 +29,11 @@ export const clusterSection = configSection("cluster", CORE, {
   host: z.string().min(1, { error: "expected an address to bind" }).default("0.0.0.0").describe("Address the membership binds."),
   name: z.string().min(1, { error: "expected a non-empty name" }).optional().describe("Member name; default: host name + cache port."),
   advertise: z.string().min(1, { error: "expected an address" }).optional().describe("Address other members reach this one on; default: own IP."),
+  join_timeout: milliseconds(0)
+    .default(60_000)
+    .describe(
+      "ms a node with a discovery may take to join peers; past it, it logs once why it is still alone and `/readyz` reports ready in local mode. 0: never.",
+    ),
 });
 
 /** The sections core itself declares. */

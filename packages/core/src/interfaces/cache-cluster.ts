@@ -2,6 +2,7 @@ import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
 import type { CloseOnSignalsOptions } from "../cluster/close-on-signals.js";
 import type { GroupOptions } from "../engine/group.js";
 import type { ClusterStatus } from "../status/cluster-status.js";
+import type { HealthStatus } from "../status/health-routes.js";
 import type { Registry } from "prom-client";
 import type { Discovery } from "./discovery.js";
 import type { Group } from "./group.js";
@@ -15,6 +16,8 @@ export interface ListenOverrides {
   readonly port?: number;
   /** Extra routes on the cache server; they come before the built-in ones. */
   readonly routes?: readonly HttpRoute[];
+  /** Mount `/healthz` (liveness) and `/readyz` (readiness); default true. See `healthRoutes` to serve them elsewhere. */
+  readonly healthRoutes?: boolean;
   /** Mount `/_cachecluster/status`, `/_cachecluster/status.json` and `/_cachecluster/metrics`; default true. */
   readonly statusRoutes?: boolean;
   /** Also serve the Prometheus metrics on this exact path; default `"/metrics"`, `false` for none. Needs `statusRoutes`. */
@@ -77,6 +80,11 @@ export interface CacheCluster {
   events(): readonly MembershipEvent[];
   /** Membership events observed since this cluster started, by type. */
   eventCounts(): Readonly<Record<MembershipEventType, number>>;
+  /**
+   * Liveness and readiness (what `/healthz` and `/readyz` answer): live until stopped; ready once listening and
+   * joined, deliberately local (no discovery), alone by discovery's account, or alone past `[cluster] join_timeout`.
+   */
+  health(): HealthStatus;
   /** A snapshot for dashboards; the JSON of `/_cachecluster/status.json`. */
   status(): ClusterStatus;
   readonly metrics: ClusterMetrics;
