@@ -22,6 +22,7 @@ import { type CloseOnSignalsOptions, closeOnSignals } from "./close-on-signals.j
 import { systemClock } from "../interfaces/clock.js";
 import { defaultNodeName, primaryAddress } from "./local-address.js";
 import { LocalModeWatch } from "./local-mode-watch.js";
+import { RateTracker } from "../status/rates.js";
 
 /** The largest share of a group's counted bytes that can be V8 heap (entries with tiny keys and values). */
 const WORST_HEAP_SHARE = 0.9;
@@ -45,6 +46,8 @@ export class ClusterNode implements CacheCluster {
   readonly outliers: PeerOutliers;
   /** Latency histograms fed by the groups. */
   readonly instruments = new ClusterInstruments();
+  /** Counters per second for the status page. */
+  readonly rates = new RateTracker();
   #local: LocalNode;
   readonly #deps: CacheClusterDeps;
   readonly #groups = new Map<string, CacheGroup>();

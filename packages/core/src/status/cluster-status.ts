@@ -3,7 +3,11 @@ import type { GroupStats } from "../engine/stats.js";
 import type { Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
 import type { Member, MemberState, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
+import { readDiagnosis, readLastError } from "../interfaces/diagnosable.js";
 import { readStats } from "../interfaces/observable.js";
+import type { EjectedPeer, PeerOutliers } from "../engine/peer-outliers.js";
+import type { GroupRates, RateTracker } from "./rates.js";
+import { VERSION } from "./version.js";
 import type { StoreStats } from "../interfaces/store.js";
 import type { Transport } from "../interfaces/transport.js";
 import type { HashRing } from "../ring/hash-ring.js";
@@ -22,6 +26,12 @@ export interface StatusSource {
   members(): readonly Member[];
   events(): readonly MembershipEvent[];
   groups(): readonly Group[];
+  /** The config in effect, secrets redacted (`CacheClusterConfig.effective()`). */
+  readonly config?: { effective(): Record<string, Record<string, unknown>> };
+  readonly outliers?: PeerOutliers;
+  readonly rates?: RateTracker;
+  /** Why the node is alone on its ring, when it is and has a discovery. */
+  localModeReason?(): string | undefined;
 }
 
 export interface MemberStatus {
@@ -48,6 +58,8 @@ export interface GroupStatus {
   /** cacheHits / gets, null before the first get. */
   readonly hitRatio: number | null;
   readonly caches: { readonly main: CacheStatus; readonly hot: CacheStatus };
+  /** The counters per second over the status' rate window; null until there is one (the second read). */
+  readonly ratesPerSecond: GroupRates | null;
 }
 
 export interface EventStatus {
@@ -61,6 +73,18 @@ export interface ComponentStatus {
   readonly kind: string;
   /** Its `stats()` where it implements `Observable`. */
   readonly stats: Readonly<Record<string, number>> | null;
+  /** What keeps it from doing its job now (`Diagnosable.diagnose()`), or null. */
+  readonly problem: string | null;
+  /** Its latest failure, also after recovery (`Diagnosable.lastError()`), or null. */
+  readonly lastError: { readonly message: string; readonly at: number } | null;
+}
+
+/** A member this node saw fail or leave (from its membership events), not a member now. */
+export interface DepartedStatus {
+  readonly id: string;
+  readonly cacheUrl: string;
+  readonly state: "dead" | "left";
+  readonly at: number;
 }
 
 /** The JSON of `/_cachecluster/status.json` and `cluster.status()`. */
@@ -77,7 +101,21 @@ export interface ClusterStatus {
     readonly uptimeMs: number;
     /** idle (before listen), starting, listening, stopping, stopped. */
     readonly state: string;
+    /** `@cachecluster/core`'s version. */
+    readonly version: string;
+    /** `process.version`. */
+    readonly nodeVersion: string;
   };
+  /** Why this node is in local mode although it has a discovery; null when clustered or local on purpose. */
+  readonly localModeReason: string | null;
+  /** Members that failed or left, as this node's recent events tell (newest first). */
+  readonly departed: readonly DepartedStatus[];
+  /** Peers skipped now for failing (outlier ejection). */
+  readonly ejectedPeers: readonly EjectedPeer[];
+  /** Length of the window `ratesPerSecond` cover, ms; null before the first window. */
+  readonly rateWindowMs: number | null;
+  /** The config in effect by section, secrets shown as `<redacted>`. */
+  readonly config: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** `local` while this node is alone on its ring (it loads everything itself), else `clustered`. */
   readonly mode: "local" | "clustered";
   /** Members as membership reports them (alive and suspect), this node first, then by id. */
@@ -103,6 +141,15 @@ export function collectStatus(source: StatusSource, now = Date.now()): ClusterSt
   const members = source.members();
   const byUrl = new Map(members.map((m) => [m.cacheUrl, m]));
   const selfUrl = source.picker.self;
+  const groups = source.groups();
+  const rates = source.rates?.read(now, groups);
+  const current = new Set(members.map((m) => m.id));
+  const departed = new Map<string, DepartedStatus>();
+  for (const e of source.events()) {
+    if (e.type === "fail" || e.type === "leave")
+      departed.set(e.member.id, { id: e.member.id, cacheUrl: e.member.cacheUrl, state: e.type === "fail" ? "dead" : "left", at: e.at });
+    else departed.delete(e.member.id);
+  }
   const memberStatus = members
     .map((m): MemberStatus => ({
       id: m.id,
@@ -124,14 +171,21 @@ export function collectStatus(source: StatusSource, now = Date.now()): ClusterSt
       startedAt: source.startedAt,
       uptimeMs: Math.max(0, now - source.startedAt),
       state: source.state,
+      version: VERSION,
+      nodeVersion: process.version,
     },
+    localModeReason: source.localModeReason?.() ?? null,
+    departed: [...departed.values()].filter((d) => !current.has(d.id)).reverse(),
+    ejectedPeers: source.outliers?.ejected() ?? [],
+    rateWindowMs: rates?.windowMs ?? null,
+    config: source.config?.effective() ?? {},
     mode: ring.size > 1 ? "clustered" : "local",
     members: memberStatus,
     ring: {
       replicas: ring.replicas,
       peers: ring.peers.map((url) => ({ url, member: byUrl.get(url)?.id ?? null, share: shares.get(url) ?? 0 })),
     },
-    groups: source.groups().map(groupStatus),
+    groups: groups.map((g) => groupStatus(g, rates?.byGroup.get(g.name))),
     events: source
       .events()
       .map((e): EventStatus => ({
@@ -148,7 +202,7 @@ export function collectStatus(source: StatusSource, now = Date.now()): ClusterSt
   };
 }
 
-function groupStatus(group: Group): GroupStatus {
+function groupStatus(group: Group, rates: GroupRates | undefined): GroupStatus {
   const stats = { ...group.stats };
   return {
     name: group.name,
@@ -156,6 +210,7 @@ function groupStatus(group: Group): GroupStatus {
     stats,
     hitRatio: ratio(stats.cacheHits, stats.gets),
     caches: { main: cacheStatus(group.cacheStats("main")), hot: cacheStatus(group.cacheStats("hot")) },
+    ratesPerSecond: rates ?? null,
   };
 }
 
@@ -165,7 +220,12 @@ function cacheStatus(stats: StoreStats): CacheStatus {
 
 function componentStatus(component: object | undefined): ComponentStatus | null {
   if (component === undefined) return null;
-  return { kind: component.constructor.name || "anonymous", stats: readStats(component) ?? null };
+  return {
+    kind: component.constructor.name || "anonymous",
+    stats: readStats(component) ?? null,
+    problem: readDiagnosis(component) ?? null,
+    lastError: readLastError(component) ?? null,
+  };
 }
 
 function ratio(part: number, whole: number): number | null {

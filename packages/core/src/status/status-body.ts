@@ -83,15 +83,31 @@ export function renderStatusBody(s: ClusterStatus): string {
     duration(s.node.uptimeMs) +
     '</span><span class="sep">·</span>' +
     esc(s.node.state) +
-    '</div></div><div class="mode mode-' +
+    '<span class="sep">·</span><span id="version">cachecluster ' +
+    esc(s.node.version) +
+    " · Node " +
+    esc(s.node.nodeVersion) +
+    '</span></div></div><div class="mode mode-' +
     esc(s.mode) +
     '" id="mode"><span class="dot"></span>' +
     (s.mode === "clustered" ? "clustered · " + String(s.ring.peers.length) + " on the ring" : "local mode") +
     "</div></header>";
 
+  if (s.localModeReason !== null) {
+    html += '<p class="panel alert" id="local-mode-reason"><strong>Alone on the ring:</strong> ' + esc(s.localModeReason) + "</p>";
+  }
+  let rateGets = 0;
+  for (const g of s.groups) rateGets += g.ratesPerSecond === null ? 0 : g.ratesPerSecond.gets;
+  const perSecond = (n: number): string => (n >= 100 ? int(n) : n.toFixed(n >= 10 ? 1 : 2)) + "/s";
+
   html += '<section class="cards">';
   html += card("Members", int(s.members.length), int(alive) + " alive · " + int(suspect) + " suspect", "members");
-  html += card("Gets", int(gets), "in " + int(s.groups.length) + (s.groups.length === 1 ? " group" : " groups"), "gets");
+  html += card(
+    "Gets",
+    int(gets),
+    (s.rateWindowMs === null ? "" : perSecond(rateGets) + " · ") + "in " + int(s.groups.length) + (s.groups.length === 1 ? " group" : " groups"),
+    "gets",
+  );
   html += card("Hit ratio", pct(gets > 0 ? hits / gets : null), int(hits) + " served from cache", "hit-ratio");
   html += card("Cached", bytes(cachedBytes), int(cachedItems) + " items, main + hot", "cached");
   html += card("Peer traffic", int(peerLoads) + " / " + int(peerErrors), "peer loads / errors · " + int(served) + " served to peers", "peer");
@@ -135,15 +151,55 @@ export function renderStatusBody(s: ClusterStatus): string {
       orphans.map((p) => '<span class="mono">' + esc(p.url) + "</span> " + pct(p.share)).join(", ") +
       "</p>";
   }
-  html +=
-    '<p class="note">Ring: ' + int(s.ring.peers.length) + " peers × " + int(s.ring.replicas) + " virtual nodes (crc32, golang/groupcache order).</p></section>";
+  html += '<p class="note">Ring: ' + int(s.ring.peers.length) + " peers × " + int(s.ring.replicas) + " virtual nodes (crc32, golang/groupcache order).</p>";
+  if (s.departed.length > 0) {
+    html +=
+      '<h3>Failed or left</h3><div class="scroll"><table id="departed"><thead><tr><th>Member</th><th>Cache URL</th><th>State</th><th>Since</th></tr></thead><tbody>';
+    for (const d of s.departed) {
+      html +=
+        '<tr data-departed="' +
+        esc(d.id) +
+        '"><td class="name">' +
+        esc(d.id) +
+        "</td><td>" +
+        link(d.cacheUrl) +
+        "</td><td>" +
+        state(d.state) +
+        '</td><td class="mono">' +
+        clock(d.at) +
+        ' <span class="ago">' +
+        ago(d.at) +
+        "</span></td></tr>";
+    }
+    html += "</tbody></table></div>";
+  }
+  if (s.ejectedPeers.length > 0) {
+    html +=
+      '<h3>Ejected peers (their keys load here)</h3><div class="scroll"><table id="ejected"><thead><tr><th>Peer</th><th>State</th><th class="num">Ejections</th><th>Until</th><th>Last error</th></tr></thead><tbody>';
+    for (const e of s.ejectedPeers) {
+      html +=
+        "<tr><td>" +
+        link(e.peer) +
+        '</td><td><span class="pill st-suspect">' +
+        esc(e.state) +
+        '</span></td><td class="num">' +
+        int(e.ejections) +
+        '</td><td class="mono">' +
+        clock(e.until) +
+        '</td><td class="dim">' +
+        esc(e.lastError) +
+        "</td></tr>";
+    }
+    html += "</tbody></table></div>";
+  }
+  html += "</section>";
 
   html += '<section class="panel" id="groups"><h2>Groups <span class="count">' + int(s.groups.length) + "</span></h2>";
   if (s.groups.length === 0) {
     html += '<p class="empty">No groups yet: <code>cluster.group(name, { load })</code> creates one.</p>';
   } else {
     html +=
-      '<div class="scroll"><table><thead><tr><th>Group</th><th class="num">Gets</th><th class="num">Cache hits</th><th class="num">Hit ratio</th><th class="num">Loads</th><th class="num">After dedup</th><th class="num">Local loads</th><th class="num">Local errors</th><th class="num">Peer loads</th><th class="num">Peer errors</th><th class="num">From peers</th></tr></thead><tbody>';
+      '<div class="scroll"><table><thead><tr><th>Group</th><th class="num">Gets</th><th class="num">Cache hits</th><th class="num">Hit ratio</th><th class="num">Loads</th><th class="num">After dedup</th><th class="num">Local loads</th><th class="num">Local errors</th><th class="num">Peer loads</th><th class="num">Peer errors</th><th class="num">From peers</th><th class="num">Gets/s</th><th class="num">Loads/s</th></tr></thead><tbody>';
     for (const g of s.groups) {
       const st = g.stats;
       const cell = (key: string, value: number, bad?: boolean): string =>
@@ -168,7 +224,11 @@ export function renderStatusBody(s: ClusterStatus): string {
         cell("peer-loads", st.peerLoads) +
         cell("peer-errors", st.peerErrors, true) +
         cell("server-requests", st.serverRequests) +
-        "</tr>";
+        '<td class="num" data-stat="gets-per-second">' +
+        (g.ratesPerSecond === null ? "—" : perSecond(g.ratesPerSecond.gets)) +
+        '</td><td class="num" data-stat="loads-per-second">' +
+        (g.ratesPerSecond === null ? "—" : perSecond(g.ratesPerSecond.localLoads)) +
+        "</td></tr>";
     }
     html += "</tbody></table></div>";
     html +=
@@ -217,6 +277,19 @@ export function renderStatusBody(s: ClusterStatus): string {
       const c = s.components[role];
       if (c === null) continue;
       html += '<div class="comp"><div class="comp-head"><span class="label">' + role + '</span><span class="mono">' + esc(c.kind) + "</span></div>";
+      if (c.problem !== null) html += '<p class="problem" data-problem="' + role + '">' + esc(c.problem) + "</p>";
+      if (c.lastError !== null) {
+        html +=
+          '<p class="dim" data-last-error="' +
+          role +
+          '">last error ' +
+          clock(c.lastError.at) +
+          " (" +
+          ago(c.lastError.at) +
+          "): " +
+          esc(c.lastError.message) +
+          "</p>";
+      }
       const entries = c.stats === null ? [] : Object.entries(c.stats);
       if (entries.length === 0) {
         html += '<p class="empty">no stats</p>';
@@ -262,5 +335,23 @@ export function renderStatusBody(s: ClusterStatus): string {
     html += "</ol>";
   }
   html += "</section>";
+
+  const sections = Object.entries(s.config);
+  if (sections.length > 0) {
+    html += '<section class="panel" id="config"><h2>Config in effect</h2><div class="scroll"><table><thead><tr><th>Key</th><th>Value</th></tr></thead><tbody>';
+    for (const [section, keys] of sections) {
+      for (const [key, value] of Object.entries(keys)) {
+        html +=
+          '<tr><td class="mono">[' +
+          esc(section) +
+          "] " +
+          esc(key) +
+          '</td><td class="mono">' +
+          esc(value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value)) +
+          "</td></tr>";
+      }
+    }
+    html += '</tbody></table></div><p class="note">Secrets show as &lt;redacted&gt;.</p></section>';
+  }
   return html;
 }

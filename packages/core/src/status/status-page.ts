@@ -55,6 +55,7 @@ dl{display:grid;grid-template-columns:1fr auto;gap:2px 12px;margin:0;font-size:1
 .events li{display:flex;gap:10px;align-items:baseline;padding:6px 0;border-bottom:1px solid var(--line);flex-wrap:wrap}.events li:last-child{border-bottom:0}
 .events time{font-family:var(--mono);font-size:12px;min-width:150px}.ago,.dim{color:var(--dim)}
 footer{max-width:1180px;margin:0 auto;padding:4px 20px 28px;color:var(--dim);font-size:12px;display:flex;gap:12px;justify-content:space-between;flex-wrap:wrap}
+.alert{border-color:var(--warn);background:var(--warn-soft);color:var(--warn)}.problem{color:var(--bad);margin:4px 0 8px;font-size:12.5px}
 .live::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:var(--dim);margin-right:6px;vertical-align:1px}
 .live.ok::before{background:var(--ok)}.live.err{color:var(--bad)}.live.err::before{background:var(--bad)}
 `;
