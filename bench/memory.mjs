@@ -2,7 +2,7 @@
 // Memory: process RSS growth after filling one cache to its configured byte budget, as a ratio of that
 // budget (goal <= 1.25x), then after churning through as many keys again (eviction running), then after
 // 10 s idle. References measured in the same run with the same keys and values: golang/groupcache filled
-// to the same cacheBytes (go/groupcache-memory) and Redis with the same maxmemory and allkeys-lru.
+// to the same cacheBytes (packages/testing/go/groupcache-memory) and Redis with the same maxmemory and allkeys-lru.
 // Every reading follows a full GC (Node gc(), Go FreeOSMemory, Redis MEMORY PURGE). Each cell is the
 // median of --reps fresh processes, with min–max.
 //   node bench/memory.mjs [--mib 256] [--reps 3] [--sizes 128,1024,16384,262144]

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Crash-detection time on loopback: N cachecluster members (one process each) vs N Go memberlist 0.2.2
-// members (go/memberlist-peer), same config (memberlist DefaultLANConfig: probe 1 s, timeout 500 ms,
+// members (packages/testing/go/memberlist-peer), same config (memberlist DefaultLANConfig: probe 1 s, timeout 500 ms,
 // gossip 200 ms), same run. One member is killed with SIGKILL; we time its "fail" event at the others.
 // Run after `npx tsc -b packages/membership-swim`:  node bench/swim-loopback.mjs [sizes, default 10,30] [rounds, default 4]
 import { setTimeout as sleep } from "node:timers/promises";

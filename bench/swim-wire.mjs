@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Encode/decode throughput of the SWIM wire layer (packages/membership-swim/src/wire), next to
-// hashicorp/memberlist 0.2.2's own code paths (go/memberlist-vectors, GOMAXPROCS=1) measured in the same run.
+// hashicorp/memberlist 0.2.2's own code paths (packages/testing/go/memberlist-vectors, GOMAXPROCS=1) measured in the same run.
 // Prints ops/s (median of rounds) and the ratio ours/Go for: one alive message, a 10-message compound
 // datagram with CRC + AES-GCM, LZW compression of it, and a 1,000-node push/pull state.
 //   node bench/swim-wire.mjs [--rounds 3] [--seconds 1]

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Zipf reads over 3 nodes: throughput and latency of an application's GET /get?key=K, for
 //   cachecluster:  3 node processes (HTTP transport, static peers), app server → group.get;
-//   Go groupcache: 3 golang/groupcache HTTPPool peers (go/groupcache-peer, Debian's package), /get → group.Get;
+//   Go groupcache: 3 golang/groupcache HTTPPool peers (packages/testing/go/groupcache-peer, Debian's package), /get → group.Get;
 //   Redis:         cache-aside on one local Redis 7 with ioredis from 3 Node app processes.
-// Same load client for all (go/zipf-load: closed loop, Zipf s=1.1 over 10,000 keys, 1 KiB values, requests
+// Same load client for all (packages/testing/go/zipf-load: closed loop, Zipf s=1.1 over 10,000 keys, 1 KiB values, requests
 // round-robin over the 3 nodes). Misses compute the value at once (no backend delay): this measures the cache
 // path. Each run: fresh processes, warm-up, then measurement; systems rotate order per run. CPU/req: user +
 // system CPU of the system's own processes (not the load client) over the measured window, per request:
@@ -108,7 +108,7 @@ const redis = await startRedis();
 const label = { cachecluster: "cachecluster (Node, HTTP peers)", go: "Go groupcache (HTTPPool)", redis: "Redis 7 cache-aside (ioredis)" };
 const results = { cachecluster: [], go: [], redis: [] };
 console.log(
-  `zipf: s=1.1 over ${KEYS.toLocaleString("en-US")} keys, ${VALUE_SIZE} B values, ${NODES} nodes, ${CONCURRENCY} closed-loop clients (go/zipf-load), ${SECONDS} s after ${WARMUP} s warm-up, ${RUNS} runs; node ${process.version}, Redis ${redis.version}`,
+  `zipf: s=1.1 over ${KEYS.toLocaleString("en-US")} keys, ${VALUE_SIZE} B values, ${NODES} nodes, ${CONCURRENCY} closed-loop clients (packages/testing/go/zipf-load), ${SECONDS} s after ${WARMUP} s warm-up, ${RUNS} runs; node ${process.version}, Redis ${redis.version}`,
 );
 try {
   const orders = [

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The public surface of @cachecluster/core: what an application or a plugin author needs. Anything else is
 // internal (tests import it by path). `api/core.api.md` is the reviewed report of this surface.
 

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The public surface of @cachecluster/discovery-gce (reviewed in api/discovery-gce.api.md).
 export { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryStats, type GceDiscoveryTarget } from "./gce-discovery.js";
 export { gceDiscoveryOptions, type GceDiscoveryOptionsInput, type GceDiscoverySettings } from "./options.js";

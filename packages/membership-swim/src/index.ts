@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The public surface of @cachecluster/membership-swim (reviewed in api/membership-swim.api.md).
 export { SwimMembership, type SwimMembershipDeps, type SwimMembershipStats } from "./swim-membership.js";
 export { swimMembership, type SwimRuntime } from "./module.js";

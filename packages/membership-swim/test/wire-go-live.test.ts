@@ -1,5 +1,5 @@
 /**
- * A real hashicorp/memberlist 0.2.2 node (go/memberlist-wire-live, in-process transport) takes our datagrams
+ * A real hashicorp/memberlist 0.2.2 node (packages/testing/go/memberlist-wire-live, in-process transport) takes our datagrams
  * and streams, and every byte it sends back decodes with our wire layer: with and without encryption,
  * compression and CRC.
  */

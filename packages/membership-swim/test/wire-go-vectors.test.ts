@@ -1,5 +1,5 @@
 /**
- * Byte-for-byte agreement with hashicorp/memberlist 0.2.2, checked against go/memberlist-vectors, which runs
+ * Byte-for-byte agreement with hashicorp/memberlist 0.2.2, checked against packages/testing/go/memberlist-vectors, which runs
  * memberlist's own encode/decode, compound, lzw, crc, encryption and stream code paths.
  */
 import { describe, it } from "node:test";

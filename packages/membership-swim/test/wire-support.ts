@@ -102,12 +102,12 @@ export interface GoResult {
   err?: string;
 }
 
-/** Sends one request to go/memberlist-vectors (memberlist's own code paths) and returns its answer. */
+/** Sends one request to packages/testing/go/memberlist-vectors (memberlist's own code paths) and returns its answer. */
 export function askGo(request: Record<string, unknown>): Promise<Record<string, GoResult[]>> {
   return runGo("memberlist-vectors", request);
 }
 
-/** Runs go/<program> with one JSON request on stdin and parses its JSON answer (killed after 30 s). */
+/** Runs packages/testing/go/<program> with one JSON request on stdin and parses its JSON answer (killed after 30 s). */
 export async function runGo<T>(program: string, request: Record<string, unknown>): Promise<T> {
   const bin = await buildGoProgram(program);
   return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * Fake Google Compute Engine for tests: metadata server + Compute API instances routes over real HTTP on
  * 127.0.0.1, which the unmodified Google clients talk to. Import as `@cachecluster/testing/fake-gce`.

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The test kit's whole surface (reviewed in api/testing.api.md). Each area is also importable on its own, which
 // loads less: `@cachecluster/testing/fake-gce`, `/memory-network`, `/go`, `/compliance/store`,
 // `/compliance/discovery`, `/compliance/membership`, `/compliance/transport`.

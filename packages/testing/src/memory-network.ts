@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * An in-memory datagram + stream network (core's `DatagramNetwork`) on a virtual clock, for simulations of
  * thousands of gossip members in one process. Import as `@cachecluster/testing/memory-network`.

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // The public surface of @cachecluster/transport-http (reviewed in api/transport-http.api.md).
 export { HttpTransport, type HttpTransportDeps } from "./http-transport.js";
 export type { HttpTransportClient, HttpClientOptions } from "./client/http-client.js";

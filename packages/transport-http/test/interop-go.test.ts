@@ -9,7 +9,7 @@ import { decodeGetResponse } from "../src/wire/get-response.js";
 import { GoPeer, reservePort } from "./helpers/go-peer.js";
 
 /**
- * A mixed cluster on loopback: 2 golang/groupcache peers (go/groupcache-peer) + 2 cachecluster nodes
+ * A mixed cluster on loopback: 2 golang/groupcache peers (packages/testing/go/groupcache-peer) + 2 cachecluster nodes
  * (createCacheCluster + httpTransport + staticDiscovery, DirectMembership), one sorted peer list.
  *
  * Known golang/groupcache behaviour the assertions spell out: its client escapes a space as `+` and its

@@ -14,7 +14,7 @@ interface GoAnswers {
   pathUnescape: { ok: boolean; hex: string }[];
 }
 
-/** Go's url.QueryEscape of each of `escape`, and url.PathUnescape of each of `unescape` (go/url-escape). */
+/** Go's url.QueryEscape of each of `escape`, and url.PathUnescape of each of `unescape` (packages/testing/go/url-escape). */
 async function askGo(escape: readonly string[], unescape: readonly string[]): Promise<GoAnswers> {
   const bin = await buildGoProgram("url-escape");
   const child = run(bin, [], { maxBuffer: 64 * 1024 * 1024 });

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { DiscoveredPeer, Discovery } from "@cachecluster/core";

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
 import type { DiscoveredPeer, LocalNode, Member, Membership, MembershipEvent } from "@cachecluster/core";

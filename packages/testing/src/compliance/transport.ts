@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, it } from "node:test";

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 
-/** A running `go/groupcache-peer` process (golang/groupcache HTTPPool, one group). */
+/** A running `packages/testing/go/groupcache-peer` process (golang/groupcache HTTPPool, one group). */
 export class GoPeer {
   readonly process: ChildProcessWithoutNullStreams;
   readonly url: string;
