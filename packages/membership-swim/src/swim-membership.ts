@@ -30,7 +30,7 @@ import type { NodeEvent, NodeState } from "./protocol/node-state.js";
 import { ProtocolStats, type SwimStats } from "./protocol/stats.js";
 import { SwimNode } from "./protocol/swim-node.js";
 import { SWIM_STAT_DESCRIPTIONS } from "./stat-descriptions.js";
-import { Keyring, NodeStateType } from "./wire/index.js";
+import { Keyring, NodeStateType, type PushNodeState } from "./wire/index.js";
 
 /** The protocol node of a started member (set by the class's static block; module-internal). */
 let protocolNodeOf: (m: SwimMembership) => SwimNode;
@@ -383,4 +383,17 @@ function decodeKey(text: string, index: number): Uint8Array {
 export function settleMembers(members: readonly SwimMembership[]): void {
   const states = members.flatMap((m) => protocolNodeOf(m).selfState());
   for (const m of members) protocolNodeOf(m).installSettledView(states);
+}
+
+/**
+ * Simulation and bench support (not exported from the package index): `member` takes `states` as members
+ * it has long known, settled (no broadcasts, no events), as `settleMembers` does for a whole cluster.
+ */
+export function installSettledView(member: SwimMembership, states: readonly PushNodeState[]): void {
+  protocolNodeOf(member).installSettledView(states);
+}
+
+/** Simulation support (not exported from the package index): a started member's own entry as a push/pull state. */
+export function selfState(member: SwimMembership): PushNodeState[] {
+  return protocolNodeOf(member).selfState();
 }

@@ -233,14 +233,28 @@ describe("wire round trips", () => {
     );
   });
 
-  it("a StreamReader reads a 5,000-node push/pull fed 1 KB at a time in linear work", () => {
-    const states = fc.sample(arbPushNodeState, { numRuns: 5000, seed: 1 });
-    const framed = encodePushPull({ join: false, states, userState: new Uint8Array(10_000) });
-    const reader = new StreamReader();
-    let result = undefined;
-    for (let at = 0; at < framed.length; at += 1024) result = reader.push(framed.subarray(at, at + 1024));
-    assert.ok(result?.done === true && result.message.type === MessageType.PushPull);
-    assert.equal(result.message.body.states.length, 5000);
-    assert.ok(reader.scannedBytes < 3 * framed.length, `scanned ${reader.scannedBytes} bytes for a ${framed.length}-byte message`);
+  for (const [name, options] of [
+    ["plain", {}],
+    ["compressed", { compress: true }],
+    ["compressed and encrypted", { compress: true, keyring: new Keyring(key16) }],
+  ] as const) {
+    it(`a StreamReader reads a 5,000-node push/pull, ${name}, fed 1 KB at a time in linear work`, () => {
+      const states = fc.sample(arbPushNodeState, { numRuns: 5000, seed: 1 });
+      const framed = encodeStream(encodePushPull({ join: false, states, userState: new Uint8Array(10_000) }), options);
+      const reader = new StreamReader("keyring" in options ? { keyring: options.keyring } : {});
+      let result = undefined;
+      for (let at = 0; at < framed.length; at += 1024) result = reader.push(framed.subarray(at, at + 1024));
+      assert.ok(result?.done === true && result.message.type === MessageType.PushPull);
+      assert.equal(result.message.body.states.length, 5000);
+      assert.ok(reader.scannedBytes < 3 * framed.length, `scanned ${reader.scannedBytes} bytes for a ${framed.length}-byte message`);
+    });
+  }
+
+  it("a StreamReader refuses a compressed message whose envelope announces more than its limit, before buffering it", () => {
+    const noise = Uint8Array.from({ length: 200_000 }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 24) & 255);
+    const framed = encodeStream(encodePushPull({ join: false, states: [], userState: noise }), { compress: true });
+    assert.ok(framed.length > 16 * 1024 + 64 * 1024);
+    const reader = new StreamReader({ maxStreamBytes: 16 * 1024 });
+    assert.throws(() => reader.push(framed.subarray(0, 100)), { name: "DecodeError", message: /larger than limit/ });
   });
 });

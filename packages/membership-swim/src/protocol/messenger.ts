@@ -13,7 +13,7 @@ import type { SwimNodeConfig } from "./config.js";
 import type { NodeTable } from "./node-table.js";
 import { protocolMax } from "./node-state.js";
 import type { ProtocolStats } from "./stats.js";
-import { readOneStreamMessage } from "./stream-reader.js";
+import { readStream } from "./read-stream.js";
 import type { Timers } from "./timers.js";
 
 /** Where other members reach us, as pings and ping requests carry it. */
@@ -130,6 +130,6 @@ export class Messenger {
 
   /** One message read from a stream, within `timeoutMs` (readStream). */
   readStream(conn: StreamConnection, timeoutMs: number): Promise<StreamMessage> {
-    return readOneStreamMessage(conn, timeoutMs, this.#decodeOptions, this.#timers);
+    return readStream(conn, timeoutMs, this.#decodeOptions, this.#timers);
   }
 }

@@ -1,14 +1,19 @@
 import { DecodeError } from "@cachecluster/core";
 import { MAX_PUSH_STATE_BYTES, MessageType, type PushNodeState, type PushPullHeader } from "./messages.js";
 import { Reader, Truncated } from "./msgpack.js";
-import { readStreamMessage, type DecodeStreamOptions, type StreamReadResult } from "./stream.js";
+import { tryReadStreamMessage, type DecodeStreamOptions, type StreamReadResult } from "./stream.js";
 import { pushNodeStateSpec, pushPullHeaderSpec } from "./structs.js";
+
+/** Bytes a stream may carry beyond maxStreamBytes for its framing (encryption header, compress envelope). */
+export const STREAM_FRAMING_SLACK = 64 * 1024;
 
 /**
  * Reads one message from a stream fed chunk by chunk, in time linear in its size: bytes are appended to a
- * buffer that doubles, no parse is tried before the bytes a previous attempt was missing have arrived, and
- * a plain push/pull resumes after the node states it already decoded. Use one reader per message.
- * `push` returns `{ done: false }` until the message is whole; DecodeError when it can never be.
+ * buffer that doubles; no parse is tried before the bytes a previous attempt was missing have arrived (an
+ * encrypted frame or a compressed message is parsed once, when whole), and a plain push/pull resumes after
+ * the node states it already decoded. Use one reader per message. `push` returns `{ done: false }` until
+ * the message is whole; DecodeError when it can never be, or when the stream sends more than
+ * maxStreamBytes (plus framing) without completing one.
  */
 export class StreamReader {
   readonly #options: DecodeStreamOptions;
@@ -35,27 +40,34 @@ export class StreamReader {
 
   push(chunk: Uint8Array): StreamReadResult {
     if (this.#done) throw new DecodeError("stream reader already returned its message");
+    if (this.#length + chunk.length > this.#max + STREAM_FRAMING_SLACK) {
+      this.#done = true;
+      throw new DecodeError(`stream sent more than ${this.#max + STREAM_FRAMING_SLACK} bytes without a whole message`);
+    }
     this.#append(chunk);
     if (this.#length < this.#needed) return { done: false };
-    const buf = this.buffered;
-    if (buf[0] === MessageType.PushPull && this.#options.keyring === undefined) return this.#plainPushPull(buf);
-    if (buf[0] === MessageType.PushPull && !(this.#options.verifyIncoming ?? true)) return this.#plainPushPull(buf);
-    this.scannedBytes += buf.length;
     try {
-      const result = readStreamMessage(buf, this.#options);
-      if (result.done) this.#done = true;
-      else this.#needed = Math.max(this.#length + 1, this.#hint(buf));
-      return result;
+      const buf = this.buffered;
+      const plain = this.#options.keyring === undefined || !(this.#options.verifyIncoming ?? true);
+      if (buf[0] === MessageType.PushPull && plain) return this.#plainPushPull(buf);
+      this.scannedBytes += buf.length;
+      const result = tryReadStreamMessage(buf, this.#options);
+      if (result.done) {
+        this.#done = true;
+        return result;
+      }
+      this.#wait("needed" in result ? result.needed : 0);
+      return { done: false };
     } catch (err) {
       this.#done = true;
       throw err;
     }
   }
 
-  /** Bytes an encrypted frame needs in all; 0 when unknown. */
-  #hint(buf: Uint8Array): number {
-    if (buf[0] !== MessageType.Encrypt || buf.length < 5) return 0;
-    return 5 + new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
+  /** No parse before `needed` bytes (at least one more than now); a message that can never fit is an error. */
+  #wait(needed: number): void {
+    if (needed > this.#max + STREAM_FRAMING_SLACK) throw new DecodeError(`stream message is larger than limit (${this.#max} bytes)`);
+    this.#needed = Math.max(this.#length + 1, needed);
   }
 
   #plainPushPull(buf: Uint8Array): StreamReadResult {
@@ -89,16 +101,10 @@ export class StreamReader {
         consumed: progress.pos + userLength,
       };
     } catch (err) {
-      if (err instanceof Truncated) {
-        if (buf.length > this.#max) {
-          this.#done = true;
-          throw new DecodeError(`stream message is larger than limit (${this.#max} bytes)`, { cause: err });
-        }
-        this.#needed = Math.max(this.#length + 1, err.needed);
-        return { done: false };
-      }
-      this.#done = true;
-      throw err;
+      if (!(err instanceof Truncated)) throw err;
+      if (buf.length > this.#max) throw new DecodeError(`stream message is larger than limit (${this.#max} bytes)`, { cause: err });
+      this.#wait(err.needed);
+      return { done: false };
     }
   }
 

@@ -106,15 +106,24 @@ export function encodeStream(msg: Uint8Array, options: EncodeStreamOptions = {})
  * needed; throws DecodeError when the bytes can never form a valid message or exceed maxStreamBytes.
  */
 export function readStreamMessage(buf: Uint8Array, options: DecodeStreamOptions = {}): StreamReadResult {
+  const result = tryReadStreamMessage(buf, options);
+  return result.done ? result : { done: false };
+}
+
+/**
+ * @internal readStreamMessage for a reader fed chunk by chunk: an incomplete message also says how many
+ * bytes (from the start) must be there before another attempt can get further.
+ */
+export function tryReadStreamMessage(buf: Uint8Array, options: DecodeStreamOptions = {}): StreamReadResult | { done: false; needed: number } {
   const max = options.maxStreamBytes ?? MAX_PUSH_STATE_BYTES;
-  if (buf.length === 0) return { done: false };
+  if (buf.length === 0) return { done: false, needed: 1 };
   const type = buf[0] as number;
   if (type === MessageType.Encrypt) {
     if (options.keyring === undefined) throw new DecodeError("remote state is encrypted and encryption is not configured");
-    if (buf.length < 5) return { done: false };
+    if (buf.length < 5) return { done: false, needed: 5 };
     const length = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
     if (length > max) throw new DecodeError(`remote node state is larger than limit (${length} > ${max} bytes)`);
-    if (buf.length < 5 + length) return { done: false };
+    if (buf.length < 5 + length) return { done: false, needed: 5 + length };
     const plain = decryptPayload(options.keyring.getKeys(), buf.subarray(5, 5 + length), buf.subarray(0, 5));
     try {
       return { done: true, message: readPlain(plain, max), consumed: 5 + length };
@@ -133,7 +142,7 @@ export function readStreamMessage(buf: Uint8Array, options: DecodeStreamOptions 
   } catch (err) {
     if (err instanceof Truncated) {
       if (buf.length > max) throw new DecodeError(`stream message is larger than limit (${max} bytes)`, { cause: err });
-      return { done: false };
+      return { done: false, needed: err.needed };
     }
     throw err;
   }
