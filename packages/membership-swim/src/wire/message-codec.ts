@@ -16,6 +16,9 @@ export const BODY_SPECS: ReadonlyMap<number, StructSpec> = new Map<number, Struc
   [MessageType.Err, errRespSpec],
 ]);
 
+/** Reused by every encodeMessage (synchronous, never nested): a message costs one allocation, its bytes. */
+const scratch = new Writer(1024);
+
 /**
  * Encodes one message: the type byte then the body, byte-for-byte as memberlist's `encode()` writes it.
  * Types with a raw body (user, compound, encrypt, hasCrc, pushPull) take the bytes after the type byte.
@@ -34,7 +37,8 @@ export function encodeMessage<T extends MessageType>(type: T, body: MessageBodie
   if (typeof body !== "object" || body === null || body instanceof Uint8Array) {
     throw new InvalidArgumentError(`expected the body of a ${messageTypeName(type)} message to be an object`);
   }
-  const w = new Writer(64);
+  const w = scratch;
+  w.reset();
   w.byte(type);
   w.struct(spec, body);
   return w.finish();

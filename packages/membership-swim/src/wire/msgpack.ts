@@ -165,8 +165,14 @@ export class Writer {
 
   /** Raw (old-spec str) container: fixstr < 32, str16 < 65536, else str32. */
   raw(b: Uint8Array): void {
-    const n = b.length;
-    this.#ensure(n + 5);
+    this.#rawHeader(b.length);
+    this.#ensure(b.length);
+    this.#buf.set(b, this.#pos);
+    this.#pos += b.length;
+  }
+
+  #rawHeader(n: number): void {
+    this.#ensure(5);
     if (n < 32) this.#buf[this.#pos++] = 0xa0 | n;
     else if (n < 65536) {
       this.#buf[this.#pos++] = 0xda;
@@ -177,27 +183,26 @@ export class Writer {
       this.#view.setUint32(this.#pos, n);
       this.#pos += 4;
     }
-    this.#buf.set(b, this.#pos);
-    this.#pos += n;
   }
 
-  /** A string as raw UTF-8 bytes; short ASCII strings are written without an intermediate buffer. */
+  /** A string as raw UTF-8 bytes; ASCII strings are written without an intermediate buffer. */
   string(v: string): void {
     const n = v.length;
-    if (n < 32) {
-      this.#ensure(n + 1);
-      const start = this.#pos;
-      this.#buf[this.#pos++] = 0xa0 | n;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = v.charCodeAt(i);
-        if (c >= 0x80) break;
-        this.#buf[this.#pos++] = c;
+    const start = this.#pos;
+    this.#rawHeader(n);
+    this.#ensure(n);
+    const buf = this.#buf;
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) {
+        this.#pos = start;
+        this.raw(textEncoder.encode(v));
+        return;
       }
-      if (i === n) return;
-      this.#pos = start;
+      buf[pos++] = c;
     }
-    this.raw(textEncoder.encode(v));
+    this.#pos = pos;
   }
 
   mapHeader(n: number): void {
@@ -255,6 +260,11 @@ export class Writer {
 
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#pos);
+  }
+
+  /** Start over, keeping the buffer (a writer reused for many short messages allocates only their copies). */
+  reset(): void {
+    this.#pos = 0;
   }
 
   get length(): number {
