@@ -11,6 +11,7 @@ import {
   type Clock,
   type ClusterSettings,
   type DatagramNetwork,
+  type Diagnosable,
   type DiscoveredPeer,
   type LocalNode,
   type Logger,
@@ -22,9 +23,11 @@ import {
   type Unsubscribe,
 } from "@cachecluster/core";
 import type { SwimClusterKeys } from "./cluster-keys.js";
+import type { SwimJoinError } from "./errors.js";
 import { udpTcpNetwork } from "./net/udp-tcp-network.js";
 import { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
 import type { SwimNodeConfig } from "./protocol/config.js";
+import type { SwimIssue } from "./protocol/diagnostics.js";
 import { decodeMeta, encodeMeta } from "./protocol/meta.js";
 import type { NodeEvent, NodeState } from "./protocol/node-state.js";
 import { ProtocolStats, type SwimStats } from "./protocol/stats.js";
@@ -57,6 +60,8 @@ export interface SwimMembershipStats extends SwimStats {
   readonly members: number;
   readonly healthScore: number;
   readonly queuedBroadcasts: number;
+  /** 1 while gossip from another member cannot be read for key or encryption reasons (`diagnose()` says which), else 0. */
+  readonly gossipKeyMismatch: 0 | 1;
 }
 
 /**
@@ -64,7 +69,7 @@ export interface SwimMembershipStats extends SwimStats {
  * memberlist members and these share one cluster. The member's cache URL travels in its metadata as
  * JSON `{"cacheUrl": "..."}`. Options are checked at construction; the protocol starts with `start(local)`.
  */
-export class SwimMembership implements Membership {
+export class SwimMembership implements Membership, Diagnosable {
   readonly options: SwimOptions;
   readonly #deps: SwimMembershipDeps;
   readonly #logger: Logger;
@@ -215,6 +220,11 @@ export class SwimMembership implements Membership {
     return (this.#node?.nodes() ?? []).map(toMember);
   }
 
+  /**
+   * Push/pull with each peer (memberlist's Join); resolves with how many answered. Unreachable peers are
+   * not an error; peers that answer with what cannot be read (a different gossip key, most likely) are:
+   * when no peer answered usably, rejects with a SwimJoinError saying why.
+   */
   async join(peers: readonly DiscoveredPeer[]): Promise<number> {
     const node = this.#node;
     if (this.#state !== "running" || node === undefined) return 0;
@@ -257,10 +267,26 @@ export class SwimMembership implements Membership {
   }
 
   /**
-   * Why this member cannot join (core's `Diagnosable`): peers given as cache URLs whose assumed gossip address is
-   * this node's own.
+   * What keeps this member from working as it should (core's `Diagnosable`, shown on the status page and logged
+   * when the node stays alone): gossip that cannot be read (the gossip keys differ), push/pulls that keep
+   * failing, peers given as cache URLs whose assumed gossip address is this node's own.
    */
   diagnose(): string | undefined {
+    const problems = this.#node === undefined ? [] : issuesOf(this).map((i) => i.message);
+    const unjoinable = this.#unjoinableDiagnosis();
+    if (unjoinable !== undefined) problems.push(unjoinable);
+    return problems.length === 0 ? undefined : problems.join("; ");
+  }
+
+  /**
+   * The latest gossip this member could not use (core's `Diagnosable`, shown on the status page): an answer or a
+   * datagram that did not decrypt, an error reply; kept after exchanges work again.
+   */
+  lastError(): { readonly message: string; readonly at: number } | undefined {
+    return this.#node?.diagnostics.lastError();
+  }
+
+  #unjoinableDiagnosis(): string | undefined {
     if (this.#unjoinable.size === 0) return undefined;
     const urls = [...this.#unjoinable.keys()];
     return (
@@ -296,7 +322,16 @@ export class SwimMembership implements Membership {
       members: this.memberCount(),
       healthScore: node?.healthScore ?? 0,
       queuedBroadcasts: node?.queuedBroadcasts ?? 0,
+      gossipKeyMismatch: node?.diagnostics.keyMismatch() === true ? 1 : 0,
     };
+  }
+
+  /**
+   * The latest push/pull (a join, a periodic sync, a reconnect) whose answer could not be used, as the
+   * error a join would fail with; undefined once an exchange with that member works again.
+   */
+  get lastJoinError(): SwimJoinError | undefined {
+    return this.#node?.diagnostics.lastJoinError();
   }
 
   /** Simulation support (`settleMembers`), not part of the public surface. */
@@ -380,6 +415,14 @@ function decodeKey(text: string, index: number): Uint8Array {
  * as alive, with empty broadcast queues, as in a cluster that converged long ago. Forming a 1,000-member
  * cluster by joins costs O(N^2 log N) gossip messages; tests of what happens *after* convergence start here.
  */
+/**
+ * The problems behind `diagnose()`, each with a stable code (`swim-gossip-key-mismatch`, …), a severity and since
+ * when; none before `start()`. Module-internal (tests match on the codes).
+ */
+export function issuesOf(member: SwimMembership): readonly SwimIssue[] {
+  return protocolNodeOf(member).diagnostics.issues();
+}
+
 export function settleMembers(members: readonly SwimMembership[]): void {
   const states = members.flatMap((m) => protocolNodeOf(m).selfState());
   for (const m of members) protocolNodeOf(m).installSettledView(states);

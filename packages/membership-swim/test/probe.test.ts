@@ -4,6 +4,7 @@ import { MemoryNetwork } from "@cachecluster/testing/memory-network";
 import { ipToBytes } from "../src/protocol/addr.js";
 import { Awareness } from "../src/protocol/awareness.js";
 import type { SwimNodeConfig } from "../src/protocol/config.js";
+import { Diagnostics } from "../src/protocol/diagnostics.js";
 import { Messenger } from "../src/protocol/messenger.js";
 import { NodeTable } from "../src/protocol/node-table.js";
 import { Prober } from "../src/protocol/probe.js";
@@ -24,9 +25,10 @@ async function setup(peerCount: number, overrides: Partial<SwimNodeConfig> = {})
   const table = new NodeTable(host.random);
   const timers = new Timers(host.clock, host.random);
   const awareness = new Awareness(config.awarenessMaxMultiplier);
-  const messenger = new Messenger(config, stats, table, timers, () => []);
+  const diagnostics = new Diagnostics(config, stats);
+  const messenger = new Messenger(config, stats, table, timers, diagnostics, () => []);
   const suspected: Suspect[] = [];
-  const prober = new Prober({ config, stats, table, timers, messenger, awareness, suspect: (s) => suspected.push(s) });
+  const prober = new Prober({ config, stats, table, timers, messenger, awareness, diagnostics, suspect: (s) => suspected.push(s) });
   const socket = await host.network.bind(host.ip, 7946, {
     packet(data, from) {
       for (const msg of messenger.receive(data, from)) {

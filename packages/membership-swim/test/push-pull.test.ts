@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { MemoryNetwork } from "@cachecluster/testing/memory-network";
 import { ipToBytes } from "../src/protocol/addr.js";
 import { Awareness } from "../src/protocol/awareness.js";
+import { Diagnostics } from "../src/protocol/diagnostics.js";
 import { Messenger } from "../src/protocol/messenger.js";
 import { NodeTable } from "../src/protocol/node-table.js";
 import { PushPull } from "../src/protocol/push-pull.js";
@@ -33,7 +34,8 @@ async function setup() {
   const stats = new ProtocolStats();
   const table = new NodeTable(host.random);
   const timers = new Timers(host.clock, host.random);
-  const messenger = new Messenger(config, stats, table, timers, () => []);
+  const diagnostics = new Diagnostics(config, stats);
+  const messenger = new Messenger(config, stats, table, timers, diagnostics, () => []);
   const transitions = new StateTransitions({
     config,
     table,
@@ -43,7 +45,7 @@ async function setup() {
     broadcast: () => {},
     onLeaveSpread: () => {},
   });
-  const pushPull = new PushPull({ config, stats, table, messenger, transitions });
+  const pushPull = new PushPull({ config, stats, table, messenger, transitions, diagnostics });
   const incoming: { handler: (conn: StreamConnection) => void } = { handler: (conn) => conn.close() };
   const socket = await host.network.bind(host.ip, 7946, { packet() {}, stream: (conn) => incoming.handler(conn) });
   messenger.attach(socket, { ip: host.ip, port: 7946 });
@@ -64,8 +66,9 @@ async function setup() {
 describe("PushPull (memberlist pushPullNode and handleConn)", () => {
   it("a join swaps states with each seed, merges what they know, and counts the seeds that answered", async () => {
     const { net, table, pushPull, peer, pushed } = await setup();
-    const reached = await net.scheduler.settle(pushPull.join([peer.address, "10.99.0.1:7946"], "self-address"));
+    const { reached, failures } = await net.scheduler.settle(pushPull.join([peer.address, "10.99.0.1:7946"], "self-address"));
     assert.equal(reached, 1, "the unreachable seed is not counted");
+    assert.deepEqual(failures, [], "nor is it a failure of anyone's configuration");
     assert.deepEqual(
       pushed[0]?.map((s) => s.Name),
       ["self"],
@@ -77,7 +80,7 @@ describe("PushPull (memberlist pushPullNode and handleConn)", () => {
 
   it("never dials its own address", async () => {
     const { net, pushPull, peer } = await setup();
-    assert.equal(await net.scheduler.settle(pushPull.join([peer.address], peer.address)), 0);
+    assert.equal((await net.scheduler.settle(pushPull.join([peer.address], peer.address))).reached, 0);
     assert.equal(peer.streams, 0);
   });
 
@@ -111,6 +114,19 @@ describe("PushPull (memberlist pushPullNode and handleConn)", () => {
     await assert.rejects(net.scheduler.settle(pushPull.pushPullNode(peer.address, true)), {
       message: "remote error: Remote state is encrypted and encryption is not configured",
     });
+  });
+
+  it("a join lists the seeds whose answers could not be used, with what that says about the configuration", async () => {
+    const { net, pushPull, peer, stats } = await setup();
+    peer.onStream = () => encodeMessage(MessageType.Err, { Error: "No installed keys could decrypt the message" });
+    const { reached, failures } = await net.scheduler.settle(pushPull.join([peer.address], "self-address"));
+    assert.equal(reached, 0);
+    assert.deepEqual(
+      failures.map((f) => [f.failure.address, f.failure.problem]),
+      [[peer.address, "keys-differ"]],
+    );
+    assert.match(failures[0]!.failure.message, /it cannot decrypt what this member sends .*: the gossip keys differ/);
+    assert.equal(stats.remoteErrorsTotal, 1);
   });
 
   it("the periodic push/pull picks one alive member, never itself or a dead one", async () => {

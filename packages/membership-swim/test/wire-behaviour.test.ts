@@ -115,7 +115,7 @@ describe("datagrams", () => {
 
   it("with a keyring, undecryptable datagrams are refused, or read as plaintext when verifyIncoming is false", () => {
     const keyring = new Keyring(key);
-    assert.throws(() => decodePacket(nack(1), { keyring }), { name: "DecodeError" });
+    assert.throws(() => decodePacket(nack(1), { keyring }), { name: "EncryptionError", problem: "undecryptable" });
     assert.deepEqual(decodePacket(nack(1), { keyring, verifyIncoming: false }).messages, [{ type: MessageType.NackResp, body: { SeqNo: 1 } }]);
   });
 
@@ -142,10 +142,24 @@ describe("streams", () => {
     const keyring = new Keyring(key);
     const plain = encodeStream(encodeStreamUserMsg(new Uint8Array([1])));
     const sealed = encodeStream(encodeStreamUserMsg(new Uint8Array([1])), { keyring });
-    assert.throws(() => readStreamMessage(sealed), { name: "DecodeError", message: /encryption is not configured/ });
-    assert.throws(() => readStreamMessage(plain, { keyring }), { name: "DecodeError", message: /not encrypted/ });
+    assert.throws(() => readStreamMessage(sealed), { name: "EncryptionError", problem: "unexpected-encryption", message: /encryption is not configured/ });
+    assert.throws(() => readStreamMessage(plain, { keyring }), { name: "EncryptionError", problem: "unencrypted", message: /not encrypted/ });
     assert.equal(readStreamMessage(plain, { keyring, verifyIncoming: false }).done, true);
-    assert.throws(() => readStreamMessage(sealed, { keyring: new Keyring(new Uint8Array(16)) }), { name: "DecodeError", message: /no installed keys/ });
+    assert.throws(() => readStreamMessage(sealed, { keyring: new Keyring(new Uint8Array(16)) }), {
+      name: "EncryptionError",
+      problem: "undecryptable",
+      message: /no installed keys/,
+    });
+  });
+
+  it("a refused plaintext answer that is a memberlist error reply is quoted in the error", () => {
+    const reply = encodeStream(encodeMessage(MessageType.Err, { Error: "Remote state is encrypted and encryption is not configured" }), { compress: true });
+    assert.throws(() => readStreamMessage(reply, { keyring: new Keyring(key) }), {
+      name: "EncryptionError",
+      problem: "unencrypted",
+      remoteError: "Remote state is encrypted and encryption is not configured",
+      message: /it answered: "Remote state is encrypted and encryption is not configured"/,
+    });
   });
 
   it("lengths beyond maxStreamBytes are refused before the bytes arrive", () => {

@@ -1,5 +1,6 @@
 import type { DecodeError, NetworkSocket, StreamConnection } from "@cachecluster/core";
 import {
+  EncryptionError,
   decodePacket,
   encodePacket,
   encodeStream,
@@ -10,6 +11,7 @@ import {
 } from "../wire/index.js";
 import { ipToBytes } from "./addr.js";
 import type { SwimNodeConfig } from "./config.js";
+import type { Diagnostics } from "./diagnostics.js";
 import type { NodeTable } from "./node-table.js";
 import { protocolMax } from "./node-state.js";
 import type { ProtocolStats } from "./stats.js";
@@ -34,16 +36,25 @@ export class Messenger {
   readonly #table: NodeTable;
   readonly #timers: Timers;
   readonly #piggyback: (msgLength: number) => Uint8Array[];
+  readonly #diagnostics: Diagnostics;
   readonly #decodeOptions: DecodePacketOptions;
   readonly #packetOptions: { crc: EncodePacketOptions; plain: EncodePacketOptions };
   #socket: NetworkSocket | undefined;
   #source: Source | undefined;
 
-  constructor(config: SwimNodeConfig, stats: ProtocolStats, table: NodeTable, timers: Timers, piggyback: (msgLength: number) => Uint8Array[]) {
+  constructor(
+    config: SwimNodeConfig,
+    stats: ProtocolStats,
+    table: NodeTable,
+    timers: Timers,
+    diagnostics: Diagnostics,
+    piggyback: (msgLength: number) => Uint8Array[],
+  ) {
     this.#config = config;
     this.#stats = stats;
     this.#table = table;
     this.#timers = timers;
+    this.#diagnostics = diagnostics;
     this.#piggyback = piggyback;
     this.#decodeOptions = { ...(config.keyring === undefined ? {} : { keyring: config.keyring }), verifyIncoming: config.verifyIncoming };
     const base: EncodePacketOptions = {
@@ -105,7 +116,8 @@ export class Messenger {
     } catch (error) {
       this.#stats.packetsDropped++;
       this.#stats.decodeErrors++;
-      this.#config.logger.debug({ err: error, from }, "swim: dropped an undecodable packet");
+      if (error instanceof EncryptionError) this.#diagnostics.decryptFailed(error, from, "datagram");
+      else this.#config.logger.debug({ err: error, from }, "swim: dropped an undecodable packet");
       return [];
     }
     this.#stats.decodeErrors += decoded.errors.length;

@@ -1,7 +1,18 @@
 import { joinHostPort, type StreamConnection } from "@cachecluster/core";
-import { MessageType, NodeStateType, encodeMessage, type AckResp, type IndirectPingReq, type NackResp, type Ping, type Suspect } from "../wire/index.js";
+import {
+  EncryptionError,
+  MessageType,
+  NodeStateType,
+  encodeMessage,
+  type AckResp,
+  type IndirectPingReq,
+  type NackResp,
+  type Ping,
+  type Suspect,
+} from "../wire/index.js";
 import { bytesToIp } from "./addr.js";
 import type { Awareness } from "./awareness.js";
+import type { Diagnostics } from "./diagnostics.js";
 import type { SwimNodeConfig } from "./config.js";
 import type { Messenger } from "./messenger.js";
 import type { NodeTable } from "./node-table.js";
@@ -22,6 +33,7 @@ export interface ProbeDeps {
   readonly timers: Timers;
   readonly messenger: Messenger;
   readonly awareness: Awareness;
+  readonly diagnostics: Diagnostics;
   /** Start suspecting a member that answered no probe. */
   readonly suspect: (s: Suspect) => void;
 }
@@ -226,7 +238,8 @@ export class Prober {
       const reply = await messenger.readStream(conn, Math.max(1, deadline - c.clock.now()));
       if (reply.type !== MessageType.AckResp) return false;
       return reply.body.SeqNo === ping.SeqNo;
-    } catch {
+    } catch (error) {
+      if (error instanceof EncryptionError) this.#deps.diagnostics.decryptFailed(error, address, "stream");
       return false;
     } finally {
       conn?.close();

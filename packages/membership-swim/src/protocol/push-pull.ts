@@ -1,6 +1,8 @@
 import { DecodeError, joinHostPort, type StreamConnection } from "@cachecluster/core";
+import { RemoteError, type SeedFailure } from "../errors.js";
 import { MessageType, NodeStateType, encodePushPull, type PushNodeState } from "../wire/index.js";
 import type { SwimNodeConfig } from "./config.js";
+import { classifyExchangeError, type Diagnostics } from "./diagnostics.js";
 import type { Messenger } from "./messenger.js";
 import type { NodeTable } from "./node-table.js";
 import type { ProtocolStats } from "./stats.js";
@@ -13,6 +15,13 @@ export interface PushPullDeps {
   readonly table: NodeTable;
   readonly messenger: Messenger;
   readonly transitions: StateTransitions;
+  readonly diagnostics: Diagnostics;
+}
+
+/** How a join went: how many seeds answered, and the seeds whose answers could not be used. */
+export interface JoinOutcome {
+  reached: number;
+  failures: { failure: SeedFailure; error: unknown }[];
 }
 
 /**
@@ -29,21 +38,23 @@ export class PushPull {
     this.#deps = deps;
   }
 
-  /** Push/pull with each address (`host:port`) except `self`; resolves with how many answered. */
-  async join(addresses: readonly string[], self: string): Promise<number> {
-    let reached = 0;
+  /** Push/pull with each address (`host:port`) except `self`; never rejects. */
+  async join(addresses: readonly string[], self: string): Promise<JoinOutcome> {
+    const outcome: JoinOutcome = { reached: 0, failures: [] };
     await Promise.all(
       addresses.map(async (address) => {
         if (address === self) return;
         try {
           await this.pushPullNode(address, true);
-          reached++;
+          outcome.reached++;
         } catch (error) {
+          const classified = classifyExchangeError(error);
+          if (classified !== undefined) outcome.failures.push({ failure: { address, ...classified }, error });
           this.#deps.config.logger.debug({ err: error, address }, "swim: join failed");
         }
       }),
     );
-    return reached;
+    return outcome;
   }
 
   /** The periodic push/pull, with one random alive member. */
@@ -64,8 +75,10 @@ export class PushPull {
       this.#mergeRemoteState(remote);
     } catch (error) {
       this.#deps.stats.pushPullFailures++;
+      this.#deps.diagnostics.exchangeFailed(address, error);
       throw error;
     }
+    this.#deps.diagnostics.exchangeSucceeded(address);
   }
 
   /** Answer a push/pull another member started: our state back, then merge theirs (handleConn). */
@@ -81,7 +94,7 @@ export class PushPull {
     try {
       conn.write(this.#encodedLocalState(join));
       const reply = await messenger.readStream(conn, Math.max(1, deadline - c.clock.now()));
-      if (reply.type === MessageType.Err) throw new Error(`remote error: ${reply.body.Error}`);
+      if (reply.type === MessageType.Err) throw new RemoteError(reply.body.Error);
       if (reply.type !== MessageType.PushPull) throw new DecodeError(`expected a push/pull reply, got message type ${reply.type}`);
       return reply.body.states;
     } finally {

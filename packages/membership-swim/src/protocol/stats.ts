@@ -27,6 +27,14 @@ export class ProtocolStats {
   conflicts = 0;
   /** Alive messages with impossible protocol versions. */
   badVersions = 0;
+  /** Datagrams and streams that could not be decrypted, or whose encryption differs from ours (a wrong gossip key). */
+  decryptFailuresTotal = 0;
+  /** memberlist error replies sent on streams that did not decode, so the other member learns why. */
+  errorRepliesTotal = 0;
+  /** memberlist error replies received in answer to our push/pulls. */
+  remoteErrorsTotal = 0;
+  /** join() calls that failed because the seeds' answers could not be used (a wrong key, most likely). */
+  joinErrorsTotal = 0;
 
   snapshot(): SwimStats {
     return { ...this };

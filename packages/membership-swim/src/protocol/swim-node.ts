@@ -1,10 +1,13 @@
 import { DecodeError, joinHostPort, type StreamConnection } from "@cachecluster/core";
+import { SwimJoinError } from "../errors.js";
 import {
+  EncryptionError,
   MessageType,
   NodeStateType,
   PROTOCOL_VERSION_2_COMPATIBLE,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
+  encodeMessage,
   type PacketMessage,
   type PushNodeState,
 } from "../wire/index.js";
@@ -12,6 +15,7 @@ import { bytesToIp, ipToBytes } from "./addr.js";
 import { Awareness } from "./awareness.js";
 import { Broadcasts } from "./broadcasts.js";
 import type { SwimNodeConfig } from "./config.js";
+import { Diagnostics } from "./diagnostics.js";
 import { Messenger } from "./messenger.js";
 import { NodeTable } from "./node-table.js";
 import type { NodeEvent, NodeState } from "./node-state.js";
@@ -32,6 +36,7 @@ import { pushPullScale } from "./timing.js";
 export class SwimNode {
   readonly config: SwimNodeConfig;
   readonly stats = new ProtocolStats();
+  readonly diagnostics: Diagnostics;
   readonly #table: NodeTable;
   readonly #timers: Timers;
   readonly #awareness: Awareness;
@@ -52,7 +57,8 @@ export class SwimNode {
     const table = (this.#table = new NodeTable(config.random));
     const timers = (this.#timers = new Timers(config.clock, config.random));
     const awareness = (this.#awareness = new Awareness(config.awarenessMaxMultiplier));
-    const messenger = (this.#messenger = new Messenger(config, stats, table, timers, (n) => this.#broadcasts.piggyback(n)));
+    const diagnostics = (this.diagnostics = new Diagnostics(config, stats));
+    const messenger = (this.#messenger = new Messenger(config, stats, table, timers, diagnostics, (n) => this.#broadcasts.piggyback(n)));
     const broadcasts = (this.#broadcasts = new Broadcasts(config, table, (address, name, msgs) => messenger.rawSend(address, name, msgs)));
     const transitions = (this.#transitions = new StateTransitions({
       config,
@@ -63,8 +69,8 @@ export class SwimNode {
       broadcast: (name, msg, onFinished) => broadcasts.queue(name, msg, onFinished),
       onLeaveSpread: () => this.#leaveSpread(),
     }));
-    this.#prober = new Prober({ config, stats, table, timers, messenger, awareness, suspect: (s) => transitions.suspectNode(s) });
-    const pushPull = (this.#pushPull = new PushPull({ config, stats, table, messenger, transitions }));
+    this.#prober = new Prober({ config, stats, table, timers, messenger, awareness, diagnostics, suspect: (s) => transitions.suspectNode(s) });
+    const pushPull = (this.#pushPull = new PushPull({ config, stats, table, messenger, transitions, diagnostics }));
     this.#reconnector = new Reconnector({ config, stats, table, self: () => this.address, pushPull: (address) => pushPull.pushPullNode(address, false) });
     transitions.onEvent((event) => this.#reconnector.onNodeEvent(event));
   }
@@ -147,10 +153,18 @@ export class SwimNode {
     return this.#table.get(this.config.name);
   }
 
-  /** Push/pull with each address (`host:port`); resolves with how many answered. Remembers them as seeds. */
-  join(addresses: readonly string[]): Promise<number> {
+  /**
+   * Push/pull with each address (`host:port`); resolves with how many answered, and remembers them as
+   * seeds. Rejects with a SwimJoinError when none answered usably but some answered with what could not
+   * be read (a wrong key, most likely): unreachable seeds alone are not an error.
+   */
+  async join(addresses: readonly string[]): Promise<number> {
     this.#reconnector.addSeeds(addresses);
-    return this.#pushPull.join(addresses, this.address);
+    const { reached, failures } = await this.#pushPull.join(addresses, this.address);
+    const [first, ...rest] = failures;
+    if (reached > 0 || first === undefined) return reached;
+    this.stats.joinErrorsTotal++;
+    throw new SwimJoinError([first.failure, ...rest.map((f) => f.failure)], { cause: first.error });
   }
 
   /** Broadcast our own death from ourselves ("left") and wait up to `timeoutMs` for it to go out. */
@@ -323,10 +337,24 @@ export class SwimNode {
       }
     } catch (error) {
       this.stats.streamErrors++;
-      if (error instanceof DecodeError) this.stats.decodeErrors++;
       this.config.logger.debug({ err: error, from: conn.remote }, "swim: stream failed");
+      if (error instanceof DecodeError) {
+        this.stats.decodeErrors++;
+        if (error instanceof EncryptionError) this.diagnostics.decryptFailed(error, conn.remote, "stream");
+        this.#replyError(conn, error.message);
+      }
     } finally {
       conn.close();
+    }
+  }
+
+  /** memberlist's answer to a stream it cannot read (handleConn): an errMsg with the reason, framed as we send. */
+  #replyError(conn: StreamConnection, text: string): void {
+    try {
+      conn.write(this.#messenger.encodeStream(encodeMessage(MessageType.Err, { Error: text })));
+      this.stats.errorRepliesTotal++;
+    } catch (error) {
+      this.config.logger.debug({ err: error, to: conn.remote }, "swim: could not send an error reply");
     }
   }
 }

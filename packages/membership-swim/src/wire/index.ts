@@ -58,3 +58,4 @@ export {
   type DecodeStreamOptions,
 } from "./stream.js";
 export { StreamReader } from "./stream-reader.js";
+export { EncryptionError, type EncryptionProblem } from "./encryption-error.js";

@@ -3,6 +3,7 @@ import { decodeCompound, GO_SAFE_COMPOUND_PARTS, MAX_COMPOUND_PART_BYTES } from 
 import { decodeCompress, encodeCompress } from "./compress.js";
 import { addCrc, checkCrc } from "./crc.js";
 import type { Keyring } from "./keyring.js";
+import { EncryptionError } from "./encryption-error.js";
 import { decodeMessage } from "./message-codec.js";
 import { MessageType, messageTypeName, type PacketMessage } from "./messages.js";
 import { decryptPayload, encryptOverhead, encryptPayload, type EncryptionVersion } from "./security.js";
@@ -135,7 +136,9 @@ export function decodePacket(buf: Uint8Array, options: DecodePacketOptions = {})
     try {
       plain = decryptPayload(options.keyring.getKeys(), buf);
     } catch (err) {
-      if (options.verifyIncoming ?? true) throw err;
+      if (options.verifyIncoming ?? true) {
+        throw new EncryptionError("undecryptable", `cannot decrypt the datagram: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
       plain = buf;
     }
   }

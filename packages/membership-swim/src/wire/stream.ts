@@ -1,5 +1,6 @@
 import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
 import { decompressBody, encodeCompress } from "./compress.js";
+import { EncryptionError } from "./encryption-error.js";
 import type { Keyring } from "./keyring.js";
 import {
   MAX_PUSH_STATE_BYTES,
@@ -119,12 +120,17 @@ export function tryReadStreamMessage(buf: Uint8Array, options: DecodeStreamOptio
   if (buf.length === 0) return { done: false, needed: 1 };
   const type = buf[0] as number;
   if (type === MessageType.Encrypt) {
-    if (options.keyring === undefined) throw new DecodeError("remote state is encrypted and encryption is not configured");
+    if (options.keyring === undefined) throw new EncryptionError("unexpected-encryption", "remote state is encrypted and encryption is not configured");
     if (buf.length < 5) return { done: false, needed: 5 };
     const length = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1);
     if (length > max) throw new DecodeError(`remote node state is larger than limit (${length} > ${max} bytes)`);
     if (buf.length < 5 + length) return { done: false, needed: 5 + length };
-    const plain = decryptPayload(options.keyring.getKeys(), buf.subarray(5, 5 + length), buf.subarray(0, 5));
+    let plain: Uint8Array;
+    try {
+      plain = decryptPayload(options.keyring.getKeys(), buf.subarray(5, 5 + length), buf.subarray(0, 5));
+    } catch (err) {
+      throw new EncryptionError("undecryptable", `remote state cannot be decrypted: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     try {
       return { done: true, message: readPlain(plain, max), consumed: 5 + length };
     } catch (err) {
@@ -133,7 +139,9 @@ export function tryReadStreamMessage(buf: Uint8Array, options: DecodeStreamOptio
     }
   }
   if (options.keyring !== undefined && (options.verifyIncoming ?? true)) {
-    throw new DecodeError("encryption is configured but remote state is not encrypted");
+    const remoteError = plaintextErrorReply(buf, max);
+    const said = remoteError === undefined ? "" : ` (it answered: ${JSON.stringify(remoteError)})`;
+    throw new EncryptionError("unencrypted", `encryption is configured but remote state is not encrypted${said}`, { remoteError });
   }
   try {
     const reader = new Reader(buf, 0);
@@ -145,6 +153,17 @@ export function tryReadStreamMessage(buf: Uint8Array, options: DecodeStreamOptio
       return { done: false, needed: err.needed };
     }
     throw err;
+  }
+}
+
+/** The text of a plaintext memberlist error reply, when `buf` holds a whole one (for diagnostics only). */
+function plaintextErrorReply(buf: Uint8Array, max: number): string | undefined {
+  if (buf[0] !== MessageType.Err && buf[0] !== MessageType.Compress) return undefined;
+  try {
+    const message = readPlainAt(new Reader(buf, 0), max);
+    return message.type === MessageType.Err ? message.body.Error : undefined;
+  } catch {
+    return undefined;
   }
 }
 

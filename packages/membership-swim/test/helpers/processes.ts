@@ -13,6 +13,9 @@ export class MemberProcess {
   port = 0;
   members: string[] = [];
   readonly events: { event: string; id: string; state: string; at: number; cacheUrl?: string; meta?: string }[] = [];
+  /** A Go member's join error (memberlist.Join), and its log lines with `-json-log`. */
+  joinError: string | undefined;
+  readonly logs: string[] = [];
   readonly #ready: Promise<void>;
 
   /** A cachecluster member (node) or, with `goBinary`, a Go memberlist member taking `goArgs`. */
@@ -27,7 +30,18 @@ export class MemberProcess {
     this.#ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
       lines.on("line", (line) => {
-        let msg: { ready?: number; members?: string[]; event?: string; id?: string; state?: string; at?: number; cacheUrl?: string; meta?: string };
+        let msg: {
+          ready?: number;
+          members?: string[];
+          event?: string;
+          id?: string;
+          state?: string;
+          at?: number;
+          cacheUrl?: string;
+          meta?: string;
+          joinError?: string;
+          log?: string;
+        };
         try {
           msg = JSON.parse(line) as typeof msg;
         } catch {
@@ -38,6 +52,8 @@ export class MemberProcess {
           resolve();
         }
         if (msg.members !== undefined) this.members = msg.members;
+        if (msg.joinError !== undefined) this.joinError = msg.joinError;
+        if (msg.log !== undefined) this.logs.push(msg.log);
         if (msg.event !== undefined) {
           this.events.push({
             event: msg.event,

@@ -4,6 +4,7 @@
 //
 //	{"ready": port}  {"event": "join"|"fail"|"update", "id": name, "meta": ...}
 //	{"members": [names...]} whenever the live set changes.
+//	{"joinError": text} when -join fails (memberlist.Join's error), {"log": line} per log line with -json-log.
 package main
 
 import (
@@ -73,6 +74,7 @@ func main() {
 	pushPull := flag.Int("push-pull-interval", 30000, "push/pull interval in ms (LAN: 30000)")
 	deadTime := flag.Int("gossip-to-the-dead", 30000, "gossip to the dead time in ms (LAN: 30000)")
 	verbose := flag.Bool("v", false, "log memberlist to stderr")
+	jsonLog := flag.Bool("json-log", false, "log memberlist as {\"log\": line} JSON lines on stdout")
 	flag.Parse()
 
 	c := memberlist.DefaultLANConfig()
@@ -86,10 +88,13 @@ func main() {
 	c.GossipToTheDeadTime = time.Duration(*deadTime) * time.Millisecond
 	c.Delegate = &delegate{meta: []byte(*meta)}
 	c.Events = events{}
-	if !*verbose {
-		c.LogOutput = ioutil.Discard
-	} else {
+	switch {
+	case *jsonLog:
+		c.Logger = log.New(jsonLines{}, "", 0)
+	case *verbose:
 		c.Logger = log.New(os.Stderr, *name+" ", log.Lmicroseconds)
+	default:
+		c.LogOutput = ioutil.Discard
 	}
 	if *key != "" {
 		k, err := base64.StdEncoding.DecodeString(*key)
@@ -123,6 +128,7 @@ func main() {
 	if *join != "" {
 		if _, err := m.Join(strings.Split(*join, ",")); err != nil {
 			fmt.Fprintln(os.Stderr, "join:", err)
+			emit(map[string]interface{}{"joinError": err.Error(), "at": now()})
 		}
 	}
 
@@ -152,6 +158,14 @@ func main() {
 			os.Exit(0)
 		}
 	}
+}
+
+// jsonLines writes each log line as {"log": line}.
+type jsonLines struct{}
+
+func (jsonLines) Write(p []byte) (int, error) {
+	emit(map[string]interface{}{"log": strings.TrimRight(string(p), "\n")})
+	return len(p), nil
 }
 
 func freePort() int {
