@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests, the demo and the benchmarks need on a fresh Debian machine:
 # Debian packages (Go toolchain and the Go sources of golang/groupcache and hashicorp/memberlist
-# for the interop tests, Chromium for the status-page test, Redis for the benchmarks, promtool from prometheus),
+# for the interop tests, Chromium for the status-page test, Redis for the benchmarks, promtool from prometheus,
+# nftables for the UDP-blocked test),
 # pnpm, and the workspace's npm packages. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus) # promtool check metrics, in the metrics tests
+# nft: the SWIM test that blocks UDP between real members in a network namespace of its own
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -62,6 +62,10 @@ export interface SwimMembershipStats extends SwimStats {
   readonly queuedBroadcasts: number;
   /** 1 while gossip from another member cannot be read for key or encryption reasons (`diagnose()` says which), else 0. */
   readonly gossipKeyMismatch: 0 | 1;
+  /** 1 while UDP between members looks blocked (probes reach members only through the TCP fallback ping), else 0. */
+  readonly udpUnreachable: 0 | 1;
+  /** Live members whose latest successful probe reached them only over TCP. */
+  readonly tcpOnlyMembers: number;
 }
 
 /**
@@ -269,7 +273,8 @@ export class SwimMembership implements Membership, Diagnosable {
   /**
    * What keeps this member from working as it should (core's `Diagnosable`, shown on the status page and logged
    * when the node stays alone): gossip that cannot be read (the gossip keys differ), push/pulls that keep
-   * failing, peers given as cache URLs whose assumed gossip address is this node's own.
+   * failing, UDP blocked between members (membership then runs on the TCP fallback ping), peers given as cache
+   * URLs whose assumed gossip address is this node's own.
    */
   diagnose(): string | undefined {
     const problems = this.#node === undefined ? [] : issuesOf(this).map((i) => i.message);
@@ -323,6 +328,8 @@ export class SwimMembership implements Membership, Diagnosable {
       healthScore: node?.healthScore ?? 0,
       queuedBroadcasts: node?.queuedBroadcasts ?? 0,
       gossipKeyMismatch: node?.diagnostics.keyMismatch() === true ? 1 : 0,
+      udpUnreachable: node?.reachability.udpUnreachable === true ? 1 : 0,
+      tcpOnlyMembers: node?.reachability.tcpOnlyMembers() ?? 0,
     };
   }
 
@@ -420,7 +427,8 @@ function decodeKey(text: string, index: number): Uint8Array {
  * when; none before `start()`. Module-internal (tests match on the codes).
  */
 export function issuesOf(member: SwimMembership): readonly SwimIssue[] {
-  return protocolNodeOf(member).diagnostics.issues();
+  const node = protocolNodeOf(member);
+  return [...node.diagnostics.issues(), ...node.reachability.issues()];
 }
 
 export function settleMembers(members: readonly SwimMembership[]): void {

@@ -10,6 +10,7 @@ import { NodeTable } from "../src/protocol/node-table.js";
 import { Prober } from "../src/protocol/probe.js";
 import { ProtocolStats } from "../src/protocol/stats.js";
 import { Timers } from "../src/protocol/timers.js";
+import { UdpReachability } from "../src/protocol/udp-reachability.js";
 import { MessageType, encodeMessage, encodePacket, type Suspect } from "../src/wire/index.js";
 import { RawPeer, fineGrained, member, testConfig } from "./helpers/parts.js";
 
@@ -28,7 +29,8 @@ async function setup(peerCount: number, overrides: Partial<SwimNodeConfig> = {})
   const diagnostics = new Diagnostics(config, stats);
   const messenger = new Messenger(config, stats, table, timers, diagnostics, () => []);
   const suspected: Suspect[] = [];
-  const prober = new Prober({ config, stats, table, timers, messenger, awareness, diagnostics, suspect: (s) => suspected.push(s) });
+  const reachability = new UdpReachability(config, table);
+  const prober = new Prober({ config, stats, table, timers, messenger, awareness, diagnostics, reachability, suspect: (s) => suspected.push(s) });
   const socket = await host.network.bind(host.ip, 7946, {
     packet(data, from) {
       for (const msg of messenger.receive(data, from)) {
@@ -63,7 +65,7 @@ async function setup(peerCount: number, overrides: Partial<SwimNodeConfig> = {})
   const reply = (peer: RawPeer, to: string, msg: Uint8Array): void => {
     for (const packet of encodePacket([msg])) peer.socket.sendPacket(to, packet);
   };
-  return { net, host, stats, awareness, prober, peers, suspected, probe, reply, self: `${host.ip}:7946` };
+  return { net, host, stats, awareness, reachability, prober, peers, suspected, probe, reply, self: `${host.ip}:7946` };
 }
 
 /** Make `peer` answer every ping for its own name with an ack. */
@@ -108,13 +110,35 @@ describe("Prober (memberlist probeNode)", () => {
     assert.deepEqual(suspected, []);
   });
 
-  it("a member that answers only the TCP ping is not suspected, and the fallback is counted", async () => {
-    const { peers, probe, suspected, stats } = await setup(3);
+  it("a member that answers only the TCP ping is not suspected; the UDP failure and the fallback are counted", async () => {
+    const { peers, probe, suspected, stats, reachability } = await setup(3);
     const target = peers[0]!;
     target.onStream = (msg) => (msg.type === MessageType.Ping ? encodeStreamAck(msg.body.SeqNo) : undefined);
     await probe("p0");
     assert.deepEqual(suspected, []);
-    assert.equal(stats.tcpFallbackSuccesses, 1);
+    assert.equal(stats.tcpFallbackSuccessesTotal, 1);
+    assert.ok(stats.tcpFallbackPingsTotal >= 1);
+    assert.equal(stats.udpProbeFailuresTotal, stats.probes, "no probe got a UDP ack");
+    assert.equal(reachability.tcpOnlyMembers(), 1);
+  });
+
+  it("when every member answers only over TCP, UDP is reported unreachable; one UDP ack clears it", async () => {
+    const { peers, prober, net, suspected, reachability, reply, self } = await setup(4);
+    for (const p of peers) p.onStream = (msg) => (msg.type === MessageType.Ping ? encodeStreamAck(msg.body.SeqNo) : undefined);
+    for (let i = 0; i < 3; i++) {
+      prober.tick();
+      await net.scheduler.runFor(2000);
+    }
+    assert.deepEqual(suspected, []);
+    assert.equal(reachability.udpUnreachable, true);
+    assert.deepEqual(
+      reachability.issues().map((i) => i.code),
+      ["swim-udp-unreachable"],
+    );
+    for (const p of peers) ackPings(p, reply, self);
+    prober.tick();
+    await net.scheduler.runFor(2000);
+    assert.equal(reachability.udpUnreachable, false);
   });
 
   it("no TCP ping with disableTcpPings", async () => {

@@ -19,6 +19,7 @@ import type { NodeTable } from "./node-table.js";
 import { protocolMax, type NodeState } from "./node-state.js";
 import type { ProtocolStats } from "./stats.js";
 import type { Timers } from "./timers.js";
+import type { UdpReachability } from "./udp-reachability.js";
 
 interface AckHandler {
   ack: (payload: Uint8Array, at: number) => void;
@@ -34,6 +35,7 @@ export interface ProbeDeps {
   readonly messenger: Messenger;
   readonly awareness: Awareness;
   readonly diagnostics: Diagnostics;
+  readonly reachability: UdpReachability;
   /** Start suspecting a member that answered no probe. */
   readonly suspect: (s: Suspect) => void;
 }
@@ -192,7 +194,10 @@ export class Prober {
       }
       const direct = await Promise.race([ackPromise(), timers.sleep(c.probeTimeoutMs).then(() => undefined)]);
       if (!timers.running) return;
-      if (direct === true) return;
+      if (direct === true) {
+        this.#deps.reachability.reachedOverUdp(target.name);
+        return;
+      }
 
       // indirect probes through k random alive members
       const peers = this.#deps.table.kRandom(c.indirectChecks, (n) => n.name === c.name || n.name === target.name || n.state !== NodeStateType.Alive);
@@ -205,13 +210,18 @@ export class Prober {
         messenger.sendMsg(joinHostPort(peer.ip, peer.port), peer.name, encodeMessage(MessageType.IndirectPing, req));
       }
       // TCP fallback ping, in parallel
-      const fallback: Promise<boolean> =
-        !c.disableTcpPings && protocolMax(target) >= 3 ? this.#sendPingAndWaitForAck(targetAddress, ping, sent + probeInterval) : Promise.resolve(false);
-      if (await ackPromise()) return;
+      const tcpPing = !c.disableTcpPings && protocolMax(target) >= 3;
+      if (tcpPing) stats.tcpFallbackPingsTotal++;
+      const fallback: Promise<boolean> = tcpPing ? this.#sendPingAndWaitForAck(targetAddress, ping, sent + probeInterval) : Promise.resolve(false);
+      if (await ackPromise()) {
+        this.#deps.reachability.reachedOverUdp(target.name);
+        return;
+      }
       if (!timers.running) return;
+      stats.udpProbeFailuresTotal++;
       if (await fallback) {
-        stats.tcpFallbackSuccesses++;
-        c.logger.warn({ node: target.name }, "swim: reached a member over TCP but not UDP; the network may be misconfigured");
+        stats.tcpFallbackSuccessesTotal++;
+        this.#deps.reachability.reachedOverTcpOnly(target.name);
         return;
       }
       awarenessDelta = 0;

@@ -12,7 +12,12 @@ export class ProtocolStats {
   probes = 0;
   indirectProbes = 0;
   probeFailures = 0;
-  tcpFallbackSuccesses = 0;
+  /** Probes that got no UDP ack, directly or through other members. */
+  udpProbeFailuresTotal = 0;
+  /** TCP fallback pings tried (after a probe got no UDP ack within probeTimeout). */
+  tcpFallbackPingsTotal = 0;
+  /** Probes saved by the TCP fallback ping: the member answered over TCP but not over UDP. */
+  tcpFallbackSuccessesTotal = 0;
   suspicions = 0;
   deaths = 0;
   refutations = 0;

@@ -1,21 +1,12 @@
-import { DecodeError, joinHostPort, type StreamConnection } from "@cachecluster/core";
+import { joinHostPort } from "@cachecluster/core";
 import { SwimJoinError } from "../errors.js";
-import {
-  EncryptionError,
-  MessageType,
-  NodeStateType,
-  PROTOCOL_VERSION_2_COMPATIBLE,
-  PROTOCOL_VERSION_MAX,
-  PROTOCOL_VERSION_MIN,
-  encodeMessage,
-  type PacketMessage,
-  type PushNodeState,
-} from "../wire/index.js";
+import { NodeStateType, PROTOCOL_VERSION_2_COMPATIBLE, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, type PushNodeState } from "../wire/index.js";
 import { bytesToIp, ipToBytes } from "./addr.js";
 import { Awareness } from "./awareness.js";
 import { Broadcasts } from "./broadcasts.js";
 import type { SwimNodeConfig } from "./config.js";
 import { Diagnostics } from "./diagnostics.js";
+import { Inbound } from "./inbound.js";
 import { Messenger } from "./messenger.js";
 import { NodeTable } from "./node-table.js";
 import type { NodeEvent, NodeState } from "./node-state.js";
@@ -26,17 +17,19 @@ import { StateTransitions } from "./state-transitions.js";
 import { ProtocolStats } from "./stats.js";
 import { Timers } from "./timers.js";
 import { pushPullScale } from "./timing.js";
+import { UdpReachability } from "./udp-reachability.js";
 
 /**
  * One SWIM + Lifeguard member as hashicorp/memberlist 0.2.2 runs it (memberlist.go): it owns the socket
  * and the timers, wires the parts together (member table, state transitions, probe, broadcasts,
- * push/pull, reconnect) and routes what arrives to them. Single-threaded: every handler runs to
+ * push/pull, reconnect, inbound routing) and runs its lifecycle: start, join, leave, shutdown. Single-threaded: every handler runs to
  * completion; time and randomness come from the config so simulations are deterministic.
  */
 export class SwimNode {
   readonly config: SwimNodeConfig;
   readonly stats = new ProtocolStats();
   readonly diagnostics: Diagnostics;
+  readonly reachability: UdpReachability;
   readonly #table: NodeTable;
   readonly #timers: Timers;
   readonly #awareness: Awareness;
@@ -46,6 +39,7 @@ export class SwimNode {
   readonly #prober: Prober;
   readonly #pushPull: PushPull;
   readonly #reconnector: Reconnector;
+  readonly #inbound: Inbound;
   #started = false;
   #advertise = { ip: "", port: 0 };
   #leaveWaiters: (() => void)[] = [];
@@ -69,10 +63,22 @@ export class SwimNode {
       broadcast: (name, msg, onFinished) => broadcasts.queue(name, msg, onFinished),
       onLeaveSpread: () => this.#leaveSpread(),
     }));
-    this.#prober = new Prober({ config, stats, table, timers, messenger, awareness, diagnostics, suspect: (s) => transitions.suspectNode(s) });
+    const reachability = (this.reachability = new UdpReachability(config, table));
+    const prober = (this.#prober = new Prober({
+      config,
+      stats,
+      table,
+      timers,
+      messenger,
+      awareness,
+      diagnostics,
+      reachability,
+      suspect: (s) => transitions.suspectNode(s),
+    }));
     const pushPull = (this.#pushPull = new PushPull({ config, stats, table, messenger, transitions, diagnostics }));
     this.#reconnector = new Reconnector({ config, stats, table, self: () => this.address, pushPull: (address) => pushPull.pushPullNode(address, false) });
     transitions.onEvent((event) => this.#reconnector.onNodeEvent(event));
+    this.#inbound = new Inbound({ config, stats, timers, messenger, diagnostics, transitions, prober, pushPull });
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
@@ -80,8 +86,8 @@ export class SwimNode {
   async start(): Promise<void> {
     if (this.#started) return;
     const socket = await this.config.network.bind(this.config.bindHost, this.config.bindPort, {
-      packet: (data, from) => this.#onPacket(data, from),
-      stream: (conn) => this.#onStream(conn),
+      packet: (data, from) => this.#inbound.packet(data, from),
+      stream: (conn) => this.#inbound.stream(conn),
     });
     this.#started = true;
     this.#advertise = { ip: this.config.advertiseHost, port: this.config.advertisePort ?? socket.port };
@@ -259,102 +265,5 @@ export class SwimNode {
 
   #leaveSpread(): void {
     for (const waiter of this.#leaveWaiters.splice(0)) waiter();
-  }
-
-  // ---- incoming -----------------------------------------------------------------------------------
-
-  #onPacket(data: Uint8Array, from: string): void {
-    if (!this.running) return;
-    for (const msg of this.#messenger.receive(data, from)) {
-      try {
-        this.#handle(msg, from);
-      } catch (error) {
-        this.stats.decodeErrors++;
-        this.config.logger.debug({ err: error, from }, "swim: dropped a bad message");
-      }
-    }
-  }
-
-  /** handleCommand: route one message of a datagram. */
-  #handle(msg: PacketMessage, from: string): void {
-    switch (msg.type) {
-      case MessageType.Ping:
-        this.#prober.handlePing(msg.body, from);
-        break;
-      case MessageType.IndirectPing:
-        this.#prober.handleIndirectPing(msg.body, from);
-        break;
-      case MessageType.AckResp:
-        this.#prober.handleAck(msg.body);
-        break;
-      case MessageType.NackResp:
-        this.#prober.handleNack(msg.body);
-        break;
-      case MessageType.Suspect:
-        this.#transitions.suspectNode(msg.body);
-        break;
-      case MessageType.Alive: {
-        const alive = msg.body;
-        if (alive.Port === 0) alive.Port = this.config.bindPort;
-        this.#transitions.aliveNode(alive, false);
-        break;
-      }
-      case MessageType.Dead:
-        this.#transitions.deadNode(msg.body);
-        break;
-      case MessageType.User:
-      case MessageType.Err:
-        break;
-      default:
-        this.stats.packetsDropped++;
-    }
-  }
-
-  #onStream(conn: StreamConnection): void {
-    if (!this.running) {
-      conn.close();
-      return;
-    }
-    this.stats.streamsAccepted++;
-    void this.#handleConn(conn);
-  }
-
-  /** handleConn: one message per stream, a push/pull or a TCP ping. */
-  async #handleConn(conn: StreamConnection): Promise<void> {
-    try {
-      const msg = await this.#messenger.readStream(conn, this.config.tcpTimeoutMs);
-      switch (msg.type) {
-        case MessageType.PushPull:
-          this.#pushPull.answer(conn, msg.body.states);
-          break;
-        case MessageType.Ping: {
-          const reply = this.#prober.streamPingReply(msg.body);
-          if (reply !== undefined) conn.write(reply);
-          break;
-        }
-        default:
-          break;
-      }
-    } catch (error) {
-      this.stats.streamErrors++;
-      this.config.logger.debug({ err: error, from: conn.remote }, "swim: stream failed");
-      if (error instanceof DecodeError) {
-        this.stats.decodeErrors++;
-        if (error instanceof EncryptionError) this.diagnostics.decryptFailed(error, conn.remote, "stream");
-        this.#replyError(conn, error.message);
-      }
-    } finally {
-      conn.close();
-    }
-  }
-
-  /** memberlist's answer to a stream it cannot read (handleConn): an errMsg with the reason, framed as we send. */
-  #replyError(conn: StreamConnection, text: string): void {
-    try {
-      conn.write(this.#messenger.encodeStream(encodeMessage(MessageType.Err, { Error: text })));
-      this.stats.errorRepliesTotal++;
-    } catch (error) {
-      this.config.logger.debug({ err: error, to: conn.remote }, "swim: could not send an error reply");
-    }
   }
 }
