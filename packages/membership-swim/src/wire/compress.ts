@@ -1,7 +1,7 @@
 import { DecodeError } from "@cachecluster/core";
 import { CompressionType, MessageType, type Compress } from "./messages.js";
 import { decodeBody } from "./message-codec.js";
-import { Writer } from "./msgpack.js";
+import { Writer } from "./msgpack-writer.js";
 import { compressSpec } from "./structs.js";
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, lzwCompress, lzwDecompress } from "./lzw.js";
 

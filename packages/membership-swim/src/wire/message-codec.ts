@@ -1,6 +1,8 @@
 import { DecodeError, InvalidArgumentError } from "@cachecluster/core";
 import { MessageType, messageTypeName, type MessageBodies, type WireMessage } from "./messages.js";
-import { Reader, Writer, type StructSpec } from "./msgpack.js";
+import type { StructSpec } from "./msgpack.js";
+import { Reader } from "./msgpack-reader.js";
+import { Writer } from "./msgpack-writer.js";
 import { ackRespSpec, aliveSpec, compressSpec, deadSpec, errRespSpec, indirectPingReqSpec, nackRespSpec, pingSpec, suspectSpec } from "./structs.js";
 
 /** The msgpack struct of each message type whose body is one msgpack value. */

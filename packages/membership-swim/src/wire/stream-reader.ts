@@ -1,6 +1,7 @@
 import { DecodeError } from "@cachecluster/core";
 import { MAX_PUSH_STATE_BYTES, MessageType, type PushNodeState, type PushPullHeader } from "./messages.js";
-import { Reader, Truncated } from "./msgpack.js";
+import { Truncated } from "./msgpack.js";
+import { Reader } from "./msgpack-reader.js";
 import { tryReadStreamMessage, type DecodeStreamOptions, type StreamReadResult } from "./stream.js";
 import { pushNodeStateSpec, pushPullHeaderSpec } from "./structs.js";
 

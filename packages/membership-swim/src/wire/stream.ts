@@ -14,7 +14,9 @@ import {
   type PushPullHeader,
   type UserMsgHeader,
 } from "./messages.js";
-import { Reader, Truncated, Writer } from "./msgpack.js";
+import { Truncated } from "./msgpack.js";
+import { Reader } from "./msgpack-reader.js";
+import { Writer } from "./msgpack-writer.js";
 import { decryptPayload, encryptedLength, encryptPayload, type EncryptionVersion } from "./security.js";
 import { ackRespSpec, compressSpec, errRespSpec, pingSpec, pushNodeStateSpec, pushPullHeaderSpec, userMsgHeaderSpec } from "./structs.js";
 
