@@ -26,7 +26,7 @@ import type { SwimClusterKeys } from "./cluster-keys.js";
 import type { SwimJoinError } from "./errors.js";
 import { udpTcpNetwork } from "./net/udp-tcp-network.js";
 import { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
-import type { SwimNodeConfig } from "./protocol/config.js";
+import { protocolTimings, type SwimNodeConfig } from "./protocol/config.js";
 import type { SwimIssue } from "./protocol/diagnostics.js";
 import { decodeMeta, encodeMeta } from "./protocol/meta.js";
 import type { NodeEvent, NodeState } from "./protocol/node-state.js";
@@ -141,35 +141,20 @@ export class SwimMembership implements Membership, Diagnosable {
 
   #nodeConfig(local: LocalNode): SwimNodeConfig {
     const cluster = this.#deps.cluster ?? {};
-    const o = this.options;
+    const { name, host, probeIntervalMs, verifyIncoming, verifyOutgoing } = this.options;
     const advertise = this.#advertise ?? parseAdvertise(local.host);
     return {
-      probeIntervalMs: o.probeIntervalMs ?? cluster.heartbeat ?? 1000,
-      probeTimeoutMs: o.probeTimeoutMs,
-      indirectChecks: o.indirectChecks,
-      retransmitMult: o.retransmitMult,
-      suspicionMult: o.suspicionMult,
-      suspicionMaxTimeoutMult: o.suspicionMaxTimeoutMult,
-      pushPullIntervalMs: o.pushPullIntervalMs,
-      gossipIntervalMs: o.gossipIntervalMs,
-      gossipNodes: o.gossipNodes,
-      gossipToTheDeadMs: o.gossipToTheDeadMs,
-      awarenessMaxMultiplier: o.awarenessMaxMultiplier,
-      tcpTimeoutMs: o.tcpTimeoutMs,
-      udpBufferSize: o.udpBufferSize,
-      disableTcpPings: o.disableTcpPings,
-      compress: o.compress,
-      reconnectIntervalMs: o.reconnectIntervalMs,
-      reconnectTimeoutMs: o.reconnectTimeoutMs,
-      name: o.name ?? cluster.name ?? local.name,
-      bindHost: o.host ?? cluster.host ?? "0.0.0.0",
+      // The timings alone (a zod object drops the other keys), the period from `[cluster] heartbeat` when unset.
+      ...protocolTimings.parse({ ...this.options, probeIntervalMs: probeIntervalMs ?? cluster.heartbeat }),
+      name: name ?? cluster.name ?? local.name,
+      bindHost: host ?? cluster.host ?? "0.0.0.0",
       bindPort: this.#defaultPort,
       advertiseHost: advertise.host,
       advertisePort: advertise.port,
       meta: encodeMeta(local.cacheUrl),
       keyring: this.#keyring,
-      verifyIncoming: o.verifyIncoming,
-      verifyOutgoing: o.verifyOutgoing,
+      verifyIncoming,
+      verifyOutgoing,
       network: this.#deps.network ?? udpTcpNetwork(),
       clock: this.#clock,
       random: this.#deps.random ?? Math.random,

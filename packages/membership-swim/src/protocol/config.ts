@@ -1,63 +1,51 @@
 import type { Clock, DatagramNetwork, Logger } from "@cachecluster/core";
+import { z } from "zod";
 import type { Keyring } from "../wire/index.js";
 
-/** Tunables of the protocol, named and defaulted as memberlist's `DefaultLANConfig`; times in ms. */
-export interface ProtocolTimings {
-  /** Time between probes (`[cluster] heartbeat`). LAN: 1000. */
-  probeIntervalMs: number;
-  /** Wait for a direct ack before asking others. LAN: 500. */
-  probeTimeoutMs: number;
-  /** Members asked for an indirect ping. LAN: 3. */
-  indirectChecks: number;
-  /** Broadcast retransmits = RetransmitMult * ceil(log10(N+1)). LAN: 4. */
-  retransmitMult: number;
-  /** Suspicion timeout = SuspicionMult * max(1, log10(N)) * probe interval. LAN: 4. */
-  suspicionMult: number;
-  /** Upper bound of the suspicion timeout, as a multiple of the lower. LAN: 6. */
-  suspicionMaxTimeoutMult: number;
-  /** Full-state sync period (scaled up above 32 members). LAN: 30000. */
-  pushPullIntervalMs: number;
-  /** Gossip period. LAN: 200. */
-  gossipIntervalMs: number;
-  /** Members gossiped to per period. LAN: 3. */
-  gossipNodes: number;
-  /** Keep gossiping to a dead member this long. LAN: 30000. */
-  gossipToTheDeadMs: number;
-  /** Lifeguard local health: the probe timeout scales up to this multiple. LAN: 8. */
-  awarenessMaxMultiplier: number;
-  /** Stream (TCP) dial + exchange timeout. LAN: 10000. */
-  tcpTimeoutMs: number;
-  /** Largest datagram. LAN: 1400. */
-  udpBufferSize: number;
-  /** Skip the TCP fallback ping. LAN: false. */
-  disableTcpPings: boolean;
-  /** LZW-compress datagrams and streams when smaller (EnableCompression). LAN: true. */
-  compress: boolean;
-  /** Re-dial seeds and failed members this often so partitions heal (serf's reconnect). 0 disables. */
-  reconnectIntervalMs: number;
-  /** Stop re-dialling a failed member after this long. */
-  reconnectTimeoutMs: number;
-}
+/** A whole number of milliseconds, >= 0; errors name the option. */
+export const ms = (what: string) =>
+  z
+    .number({ error: `expected ${what} to be a number of milliseconds` })
+    .int({ error: `expected ${what} to be a whole number of milliseconds` })
+    .min(0, { error: `expected ${what} to be >= 0` });
 
-export const LAN_TIMINGS: ProtocolTimings = {
-  probeIntervalMs: 1000,
-  probeTimeoutMs: 500,
-  indirectChecks: 3,
-  retransmitMult: 4,
-  suspicionMult: 4,
-  suspicionMaxTimeoutMult: 6,
-  pushPullIntervalMs: 30_000,
-  gossipIntervalMs: 200,
-  gossipNodes: 3,
-  gossipToTheDeadMs: 30_000,
-  awarenessMaxMultiplier: 8,
-  tcpTimeoutMs: 10_000,
-  udpBufferSize: 1400,
-  disableTcpPings: false,
-  compress: true,
-  reconnectIntervalMs: 30_000,
-  reconnectTimeoutMs: 6 * 3600_000,
-};
+const count = (what: string) =>
+  z
+    .number({ error: `expected ${what} to be a number` })
+    .int({ error: `expected ${what} to be an integer` })
+    .min(0, { error: `expected ${what} to be >= 0` });
+
+/**
+ * Tunables of the protocol, named and defaulted as memberlist's `DefaultLANConfig`; times in ms. The one
+ * definition: `swimOptions` extends it, `LAN_TIMINGS` is its defaults, and the README's options table is
+ * checked against its descriptions and defaults.
+ */
+export const protocolTimings = z.object({
+  probeIntervalMs: ms("probeIntervalMs").min(1).default(1000).describe("protocol period"),
+  probeTimeoutMs: ms("probeTimeoutMs").min(1).default(500).describe("wait for a direct ack"),
+  indirectChecks: count("indirectChecks").default(3).describe("members asked to ping on our behalf"),
+  retransmitMult: count("retransmitMult").min(1).default(4).describe("broadcast retransmits = mult * ceil(log10(N+1))"),
+  suspicionMult: count("suspicionMult").min(1).default(4).describe("suspicion timeout = mult * max(1, log10 N) * period"),
+  suspicionMaxTimeoutMult: count("suspicionMaxTimeoutMult").min(1).default(6).describe("upper bound of the suspicion timeout, x the lower"),
+  pushPullIntervalMs: ms("pushPullIntervalMs").default(30_000).describe("full state sync period (scaled up above 32 members)"),
+  gossipIntervalMs: ms("gossipIntervalMs").default(200).describe("gossip period"),
+  gossipNodes: count("gossipNodes").default(3).describe("members gossiped to per period"),
+  gossipToTheDeadMs: ms("gossipToTheDeadMs").default(30_000).describe("keep gossiping to a dead member this long"),
+  awarenessMaxMultiplier: count("awarenessMaxMultiplier").min(1).default(8).describe("Lifeguard local health: max probe timeout multiple"),
+  tcpTimeoutMs: ms("tcpTimeoutMs").min(1).default(10_000).describe("stream dial + exchange timeout"),
+  udpBufferSize: count("udpBufferSize").min(576).max(65_000).default(1400).describe("largest datagram"),
+  disableTcpPings: z.boolean().default(false).describe("skip the TCP fallback ping"),
+  compress: z.boolean().default(true).describe("LZW-compress packets and streams when smaller"),
+  reconnectIntervalMs: ms("reconnectIntervalMs").default(30_000).describe("re-dial seeds and failed members this often (0: never)"),
+  reconnectTimeoutMs: ms("reconnectTimeoutMs")
+    .default(6 * 3600_000)
+    .describe("stop re-dialling a failed member after this long"),
+});
+
+export type ProtocolTimings = z.output<typeof protocolTimings>;
+
+/** memberlist's `DefaultLANConfig`. */
+export const LAN_TIMINGS: ProtocolTimings = protocolTimings.parse({});
 
 export interface SwimNodeConfig extends ProtocolTimings {
   /** Member name, unique in the cluster. */
