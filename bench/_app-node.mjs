@@ -8,24 +8,31 @@
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs.
 import { createServer } from "node:http";
+/** @import { AppNodeCommand, AppNodeConfig } from "./_lib.mjs" */
 
+/** @type {AppNodeConfig} */
 const cfg = JSON.parse(process.env.BENCH_NODE ?? "{}");
 const VALUE_SIZE = cfg.valueSize ?? 1024;
 let backendCalls = 0;
 
+/** @param {string} key */
 function valueOf(key) {
   const v = `value-of:${key}`;
   return v.length >= VALUE_SIZE ? v : v + ".".repeat(VALUE_SIZE - v.length);
 }
 
+/** @param {string} key */
 async function backend(key) {
   backendCalls++;
-  if (cfg.backendDelayMs > 0) await new Promise((r) => setTimeout(r, cfg.backendDelayMs));
+  if (cfg.backendDelayMs !== undefined && cfg.backendDelayMs > 0) await new Promise((r) => setTimeout(r, cfg.backendDelayMs));
   return valueOf(key);
 }
 
-let get; // (key) => Promise<string | Uint8Array>
+/** @type {(key: string) => Promise<string | Uint8Array>} */
+let get;
+/** @type {() => Promise<unknown>} */
 let close;
+/** @type {() => object} */
 let stats = () => ({});
 if (cfg.mode === "cachecluster") {
   const { createCacheCluster, staticDiscovery } = await import("../packages/core/dist/src/index.js");
@@ -35,7 +42,7 @@ if (cfg.mode === "cachecluster") {
       cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` },
       cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` },
     },
-    [staticDiscovery(cfg.peers), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
+    [staticDiscovery(cfg.peers ?? []), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
   );
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => backend(key) });
   await cluster.listen({ statusRoutes: false });
@@ -49,7 +56,7 @@ if (cfg.mode === "cachecluster") {
   });
 } else if (cfg.mode === "redis") {
   const { Redis } = await import("ioredis");
-  const redis = new Redis({ host: "127.0.0.1", port: cfg.redisPort, lazyConnect: true, enableAutoPipelining: false, maxRetriesPerRequest: 2 });
+  const redis = new Redis({ host: "127.0.0.1", port: cfg.redisPort ?? 6379, lazyConnect: true, enableAutoPipelining: false, maxRetriesPerRequest: 2 });
   await redis.connect();
   get = async (key) => {
     const cached = await redis.getBuffer(key);
@@ -60,7 +67,7 @@ if (cfg.mode === "cachecluster") {
   };
   close = () => redis.quit();
 } else {
-  throw new Error(`unknown mode ${cfg.mode}`);
+  throw new Error(`unknown mode ${String(cfg.mode)}`);
 }
 
 const server = createServer((req, res) => {
@@ -76,11 +83,14 @@ const server = createServer((req, res) => {
   );
 });
 server.keepAliveTimeout = 60_000;
-await new Promise((resolve) => server.listen(cfg.appPort ?? 0, "127.0.0.1", resolve));
+await new Promise((resolve) => server.listen(cfg.appPort ?? 0, "127.0.0.1", () => resolve(undefined)));
 
-process.on("message", async (m) => {
+/** @param {AppNodeCommand & { id: number }} m */
+async function onMessage(m) {
+  const reply = (/** @type {object} */ answer) => process.send?.({ id: m.id, ...answer });
   if (m.cmd === "stampede") {
     const expected = valueOf(m.key);
+    /** @type {number[]} */
     const lat = [];
     let wrong = 0;
     let failed = 0;
@@ -98,15 +108,16 @@ process.on("message", async (m) => {
         lat.push(performance.now() - s);
       }),
     );
-    process.send({ id: m.id, ms: performance.now() - t0, lat, wrong, failed });
+    reply({ ms: performance.now() - t0, lat, wrong, failed });
   } else if (m.cmd === "stats") {
-    process.send({ id: m.id, stats: stats() });
+    reply({ stats: stats() });
   } else if (m.cmd === "loads") {
-    process.send({ id: m.id, loads: backendCalls });
+    reply({ loads: backendCalls });
   } else if (m.cmd === "close") {
     await close();
     process.exit(0);
   }
-});
+}
+process.on("message", (m) => void onMessage(/** @type {AppNodeCommand & { id: number }} */ (m)));
 process.on("disconnect", () => process.exit(0));
-process.send({ id: 0, ready: true, app: `http://127.0.0.1:${server.address().port}` });
+process.send?.({ id: 0, ready: true, app: `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}` });

@@ -6,15 +6,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** @type {(ms: number) => Promise<void>} */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A TCP port free on 127.0.0.1 right now. */
+/**
+ * A TCP port free on 127.0.0.1 right now.
+ * @returns {Promise<number>}
+ */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });
@@ -26,7 +30,7 @@ export async function startRedis() {
   try {
     version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).trim();
   } catch (error) {
-    throw new Error(`redis-server is not installed (Debian package redis-server; run scripts/setup.sh): ${error.message}`);
+    throw new Error(`redis-server is not installed (Debian package redis-server; run scripts/setup.sh): ${/** @type {Error} */ (error).message}`);
   }
   const port = await freePort();
   const proc = spawn(
@@ -80,15 +84,29 @@ export async function startRedis() {
       await c.flushall();
       await c.quit();
     },
-    stop() {
+    stop: () => {
       proc.kill("SIGKILL");
     },
   };
 }
 
 /**
+ * An app node's config (BENCH_NODE): see bench/_app-node.mjs.
+ * @typedef {{ mode: "cachecluster" | "redis", cachePort?: number, peers?: string[], redisPort?: number, appPort?: number,
+ *   valueSize?: number, backendDelayMs?: number }} AppNodeConfig
+ */
+/**
+ * A command to an app node and its answer (IPC); `id` pairs them.
+ * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "stats" | "loads" | "close" }} AppNodeCommand
+ * @typedef {{ id: number, [field: string]: any }} AppNodeReply
+ * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode
+ */
+
+/**
  * Forks one bench/_app-node.mjs with its config; resolves with { child, app, request(cmd) }.
  * BENCH_NODE_ARGS (space-separated) are node options for the app nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * @param {AppNodeConfig} config
+ * @returns {Promise<AppNode>}
  */
 export function startAppNode(config) {
   const execArgv = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
@@ -98,14 +116,16 @@ export function startAppNode(config) {
     execArgv,
   });
   let nextId = 1;
+  /** @type {Map<number, (reply: AppNodeReply) => void>} */
   const waiting = new Map();
-  child.on("message", (m) => {
+  child.on("message", (/** @type {AppNodeReply} */ m) => {
     const w = waiting.get(m.id);
     if (w !== undefined) {
       waiting.delete(m.id);
       w(m);
     }
   });
+  /** @type {AppNode["request"]} */
   const request = (cmd) =>
     new Promise((resolve, reject) => {
       const id = nextId++;
@@ -122,14 +142,19 @@ export function startAppNode(config) {
   });
 }
 
-/** Starts `n` app nodes of one mode; cachecluster nodes get free cache ports and the full peer list. */
+/**
+ * Starts `n` app nodes of one mode; cachecluster nodes get free cache ports and the full peer list.
+ * @param {AppNodeConfig["mode"]} mode
+ * @param {number} n
+ * @param {Partial<AppNodeConfig>} [extra]
+ */
 export async function startCluster(mode, n, extra = {}) {
   const cachePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
   const peers = cachePorts.map((p) => `http://127.0.0.1:${p}`);
   const nodes = await Promise.all(cachePorts.map((cachePort) => startAppNode({ mode, cachePort, peers, ...extra })));
   return {
     nodes,
-    stop() {
+    stop: () => {
       // Under BENCH_NODE_ARGS (e.g. --cpu-prof) a node must exit normally to write its profile: it exits
       // when its IPC channel closes.
       for (const node of nodes) {
@@ -140,26 +165,41 @@ export async function startCluster(mode, n, extra = {}) {
   };
 }
 
+/** @type {(xs: readonly number[]) => number} */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const at = (/** @type {number} */ i) => s[i] ?? Number.NaN;
+  return s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
 };
 
+/** @type {(xs: readonly number[], p: number) => number} */
 export const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
+  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] ?? Number.NaN;
 };
 
+/** @type {(n: number, d?: number) => string} */
 export const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }) : "-");
 
-/** "median (min–max)" of a series. */
+/**
+ * "median (min–max)" of a series.
+ * @type {(xs: readonly number[], d?: number) => string}
+ */
 export const spread = (xs, d = 0) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
 
+/**
+ * The value after `--name` on the command line, else `fallback`.
+ * @template {string | undefined} F
+ * @param {string} name
+ * @param {F} fallback
+ * @returns {string | F}
+ */
 export function arg(name, fallback) {
   const args = process.argv.slice(2);
   const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+  const value = i >= 0 ? args[i + 1] : undefined;
+  return value !== undefined ? value : fallback;
 }
 
 /**
@@ -167,6 +207,7 @@ export function arg(name, fallback) {
  * headline figure per row, cachecluster's next to the reference measured in the same run. A script run on its
  * own prints only its own tables (no BENCH_SUMMARY_FILE).
  * Row: { bench, figure, cachecluster, reference, ratio, goal } (strings; "-" where none).
+ * @param {...{ bench: string, figure: string, cachecluster: string, reference: string, ratio: string, goal: string }} rows
  */
 export function summarize(...rows) {
   const file = process.env.BENCH_SUMMARY_FILE;

@@ -19,12 +19,14 @@ const targets = {
   "@google-cloud/compute (lazy)": gceRequire.resolve("@google-cloud/compute"),
 };
 
+/** @param {string} file */
 function coldImportMs(file) {
   const code = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
   return Number(execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" }).trim());
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (/** @type {number[] | undefined} */ xs = []) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+/** @type {Record<string, number[]>} */
 const results = {};
 for (let i = 0; i < samples; i++) {
   // Interleave the targets so background load hits them alike.

@@ -13,26 +13,29 @@ if (process.argv[2] === "--child") {
   const { LruStore } = await import("../packages/core/dist/src/index.js");
   const size = Number(process.argv[3]);
   const store = new LruStore();
+  const gc = /** @type {() => void} */ (globalThis.gc); // --expose-gc
   const settle = async () => {
-    globalThis.gc();
+    gc();
     await new Promise((r) => setTimeout(r, 50));
-    globalThis.gc();
+    gc();
     return process.memoryUsage();
   };
   // Marginal cost between N and 2N entries: one-time costs (the young generation growing to its full
   // size, the first slab, code) fall out.
   let i = 0;
+  /** @param {number} n */
   const fill = (n) => {
     for (const end = i + n; i < end; i++) {
       const key = `user/${i}/avatar.png`;
       store.add(key, { value: new Uint8Array(size).fill(7) });
-      store.get(key).value;
+      void store.get(key)?.value;
     }
   };
   fill(N);
   const m0 = await settle();
   fill(N);
   const m1 = await settle();
+  /** @param {"rss" | "heapUsed" | "heapTotal"} k */
   const per = (k) => (m1[k] - m0[k]) / N;
   const keyValue = size + Buffer.byteLength("user/150000/avatar.png");
   console.log(
@@ -50,6 +53,7 @@ if (process.argv[2] === "--child") {
   process.exit(0);
 }
 
+/** @type {Record<string, Record<string, string | number>>} */
 const rows = {};
 for (const size of [64, 128, 1024, 2048, 2049, 4096, 16384]) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size)], { encoding: "utf8" });

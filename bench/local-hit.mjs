@@ -17,9 +17,14 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const size = Number(values.size);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** @param {number[]} xs */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+/** @param {number[]} xs */
 const spread = (xs) => `${(Math.min(...xs) / 1e6).toFixed(2)}–${(Math.max(...xs) / 1e6).toFixed(2)}`;
 
+/** @typedef {import("../packages/core/dist/src/index.js").Group} Group */
+
+/** @param {Group} group */
 async function nodeRound(group) {
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
@@ -36,6 +41,7 @@ async function nodeRound(group) {
   return ops / ((performance.now() - start) / 1000);
 }
 
+/** @param {Group} group */
 function peekRound(group) {
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
@@ -43,7 +49,7 @@ function peekRound(group) {
   let bytes = 0;
   while (performance.now() < deadline) {
     for (let i = 0; i < 1000; i++) {
-      bytes += group.peek("key").byteLength;
+      bytes += group.peek("key")?.byteLength ?? 0;
       ops++;
     }
   }
@@ -57,6 +63,7 @@ const group = cluster.group("bench", { maxBytes: 64 << 20, load: () => value });
 await group.get("key");
 const goBin = await buildGoProgram("groupcache-local-bench");
 
+/** @param {string} sink */
 const goRun = async (sink) => JSON.parse((await run(goBin, ["-size", String(size), "-seconds", String(seconds), "-sink", sink])).stdout).opsPerSec;
 const nodeRates = [];
 const peekRates = [];

@@ -21,6 +21,7 @@ const { values } = parseArgs({
   },
 });
 const maxBytes = Number(values.mib) * 2 ** 20;
+/** @param {number} i */
 const key = (i) => `user/${i}/avatar.png`;
 
 if (values.child !== undefined) {
@@ -28,10 +29,11 @@ if (values.child !== undefined) {
   const valueSize = Number(values.child);
   const cluster = await createCacheCluster({ cache: { port: 0 } });
   const group = cluster.group("mem", { maxBytes, load: () => new Uint8Array(valueSize).fill(7) });
+  const gc = /** @type {() => void} */ (globalThis.gc); // --expose-gc
   const settle = async () => {
-    globalThis.gc();
+    gc();
     await sleep(100);
-    globalThis.gc();
+    gc();
     return process.memoryUsage().rss;
   };
   const before = await settle();
@@ -54,6 +56,16 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
+/**
+ * What one process measured (bytes; items that fit).
+ * @typedef {{ items: number, growth: number, churnGrowth: number, idleGrowth?: number }} Run
+ */
+
+/**
+ * @param {number} size
+ * @param {Record<string, string>} [env]
+ * @returns {Run}
+ */
 function nodeRun(size, env = {}) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], {
     encoding: "utf8",
@@ -63,18 +75,27 @@ function nodeRun(size, env = {}) {
   return JSON.parse(r.stdout);
 }
 
+/**
+ * @param {number} size
+ * @returns {Promise<Run>}
+ */
 async function goRun(size) {
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
   const bin = await buildGoProgram("groupcache-memory");
   return JSON.parse(execFileSync(bin, ["-size", String(size), "-mib", values.mib], { encoding: "utf8" }));
 }
 
+/** @param {number | undefined} pid */
 function redisRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (m === null) throw new Error(`no VmRSS for redis-server pid ${pid}`);
   return Number(m[1]) * 1024;
 }
 
+/**
+ * @param {number} size
+ * @returns {Promise<Run>}
+ */
 async function redisRun(size) {
   const redis = await startRedis();
   const { Redis } = await import("ioredis");
@@ -88,10 +109,11 @@ async function redisRun(size) {
       await sleep(100);
       return redisRss(redis.pid);
     };
-    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))[1]);
+    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))?.[1]);
     const before = await settle();
     const batch = size >= 16384 ? 16 : 1000;
     let i = 0;
+    /** @param {number} n */
     const write = async (n) => {
       const p = client.pipeline();
       for (let j = 0; j < n; j++) p.set(key(i++), value);
@@ -111,22 +133,28 @@ async function redisRun(size) {
 
 const reps = Number(values.reps);
 const sizes = values.sizes.split(",").map(Number);
+/** @param {number[]} xs */
 const ratio = (xs) =>
   spread(
     xs.map((x) => x / maxBytes),
     2,
   );
+/** @type {Record<string, Record<string, string>>} */
 const afterFill = {};
+/** @type {Record<string, Record<string, string>>} */
 const afterChurn = {};
 for (const size of sizes) {
+  /** @type {Record<"node" | "go" | "redis", Run[]>} */
   const runs = { node: [], go: [], redis: [] };
   for (let r = 0; r < reps; r++) {
     runs.node.push(nodeRun(size));
     runs.go.push(await goRun(size));
     runs.redis.push(await redisRun(size));
   }
+  /** @param {Run[]} xs */
   const items = (xs) => spread(xs.map((x) => x.items));
   const label = size >= 1024 ? `${size / 1024} KiB values` : `${size} B values`;
+  /** @param {number[]} xs */
   const med = (xs) => median(xs.map((x) => x / maxBytes)).toFixed(2);
   summarize({
     bench: "memory",
@@ -148,7 +176,7 @@ for (const size of sizes) {
     cachecluster: ratio(runs.node.map((x) => x.churnGrowth)),
     "Go groupcache": ratio(runs.go.map((x) => x.churnGrowth)),
     Redis: ratio(runs.redis.map((x) => x.churnGrowth)),
-    "cachecluster, then 10 s idle": ratio(runs.node.map((x) => x.idleGrowth)),
+    "cachecluster, then 10 s idle": ratio(runs.node.map((x) => x.idleGrowth ?? Number.NaN)),
   };
 }
 // The deployment knob for large values: glibc's default raises its mmap threshold after the first large
@@ -168,7 +196,7 @@ if (sizes.includes(262144)) {
     cachecluster: ratio(runs.map((x) => x.churnGrowth)),
     "Go groupcache": "-",
     Redis: "-",
-    "cachecluster, then 10 s idle": ratio(runs.map((x) => x.idleGrowth)),
+    "cachecluster, then 10 s idle": ratio(runs.map((x) => x.idleGrowth ?? Number.NaN)),
   };
 }
 console.log(

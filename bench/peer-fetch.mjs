@@ -19,6 +19,7 @@ const VALUE_SIZE = 1024;
 const KEYS = 1000;
 const GROUP = "g";
 
+/** @param {string} key */
 function valueOf(key) {
   const v = `value-of:${key}`;
   return v.length >= VALUE_SIZE ? v : v + ".".repeat(VALUE_SIZE - v.length);
@@ -37,6 +38,13 @@ async function serveNode() {
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
 }
 
+/**
+ * @param {string} url
+ * @param {number} concurrency
+ * @param {number} seconds
+ * @param {number} warmupSeconds
+ * @param {number} warmupRequests
+ */
 async function clientNode(url, concurrency, seconds, warmupSeconds, warmupRequests) {
   const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
   // PEER_FETCH_OPTIONS (JSON) tries other client options; the reported figures use the defaults.
@@ -46,11 +54,13 @@ async function clientNode(url, concurrency, seconds, warmupSeconds, warmupReques
   let stop = false;
   let errors = 0;
   let total = 0;
+  /** @type {number[]} */
   const lat = [];
+  /** @param {number} w */
   const worker = async (w) => {
     let i = w;
     while (!stop) {
-      const key = keys[i % KEYS];
+      const key = /** @type {string} */ (keys[i % KEYS]);
       i += concurrency;
       const t0 = process.hrtime.bigint();
       try {
@@ -81,12 +91,20 @@ async function clientNode(url, concurrency, seconds, warmupSeconds, warmupReques
   await Promise.all(workers);
   await transport.stop();
   lat.sort((a, b) => a - b);
+  /** @param {number} p */
   const pct = (p) => (lat.length === 0 ? 0 : lat[Math.floor(p * (lat.length - 1))]);
   console.log(JSON.stringify({ requests: lat.length, errors, seconds: secs, p50_us: pct(0.5), p99_us: pct(0.99), cpu_us: cpu.user + cpu.system, total }));
 }
 
 // ---- orchestration -----------------------------------------------------------------------------------
 
+/** @typedef {"node" | "go"} Pair */
+
+/**
+ * @param {string} cmd
+ * @param {string[]} argv
+ * @returns {Promise<{ proc: import("node:child_process").ChildProcess, url: string }>}
+ */
 function startServer(cmd, argv) {
   const proc = spawn(cmd, argv, { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
@@ -95,12 +113,24 @@ function startServer(cmd, argv) {
       try {
         const e = JSON.parse(line);
         if (e.event === "listening") resolve({ proc, url: e.url });
-      } catch {}
+      } catch {
+        // not a JSON line: other output
+      }
     });
     proc.once("exit", (code) => reject(new Error(`${cmd} exited with ${code}`)));
   });
 }
 
+/**
+ * What a client run printed.
+ * @typedef {{ requests: number, errors: number, seconds: number, p50_us: number, p99_us: number, cpu_us: number, total: number }} ClientResult
+ */
+
+/**
+ * @param {string} cmd
+ * @param {string[]} argv
+ * @returns {Promise<ClientResult>}
+ */
 function runClient(cmd, argv) {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
@@ -109,7 +139,7 @@ function runClient(cmd, argv) {
     proc.once("exit", (code) => {
       const line = out.trim().split("\n").pop();
       try {
-        resolve(JSON.parse(line));
+        resolve(JSON.parse(line ?? ""));
       } catch {
         reject(new Error(`client exited with ${code}: ${out}`));
       }
@@ -118,6 +148,7 @@ function runClient(cmd, argv) {
 }
 
 /** user+system CPU of a process in µs, from /proc (Linux). */
+/** @param {number | undefined} pid */
 function procCpuMicros(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -136,7 +167,8 @@ async function main() {
 
   const nodeServer = await startServer(process.execPath, [self, "--serve-node"]);
   const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
-  const results = []; // { pair, c, run, rps, p50, p99, errors }
+  /** @type {{ pair: Pair, c: number, run: number, rps: number, p50: number, p99: number, errors: number, clientCpu: number, serverCpu: number }[]} */
+  const results = [];
   try {
     console.log(
       `peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after a warm-up of ${warmup} s and ${warmupRequests} requests (at most 10 s), ${runs} runs`,
@@ -145,6 +177,7 @@ async function main() {
     for (let run = 1; run <= runs; run++) {
       for (const c of concurrencies) {
         // Alternate which pair goes first, so drift on a shared machine hits both alike.
+        /** @type {Pair[]} */
         const order = run % 2 === 1 ? ["node", "go"] : ["go", "node"];
         for (const pair of order) {
           const server = pair === "node" ? nodeServer : goServer;
@@ -193,8 +226,8 @@ async function main() {
     "|----------------------------------------|------------:|---------:|---------:|---------:|------------------:|------------------:|--------------:|",
   );
   for (const c of concurrencies) {
-    const m = {};
-    for (const pair of ["node", "go"]) {
+    const m = /** @type {Record<Pair, Record<"rps" | "p50" | "p99" | "clientCpu" | "serverCpu", number>>} */ ({});
+    for (const pair of /** @type {Pair[]} */ (["node", "go"])) {
       const rs = results.filter((r) => r.pair === pair && r.c === c);
       m[pair] = {
         rps: median(rs.map((r) => r.rps)),
@@ -214,7 +247,7 @@ async function main() {
       goal: "-",
     });
     const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
-    for (const pair of ["node", "go"]) {
+    for (const pair of /** @type {Pair[]} */ (["node", "go"])) {
       console.log(
         `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(8)} | ${fmt(m[pair].p99, 1).padStart(8)} | ${fmt(m[pair].clientCpu, 1).padStart(17)} | ${fmt(m[pair].serverCpu, 1).padStart(17)} | ${(pair === "node" ? `${ratio.toFixed(2)}x` : "").padStart(13)} |`,
       );
@@ -223,5 +256,5 @@ async function main() {
 }
 
 if (args[0] === "--serve-node") await serveNode();
-else if (args[0] === "--client-node") await clientNode(args[1], Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"));
+else if (args[0] === "--client-node") await clientNode(args[1] ?? "", Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"));
 else await main();

@@ -9,14 +9,19 @@ import { summarize } from "./_lib.mjs";
 const { values } = parseArgs({ options: { keys: { type: "string", default: "100000" }, replicas: { type: "string", default: "50" } } });
 const keys = Array.from({ length: Number(values.keys) }, (_, i) => `object/${i}/thumbnail.png`);
 const replicas = Number(values.replicas);
-const peersOf = (n) => Array.from({ length: n }, (_, i) => `http://10.128.${i >> 8}.${(i & 255) + 2}:9080`);
+const peersOf = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => `http://10.128.${i >> 8}.${(i & 255) + 2}:9080`);
 
+/**
+ * @param {HashRing} before
+ * @param {HashRing} after
+ */
 function moved(before, after) {
   let m = 0;
   for (const k of keys) if (before.get(k) !== after.get(k)) m++;
   return m / keys.length;
 }
 
+/** @type {Record<string, Record<string, number | string>>} */
 const rows = {};
 for (const n of [3, 5, 10, 20, 50, 100]) {
   const peers = peersOf(n);
@@ -34,7 +39,7 @@ for (const n of [3, 5, 10, 20, 50, 100]) {
   );
   const join = moved(full, new HashRing([...peers, `http://10.129.0.1:9080`], replicas));
   const shares = [...full.shares().values()];
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mean = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   rows[`N=${n}`] = {
     "1/N": +(1 / n).toFixed(4),
     "moved on leave (mean)": +mean(leave).toFixed(4),
@@ -46,8 +51,8 @@ for (const n of [3, 5, 10, 20, 50, 100]) {
 }
 console.log(`ring rebalance: ${keys.length} keys, ${replicas} replicas per peer (golang/groupcache default)`);
 console.table(rows);
-const ratios = (column) => Object.values(rows).map((row) => row[column]);
-const range = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+const ratios = (/** @type {string} */ column) => Object.values(rows).map((row) => Number(row[column]));
+const range = (/** @type {number[]} */ xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 summarize(
   {
     bench: "ring-rebalance",

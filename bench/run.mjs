@@ -31,7 +31,7 @@ if (rows.length > 0) {
   console.log("\n=== summary: cachecluster next to the reference measured in the same run (details above) ===");
   const columns = ["bench", "figure", "cachecluster", "reference", "ratio", "goal"];
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((row) => String(row[c] ?? "-").length)));
-  const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(" | ")} |`;
+  const line = (/** @type {unknown[]} */ cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join(" | ")} |`;
   console.log(line(columns));
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const row of rows) console.log(line(columns.map((c) => row[c] ?? "-")));

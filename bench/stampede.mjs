@@ -12,11 +12,17 @@ const GETS = 1000;
 const NODES = 3;
 const BACKEND_MS = 50;
 
+/** @typedef {"cachecluster" | "redis"} System */
+
+/**
+ * @param {Awaited<ReturnType<typeof startCluster>>} cluster
+ * @param {string} key
+ */
 async function stampede(cluster, key) {
   const before = (await Promise.all(cluster.nodes.map((n) => n.request({ cmd: "loads" })))).reduce((a, m) => a + m.loads, 0);
   const shares = cluster.nodes.map((_n, i) => Math.floor(GETS / NODES) + (i < GETS % NODES ? 1 : 0));
   const t0 = performance.now();
-  const results = await Promise.all(cluster.nodes.map((n, i) => n.request({ cmd: "stampede", key, n: shares[i] })));
+  const results = await Promise.all(cluster.nodes.map((n, i) => n.request({ cmd: "stampede", key, n: shares[i] ?? 0 })));
   const wall = performance.now() - t0;
   const after = (await Promise.all(cluster.nodes.map((n) => n.request({ cmd: "loads" })))).reduce((a, m) => a + m.loads, 0);
   const lat = results.flatMap((r) => r.lat);
@@ -31,6 +37,7 @@ async function stampede(cluster, key) {
 }
 
 const redis = await startRedis();
+/** @type {Partial<Record<System, Awaited<ReturnType<typeof startCluster>>>>} */
 const systems = {};
 try {
   systems.cachecluster = await startCluster("cachecluster", NODES, { backendDelayMs: BACKEND_MS });
@@ -39,11 +46,13 @@ try {
   console.log(
     `stampede: ${GETS} concurrent gets of one cold key over ${NODES} nodes, backend ${BACKEND_MS} ms, ${RUNS} runs; node ${process.version}, Redis ${redis.version}, ioredis`,
   );
+  /** @type {Record<System, Awaited<ReturnType<typeof stampede>>[]>} */
   const results = { cachecluster: [], redis: [] };
   for (let run = 1; run <= RUNS; run++) {
+    /** @type {System[]} */
     const order = run % 2 === 1 ? ["cachecluster", "redis"] : ["redis", "cachecluster"];
     for (const name of order) {
-      const r = await stampede(systems[name], `stampede-${run}-${name}-${Date.now()}`);
+      const r = await stampede(/** @type {NonNullable<typeof systems[System]>} */ (systems[name]), `stampede-${run}-${name}-${Date.now()}`);
       results[name].push(r);
       console.log(
         `run ${run} ${name.padEnd(12)} backend loads ${String(r.loads).padStart(4)}  all done in ${fmt(r.wall, 1).padStart(6)} ms  p50 ${fmt(r.p50, 1).padStart(6)} ms  p99 ${fmt(r.p99, 1).padStart(6)} ms  failed ${r.failed}  wrong ${r.wrong}`,
@@ -59,7 +68,7 @@ try {
   console.log(
     "|--------------------------------------|-----------------------:|---------------------:|---------------------:|---------------------:|-------:|",
   );
-  for (const name of ["cachecluster", "redis"]) {
+  for (const name of /** @type {System[]} */ (["cachecluster", "redis"])) {
     const rs = results[name];
     console.log(
       `| ${label[name].padEnd(36)} | ${spread(rs.map((r) => r.loads)).padStart(22)} | ${spread(
@@ -74,9 +83,10 @@ try {
       ).padStart(20)} | ${String(rs.reduce((a, r) => a + r.failed + r.wrong, 0)).padStart(6)} |`,
     );
   }
+  /** @type {(name: System, f: (r: Awaited<ReturnType<typeof stampede>>) => number) => number} */
   const med = (name, f) => {
     const xs = results[name].map(f).sort((a, b) => a - b);
-    return xs[Math.floor(xs.length / 2)];
+    return xs[Math.floor(xs.length / 2)] ?? Number.NaN;
   };
   const ccLoads = med("cachecluster", (r) => r.loads);
   const rLoads = med("redis", (r) => r.loads);
@@ -113,6 +123,6 @@ try {
     },
   );
 } finally {
-  for (const s of Object.values(systems)) s.stop();
+  for (const s of Object.values(systems)) s?.stop();
   redis.stop();
 }

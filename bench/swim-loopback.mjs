@@ -12,6 +12,10 @@ const sizes = (process.argv[2] ?? "10,30").split(",").map(Number);
 const rounds = Number(process.argv[3] ?? 4);
 const goBinary = await buildGoProgram("memberlist-peer");
 
+/**
+ * @param {() => boolean} done
+ * @param {number} timeoutMs
+ */
 async function pollUntil(done, timeoutMs) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -21,7 +25,15 @@ async function pollUntil(done, timeoutMs) {
   return done();
 }
 
+/** @typedef {"ts" | "go"} Kind */
+
+/**
+ * @param {Kind} kind
+ * @param {number} n
+ * @param {string} prefix
+ */
 async function cluster(kind, n, prefix) {
+  /** @type {(name: string, join: string[]) => MemberProcess} */
   const spawnOne = (name, join) =>
     kind === "ts"
       ? new MemberProcess(name, join, {})
@@ -40,10 +52,15 @@ async function cluster(kind, n, prefix) {
   return members;
 }
 
+/**
+ * @param {Kind} kind
+ * @param {number} n
+ * @param {number} round
+ */
 async function measure(kind, n, round) {
   const members = await cluster(kind, n, `${kind}${n}r${round}-`);
   await sleep(3000); // let joins settle
-  const victim = members[Math.floor(n / 2)];
+  const victim = /** @type {MemberProcess} */ (members[Math.floor(n / 2)]);
   const survivors = members.filter((p) => p !== victim);
   const killedAt = Date.now();
   await victim.kill("SIGKILL");
@@ -60,9 +77,10 @@ async function measure(kind, n, round) {
 console.log("crash detection on loopback, memberlist DefaultLANConfig timings (probe interval 1 s); seconds from SIGKILL to the fail event");
 console.log("N    impl          round  first member   all members   false fails");
 for (const n of sizes) {
+  /** @type {Record<Kind, Awaited<ReturnType<typeof measure>>[]>} */
   const results = { ts: [], go: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const kind of ["go", "ts"]) {
+    for (const kind of /** @type {Kind[]} */ (["go", "ts"])) {
       const r = await measure(kind, n, round);
       results[kind].push(r);
       console.log(
@@ -70,7 +88,7 @@ for (const n of sizes) {
       );
     }
   }
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mean = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ts = mean(results.ts.map((r) => r.all));
   const go = mean(results.go.map((r) => r.all));
   console.log(`N=${n}: mean time until all detected: cachecluster ${ts.toFixed(2)} s, go memberlist ${go.toFixed(2)} s, ratio ${(ts / go).toFixed(2)}`);

@@ -9,11 +9,15 @@ import { summarize } from "./_lib.mjs";
 
 const sizes = (process.argv[2] ?? "10,100,1000").split(",").map(Number);
 const PERIOD = 1000;
-const live = (s) => s === "alive" || s === "suspect";
+const live = (/** @type {string | undefined} */ s) => s === "alive" || s === "suspect";
 
+/**
+ * @param {number} n
+ * @param {number} seed
+ */
 async function run(n, seed) {
   const net = new MemoryNetwork({ seed });
-  const make = (name) => {
+  const make = (/** @type {string} */ name) => {
     const host = net.host();
     const m = new SwimMembership(
       { name, port: 7946, compress: false },
@@ -42,13 +46,14 @@ async function run(n, seed) {
   const s0 = { ...sum(), sb: net.stats.streamBytes };
   await sched.runFor(20 * PERIOD);
   const s1 = { ...sum(), sb: net.stats.streamBytes };
-  const per = (k) => (s1[k] - s0[k]) / n / 20;
+  const per = (/** @type {"p" | "b" | "msg" | "sb"} */ k) => (s1[k] - s0[k]) / n / 20;
 
   // dissemination of a join
   const joiner = make("joiner");
   await joiner.m.start();
   const tJoin = sched.now();
-  await sched.settle(joiner.m.join([{ host: members[0].host.ip, clusterPort: 7946 }]));
+  await sched.settle(joiner.m.join([{ host: members[0]?.host.ip ?? "", clusterPort: 7946 }]));
+  /** @type {number | undefined} */
   let firstJoin;
   await sched.runUntil(
     () => {
@@ -63,8 +68,9 @@ async function run(n, seed) {
   await sched.runFor(30 * PERIOD);
 
   // crash detection
-  const victim = members[1];
+  const victim = /** @type {ReturnType<typeof make>} */ (members[1]);
   const others = [...members.filter((x) => x !== victim), joiner];
+  /** @type {number | undefined} */
   let firstFail;
   for (const x of others)
     x.m.onEvent((e) => {
@@ -79,9 +85,9 @@ async function run(n, seed) {
   return {
     n,
     ok,
-    joinFirst: firstJoin / PERIOD,
+    joinFirst: (firstJoin ?? Number.NaN) / PERIOD,
     joinAll: joinAll / PERIOD,
-    failFirst: (firstFail - tCrash) / PERIOD,
+    failFirst: ((firstFail ?? Number.NaN) - tCrash) / PERIOD,
     failAll: failAll / PERIOD,
     pkts: per("p"),
     bytes: per("b"),

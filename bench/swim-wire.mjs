@@ -25,10 +25,10 @@ import { summarize } from "./_lib.mjs";
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" }, seconds: { type: "string", default: "1" } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const te = new TextEncoder();
-const alive = (i) => ({
+const alive = (/** @type {number} */ i) => ({
   Incarnation: i,
   Node: `node-${String(i).padStart(4, "0")}.cachecluster.internal`,
   Addr: new Uint8Array([10, 0, i >> 8, i & 0xff]),
@@ -37,6 +37,10 @@ const alive = (i) => ({
   Vsn: new Uint8Array([1, 5, 2, 0, 0, 0]),
 });
 
+/**
+ * @param {number} d seconds
+ * @param {() => unknown} f
+ */
 function opsPerSec(d, f) {
   let n = 0;
   const start = performance.now();
@@ -55,12 +59,13 @@ function oursRound() {
   const msgs = Array.from({ length: 10 }, (_, i) => encodeMessage(MessageType.Alive, alive(i)));
   const packetOpts = { crc: true, keyring, maxPacketSize: 65_000 };
   const packet = encodePacket(msgs, packetOpts);
-  if (packet.length !== 1) throw new Error("expected one datagram");
+  const datagram = packet[0];
   const gossip = encodeCompound(msgs)[0];
+  if (packet.length !== 1 || datagram === undefined || gossip === undefined) throw new Error("expected one datagram");
   const compressed = encodeCompress(gossip);
   const states = Array.from({ length: 1000 }, (_, i) => {
     const x = alive(i);
-    return { Name: x.Node, Addr: x.Addr, Port: x.Port, Meta: x.Meta, Incarnation: x.Incarnation, State: 0, Vsn: x.Vsn };
+    return { Name: x.Node, Addr: x.Addr, Port: x.Port, Meta: x.Meta, Incarnation: x.Incarnation, State: /** @type {const} */ (0), Vsn: x.Vsn };
   });
   const pp = encodePushPull({ join: false, states, userState: new Uint8Array(0) });
   return {
@@ -68,7 +73,7 @@ function oursRound() {
     decodeAlive: opsPerSec(seconds, () => decodeMessage(aliveBytes)),
     encodePacket10: opsPerSec(seconds, () => encodePacket(msgs, packetOpts)),
     decodePacket10: opsPerSec(seconds, () => {
-      if (decodePacket(packet[0], { keyring }).messages.length !== 10) throw new Error("lost messages");
+      if (decodePacket(datagram, { keyring }).messages.length !== 10) throw new Error("lost messages");
     }),
     compressPacket: opsPerSec(seconds, () => encodeCompress(gossip)),
     decompressPacket: opsPerSec(seconds, () => decodeCompress(compressed.subarray(1))),
@@ -79,6 +84,7 @@ function oursRound() {
   };
 }
 
+/** @returns {Promise<Record<string, number>>} */
 async function goRound() {
   const bin = await buildGoProgram("memberlist-vectors");
   return new Promise((resolve, reject) => {
@@ -91,7 +97,9 @@ async function goRound() {
   });
 }
 
+/** @type {Record<string, number>[]} */
 const ours = [];
+/** @type {Record<string, number>[]} */
 const go = [];
 for (let r = 0; r < rounds; r++) {
   ours.push(oursRound());
@@ -99,10 +107,11 @@ for (let r = 0; r < rounds; r++) {
 }
 console.log(`swim wire, ops/s, median of ${rounds} rounds of ${seconds}s (node ${process.version}; Go memberlist 0.2.2 code paths, GOMAXPROCS=1)`);
 console.log(`${"operation".padEnd(22)}${"ours".padStart(12)}${"go".padStart(12)}${"ours/go".padStart(10)}`);
+/** @type {number[]} */
 const wireRatios = [];
-for (const name of Object.keys(ours[0])) {
-  const o = median(ours.map((x) => x[name]));
-  const g = median(go.map((x) => x[name]));
+for (const name of Object.keys(ours[0] ?? {})) {
+  const o = median(ours.map((x) => x[name] ?? Number.NaN));
+  const g = median(go.map((x) => x[name] ?? Number.NaN));
   wireRatios.push(o / g);
   console.log(`${name.padEnd(22)}${o.toFixed(0).padStart(12)}${g.toFixed(0).padStart(12)}${(o / g).toFixed(2).padStart(10)}`);
 }

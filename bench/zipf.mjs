@@ -23,12 +23,16 @@ const VALUE_SIZE = 1024;
 const NODES = 3;
 const SYSTEMS = arg("systems", "cachecluster,go,redis").split(",");
 
+/** @typedef {"cachecluster" | "go" | "redis"} System */
+/** @typedef {{ rps: number, p50: number, p99: number, cpu: number, errors: number }} Row */
+
 const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
 const [peerBinary, loadBinary] = await Promise.all([buildGoProgram("groupcache-peer"), buildGoProgram("zipf-load")]);
 
 async function startGoCluster() {
   const ports = await Promise.all(Array.from({ length: NODES }, () => freePort()));
   const peers = ports.map((p) => `http://127.0.0.1:${p}`).join(",");
+  /** @type {import("node:child_process").ChildProcess[]} */
   const procs = [];
   await Promise.all(
     ports.map(
@@ -40,7 +44,7 @@ async function startGoCluster() {
           procs.push(proc);
           const rl = createInterface({ input: proc.stdout });
           rl.on("line", (line) => {
-            if (line.includes('"ready"')) resolve();
+            if (line.includes('"ready"')) resolve(undefined);
           });
           proc.once("exit", (code) => reject(new Error(`groupcache-peer exited with ${code}`)));
         }),
@@ -49,11 +53,14 @@ async function startGoCluster() {
   return { apps: ports.map((p) => `http://127.0.0.1:${p}`), pids: procs.map((p) => p.pid), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
 }
 
-/** User + system CPU of processes so far, in µs (Linux /proc; NaN elsewhere). */
+/**
+ * User + system CPU of processes so far, in µs (Linux /proc; NaN elsewhere).
+ * @param {(number | undefined)[]} pids
+ */
 function cpuUs(pids) {
   try {
     const tick = 1e6 / 100; // USER_HZ
-    return pids.reduce((sum, pid) => {
+    return pids.reduce((/** @type {number} */ sum, pid) => {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
         .replace(/^.*\) /, "")
         .split(" ");
@@ -65,6 +72,11 @@ function cpuUs(pids) {
 }
 
 // CPU of the system's processes (not the load client's) from the end of the warm-up to the end of the run.
+/**
+ * @param {string[]} apps
+ * @param {(number | undefined)[]} pids
+ * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number }>}
+ */
 function runLoad(apps, pids) {
   return new Promise((resolve, reject) => {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
@@ -96,7 +108,7 @@ function runLoad(apps, pids) {
       clearTimeout(timer);
       const cpu = cpuUs(pids) - cpuStart;
       try {
-        resolve({ ...JSON.parse(out.trim().split("\n").pop()), cpu_us: cpu });
+        resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), cpu_us: cpu });
       } catch {
         reject(new Error(`zipf-load exited with ${code}: ${out}`));
       }
@@ -105,19 +117,22 @@ function runLoad(apps, pids) {
 }
 
 const redis = await startRedis();
+/** @type {Record<System, string>} */
 const label = { cachecluster: "cachecluster (Node, HTTP peers)", go: "Go groupcache (HTTPPool)", redis: "Redis 7 cache-aside (ioredis)" };
+/** @type {Record<System, Row[]>} */
 const results = { cachecluster: [], go: [], redis: [] };
 console.log(
   `zipf: s=1.1 over ${KEYS.toLocaleString("en-US")} keys, ${VALUE_SIZE} B values, ${NODES} nodes, ${CONCURRENCY} closed-loop clients (packages/testing/go/zipf-load), ${SECONDS} s after ${WARMUP} s warm-up, ${RUNS} runs; node ${process.version}, Redis ${redis.version}`,
 );
 try {
+  /** @type {System[][]} */
   const orders = [
     ["cachecluster", "go", "redis"],
     ["go", "redis", "cachecluster"],
     ["redis", "cachecluster", "go"],
   ];
   for (let run = 1; run <= RUNS; run++) {
-    for (const name of orders[(run - 1) % orders.length].filter((n) => SYSTEMS.includes(n))) {
+    for (const name of (orders[(run - 1) % orders.length] ?? []).filter((n) => SYSTEMS.includes(n))) {
       let system;
       if (name === "cachecluster") {
         const c = await startCluster("cachecluster", NODES, { valueSize: VALUE_SIZE });
@@ -156,7 +171,7 @@ console.log(
 console.log(
   "|---------------------------------|------------------------:|--------------------------:|--------------------------:|--------------------:|-------:|",
 );
-for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.includes(n))) {
+for (const name of /** @type {System[]} */ (["cachecluster", "go", "redis"]).filter((n) => SYSTEMS.includes(n))) {
   const rs = results[name];
   console.log(
     `| ${label[name].padEnd(31)} | ${spread(rs.map((r) => r.rps)).padStart(23)} | ${spread(rs.map((r) => r.p50)).padStart(25)} | ${spread(rs.map((r) => r.p99)).padStart(25)} | ${spread(
@@ -165,12 +180,14 @@ for (const name of ["cachecluster", "go", "redis"].filter((n) => SYSTEMS.include
     ).padStart(19)} | ${String(rs.reduce((a, r) => a + r.errors, 0)).padStart(6)} |`,
   );
 }
+/** @type {(name: System, f: (r: Row) => number) => number} */
 const m = (name, f) => median(results[name].map(f));
 console.log("");
-for (const ref of ["go", "redis"].filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"))) {
+for (const ref of /** @type {System[]} */ (["go", "redis"]).filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"))) {
   console.log(
     `ratio cachecluster / ${label[ref]}: req/s ${(m("cachecluster", (r) => r.rps) / m(ref, (r) => r.rps)).toFixed(2)}x, p50 ${(m("cachecluster", (r) => r.p50) / m(ref, (r) => r.p50)).toFixed(2)}x, p99 ${(m("cachecluster", (r) => r.p99) / m(ref, (r) => r.p99)).toFixed(2)}x, CPU/req ${(m("cachecluster", (r) => r.cpu) / m(ref, (r) => r.cpu)).toFixed(2)}x`,
   );
+  /** @param {(r: Row) => number} f */
   const cc = (f) => m("cachecluster", f);
   summarize(
     {

@@ -13,6 +13,7 @@ const sep = argv.indexOf("--");
 const dirs = (sep === -1 ? argv : argv.slice(0, sep)).map((d) => resolve(d));
 const passThrough = sep === -1 ? [] : argv.slice(sep + 1);
 
+/** @param {string} parent */
 function listDirs(parent) {
   const abs = join(root, parent);
   if (!existsSync(abs)) return [];
@@ -21,6 +22,11 @@ function listDirs(parent) {
     .filter((d) => statSync(d).isDirectory());
 }
 
+/**
+ * @param {string} dir
+ * @param {string[]} out
+ * @returns {string[]}
+ */
 function walk(dir, out) {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
