@@ -8,7 +8,7 @@
 // Usage: node bench/discovery-start.mjs [samples=5]
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { fmt, median, summarize } from "./_lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,19 +17,28 @@ const samples = Number(process.argv[2] ?? 5);
 
 // One fresh process per sample: the start-up test's fixture (built), which prints its figures as JSON.
 const fixture = join(root, "packages/discovery-gce/dist/test/fixtures/start-stall.js");
+/**
+ * @param {string} api
+ * @returns {Record<string, number | undefined>}
+ */
 function sample(api) {
   const out = execFileSync(process.execPath, [fixture], { encoding: "utf8", env: { ...process.env, BENCH_COMPUTE_API: api } });
-  return JSON.parse(out.trim().split("\n").pop());
+  return JSON.parse(out.trim().split("\n").pop() ?? "{}");
 }
 
+/** @typedef {"worker" | "in-process"} Api */
+/** @type {Record<Api, Record<string, number | undefined>[]>} */
 const runs = { worker: [], "in-process": [] };
-for (let i = 0; i < samples; i++) for (const api of Object.keys(runs)) runs[api].push(sample(api));
+const apis = /** @type {Api[]} */ (Object.keys(runs));
+for (let i = 0; i < samples; i++) for (const api of apis) runs[api].push(sample(api));
+/** @type {(api: Api, key: string) => number} */
 const med = (api, key) => median(runs[api].map((r) => r[key]).filter((v) => v !== undefined && v !== null));
 console.log(`GCE discovery start-up, median of ${samples} fresh processes each (node ${process.version}):`);
 const head = ["start()", "first peers", "longest task (CPU)", "longest late tick", "main-thread CPU", "process CPU"];
 console.log(`  ${"".padEnd(34)} ${head.map((h) => h.padStart(19)).join("")}`);
-for (const api of Object.keys(runs)) {
+for (const api of apis) {
   const label = api === "worker" ? "Compute client in a worker thread" : "reference: client on main thread";
+  /** @type {[string, number][]} */
   const cells = [
     ["startMs", 1],
     ["firstPeersMs", 0],
@@ -45,8 +54,8 @@ console.log(
 );
 
 // ---- region mode: bytes per refresh ------------------------------------------------------------------------
-const { FakeGce } = await import(pathToFileURL(join(root, "packages/testing/dist/src/fake-gce.js")).href);
-const { GceDiscovery } = await import(pathToFileURL(join(root, "packages/discovery-gce/dist/src/index.js")).href);
+const { FakeGce } = await import("../packages/testing/dist/src/fake-gce.js");
+const { GceDiscovery } = await import("../packages/discovery-gce/dist/src/index.js");
 const gce = await FakeGce.start({ self: { name: "cache-0", zone: "us-central1-b", tags: ["cache"] } });
 const restore = gce.useEnv();
 gce.addInstance({ name: "cache-1", zone: "us-central1-c", tags: ["cache"] });
@@ -54,7 +63,7 @@ for (const zone of ["europe-west1-b", "europe-west1-c", "europe-west1-d"])
   gce.addInstances(200, `web-${zone}`, { zone, tags: ["web"], metadata: { "startup-script": "#!/bin/sh\n".repeat(40) } });
 const discovery = new GceDiscovery({ options: { ...gce.computeClientOptions(), region: "us-central1", tags: ["cache"], refreshMs: 60_000 } });
 await discovery.start();
-await new Promise((resolve) => discovery.onPeers((p) => p.length === 2 && resolve()));
+await new Promise((/** @type {(value?: unknown) => void} */ resolve) => discovery.onPeers((p) => p.length === 2 && resolve()));
 await discovery.whenIdle();
 gce.clearLog();
 await discovery.refresh();

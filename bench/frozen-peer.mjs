@@ -30,6 +30,7 @@ function nextKeyOfB() {
   }
 }
 
+/** @param {number} ejectAfter */
 async function phase(ejectAfter) {
   const cluster = await createCacheCluster(
     { cache: { host: "127.0.0.1", port: portA, self: urlA, eject_after: ejectAfter }, cluster: { advertise: "127.0.0.1", name: "bench-a" } },
@@ -38,6 +39,7 @@ async function phase(ejectAfter) {
   );
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => sleep(LOAD_MS).then(() => `loaded:${key}`) });
   await cluster.listen({ statusRoutes: false });
+  /** @type {number[]} */
   const latencies = [];
   const end = performance.now() + SECONDS * 1000;
   await Promise.all(
@@ -50,7 +52,9 @@ async function phase(ejectAfter) {
       }
     }),
   );
-  const ejections = [...cluster.outliers.ejectionsTotal.values()].reduce((a, b) => a + b, 0);
+  // The outlier detector is ClusterNode's, not part of the public CacheCluster interface.
+  const { outliers } = /** @type {{ outliers: { ejectionsTotal: Map<string, number> } }} */ (/** @type {unknown} */ (cluster));
+  const ejections = [...outliers.ejectionsTotal.values()].reduce((a, b) => a + b, 0);
   await cluster.close({ leaveTimeoutMs: 10 });
   return { latencies, ejections, peerErrors: group.stats.peerErrors, peerLoads: group.stats.peerLoads };
 }
@@ -58,13 +62,18 @@ async function phase(ejectAfter) {
 try {
   peer.child.kill("SIGSTOP");
   await sleep(200);
+  /** @typedef {Awaited<ReturnType<typeof phase>>} Phase */
+  /** @type {Record<"off" | "on", Phase[]>} */
   const results = { off: [], on: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of round % 2 === 0 ? ["off", "on"] : ["on", "off"]) results[mode].push(await phase(mode === "off" ? 0 : 3));
+    for (const mode of /** @type {("off" | "on")[]} */ (round % 2 === 0 ? ["off", "on"] : ["on", "off"]))
+      results[mode].push(await phase(mode === "off" ? 0 : 3));
   }
+  /** @type {Record<string, Record<string, string | number>>} */
   const rows = {};
-  const figures = {};
-  for (const mode of ["off", "on"]) {
+  /** @type {Record<"off" | "on", { p50: number, p99: number, n: number }>} */
+  const figures = { off: { p50: NaN, p99: NaN, n: 0 }, on: { p50: NaN, p99: NaN, n: 0 } };
+  for (const mode of /** @type {const} */ (["off", "on"])) {
     const all = results[mode].flatMap((r) => r.latencies);
     const slow = all.filter((ms) => ms > 1000).length;
     figures[mode] = { p50: percentile(all, 0.5), p99: percentile(all, 0.99), n: all.length };
