@@ -2,10 +2,12 @@ import { Resolver, getServers } from "node:dns/promises";
 import {
   CacheClusterError,
   type Clock,
+  type Diagnosable,
   type DiscoveredPeer,
   type Discovery,
   type Logger,
   type Observable,
+  type StatDescription,
   type Unsubscribe,
   silentLogger,
   systemClock,
@@ -14,6 +16,7 @@ import { type DnsDiscoveryError, classifyDnsError } from "./errors.js";
 import { type LookupResult, lookupPeers } from "./lookup.js";
 import { type DnsDiscoveryOptionsInput, type DnsDiscoverySettings, parseDnsDiscoveryOptions } from "./options.js";
 import { backoffDelay, regularDelay, withJitter } from "./refresh-timing.js";
+import { DNS_STAT_DESCRIPTIONS } from "./stat-descriptions.js";
 
 export interface DnsDiscoveryDeps {
   /** Where failures, skipped records and recoveries are logged; default silent. */
@@ -24,7 +27,7 @@ export interface DnsDiscoveryDeps {
   readonly random?: () => number;
 }
 
-/** Counters and gauges of a {@link DnsDiscovery} (exported as `cachecluster_discovery_<key>` metrics). */
+/** Counters and gauges of a {@link DnsDiscovery} (exported as metrics `cachecluster_discovery_*`, see `describeStats()`). */
 export type DnsDiscoveryStats = {
   /** Successful lookups. */
   readonly refreshesTotal: number;
@@ -57,7 +60,7 @@ function sameList(a: readonly DiscoveredPeer[], b: readonly DiscoveredPeer[]): b
  * when the records' TTL is shorter (not below `minRefreshMs`), with jitter. A failed lookup keeps the last good
  * list, is logged once per distinct failure, and is retried with capped exponential backoff.
  */
-export class DnsDiscovery implements Discovery, Observable {
+export class DnsDiscovery implements Discovery, Observable, Diagnosable {
   /** The options in effect, validated, with their defaults. */
   readonly settings: DnsDiscoverySettings;
   readonly #logger: Logger;
@@ -74,7 +77,8 @@ export class DnsDiscovery implements Discovery, Observable {
   #inflight: Promise<void> | undefined;
   #lastFailureKey: string | undefined;
   #lastAnnouncedAt = -Infinity;
-  #lastError: DnsDiscoveryError | undefined;
+  #currentError: DnsDiscoveryError | undefined;
+  #lastError: { readonly message: string; readonly at: number; readonly error: DnsDiscoveryError } | undefined;
   #lastSuccessAt: number | undefined;
   #stats = { refreshesTotal: 0, failuresTotal: 0, consecutiveFailures: 0, queriesTotal: 0, skippedRecordsTotal: 0, nextRefreshMs: 0 };
 
@@ -112,9 +116,36 @@ export class DnsDiscovery implements Discovery, Observable {
     return { ...this.#stats, peers: this.#peers.length };
   }
 
+  /** The type, unit and help text of each `stats()` key, for the cluster's Prometheus metrics. */
+  describeStats(): Readonly<Record<string, StatDescription>> {
+    return DNS_STAT_DESCRIPTIONS;
+  }
+
   /** Why the last lookup failed, if it did; undefined after a good one. */
-  get lastError(): DnsDiscoveryError | undefined {
+  get currentError(): DnsDiscoveryError | undefined {
+    return this.#currentError;
+  }
+
+  /** Core's `Diagnosable`: the latest failure, kept after recovery, with its clock time (for the status page). */
+  lastError(): { readonly message: string; readonly at: number; readonly error: DnsDiscoveryError } | undefined {
     return this.#lastError;
+  }
+
+  /**
+   * Core's `Diagnosable`: why DNS keeps this node from finding peers, in one line, or undefined when lookups
+   * succeed (then the cluster, which knows this node's own address, explains from the list DNS gave): lookups
+   * failing now (`lookup of SRV _cache._tcp.web.service.consul at 10.0.0.2 failing (3 attempt(s)): ...`), or the
+   * first lookup not finished yet.
+   */
+  diagnose(): string | undefined {
+    const { type, name } = this.settings;
+    const error = this.#currentError;
+    if (error !== undefined) {
+      const kept = this.#peers.length > 0 ? `; keeping the last ${this.#peers.length} peer(s)` : "";
+      return `lookup of ${type} ${name} at ${this.#servers} failing (${this.#stats.consecutiveFailures} attempt(s)): ${error.message}${kept}`;
+    }
+    if (this.#running && this.#stats.refreshesTotal === 0) return `the first lookup of ${type} ${name} at ${this.#servers} has not finished yet`;
+    return undefined;
   }
 
   /** Clock time of the last good lookup. */
@@ -211,7 +242,7 @@ export class DnsDiscovery implements Discovery, Observable {
     }
     s.refreshesTotal += 1;
     s.consecutiveFailures = 0;
-    this.#lastError = undefined;
+    this.#currentError = undefined;
     this.#lastFailureKey = undefined;
     this.#lastSuccessAt = this.#clock.now();
     this.#noteSkipped(result.skipped);
@@ -245,7 +276,8 @@ export class DnsDiscovery implements Discovery, Observable {
     const s = this.#stats;
     s.failuresTotal += 1;
     s.consecutiveFailures += 1;
-    this.#lastError = error;
+    this.#currentError = error;
+    this.#lastError = { message: error.message, at: this.#clock.now(), error };
     const delay = backoffDelay(s.consecutiveFailures, this.settings.backoffBaseMs, this.settings.backoffCapMs, this.#random());
     const fields = { err: error, kind: error.kind, dnsCode: error.dnsCode, attempt: s.consecutiveFailures, retryInMs: delay, keptPeers: this.#peers.length };
     const text = `${PREFIX}: ${error.message}; keeping the last ${this.#peers.length} peer(s), retrying in ${delay} ms`;

@@ -33,7 +33,7 @@ const cases: { fault: Fault | "nodata"; kind: DnsFailureKind; message: RegExp }[
 
 describe("a bad DNS answer keeps the last good list and is logged once", () => {
   for (const { fault, kind, message } of cases) {
-    it(`${fault}: lastError is a DnsDiscoveryError of kind ${kind} with a clear message; peers and listeners untouched`, async () => {
+    it(`${fault}: currentError is a DnsDiscoveryError of kind ${kind} with a clear message; peers and listeners untouched`, async () => {
       const t = await setup({ timeoutMs: 300, minRefreshMs: 100, backoffBaseMs: 10, backoffCapMs: 20 });
       close = t.close;
       t.dns.set("peers.cluster.test", GOOD);
@@ -46,7 +46,7 @@ describe("a bad DNS answer keeps the last good list and is logged once", () => {
       else t.dns.fault("peers.cluster.test", fault);
       await until(() => t.discovery.stats().failuresTotal >= 3, "three failed lookups", 10_000);
 
-      const error = t.discovery.lastError;
+      const error = t.discovery.currentError;
       assert.equal(error?.code, "CACHECLUSTER_DISCOVERY_FAILED");
       assert.equal(error?.name, "DnsDiscoveryError");
       assert.equal(error?.kind, kind);
@@ -63,9 +63,9 @@ describe("a bad DNS answer keeps the last good list and is logged once", () => {
     const t = await setup({ servers: ["127.0.0.1:1"], timeoutMs: 300 });
     close = t.close;
     await t.discovery.start();
-    await until(() => t.discovery.lastError !== undefined, "a failed lookup");
-    assert.equal(t.discovery.lastError?.kind, "network");
-    assert.equal(t.discovery.lastError?.message, "DNS lookup A peers.cluster.test failed: the server cannot be reached, ECONNREFUSED");
+    await until(() => t.discovery.currentError !== undefined, "a failed lookup");
+    assert.equal(t.discovery.currentError?.kind, "network");
+    assert.equal(t.discovery.currentError?.message, "DNS lookup A peers.cluster.test failed: the server cannot be reached, ECONNREFUSED");
     assert.deepEqual(t.discovery.peers(), []);
   });
 });
@@ -84,20 +84,20 @@ describe("retries and recovery", () => {
     assert.deepEqual(delays, [15, 30, 60, 113, 113]);
   });
 
-  it("a distinct failure is logged again; recovery is logged at info, the new list announced and lastError cleared", async () => {
+  it("a distinct failure is logged again; recovery is logged at info, the new list announced and currentError cleared", async () => {
     const t = await setup({ timeoutMs: 300 });
     close = t.close;
     t.dns.fault("peers.cluster.test", "servfail");
     await t.discovery.start();
     await until(() => t.discovery.stats().failuresTotal >= 2, "two failures");
     t.dns.fault("peers.cluster.test", "nxdomain");
-    await until(() => t.discovery.lastError?.kind === "not-found", "the NXDOMAIN failure");
+    await until(() => t.discovery.currentError?.kind === "not-found", "the NXDOMAIN failure");
     await until(() => t.discovery.stats().consecutiveFailures >= 4, "more failures");
     t.dns.fault("peers.cluster.test", undefined);
     t.dns.set("peers.cluster.test", GOOD);
     const peers = await waitForPeers(t.discovery, (p) => p.length === 2, 5_000);
     assert.deepEqual(peers, GOOD_PEERS);
-    assert.equal(t.discovery.lastError, undefined);
+    assert.equal(t.discovery.currentError, undefined);
     assert.deepEqual(
       t.logger.at("warn").map((e) => e.obj.kind),
       ["server", "not-found"],
