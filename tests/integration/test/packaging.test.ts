@@ -18,7 +18,7 @@ import { after, before, describe, it } from "node:test";
 import { FakeGce } from "@cachecluster/testing/fake-gce";
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-const PACKAGES = ["core", "transport-http", "membership-swim", "discovery-gce", "testing"];
+const PACKAGES = ["core", "transport-http", "membership-swim", "discovery-gce", "discovery-dns", "testing"];
 const TYPESCRIPT = { typescript6: "npm:typescript@~6.0.3", typescript7: "npm:typescript@^7.0.2" };
 
 interface Result {
