@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, afterEach, before, describe, it } from "node:test";
-import { FakeGce } from "../src/fake-gce.js";
+import { FakeGce, FakeIam } from "../src/fake-gce.js";
 import { evaluateFilter, parseFilter } from "../src/fake-gce/filter.js";
 
 describe("fake GCE filter language", () => {
@@ -164,5 +164,51 @@ describe("fake GCE over HTTP", () => {
       [429, 200, 200],
     );
     assert.equal(log[0]?.headers.authorization, `Bearer ${token}`);
+  });
+});
+
+describe("fake GCE with IAM and per-caller metadata", () => {
+  let gce: FakeGce;
+  const iam = new FakeIam();
+  before(async () => {
+    gce = await FakeGce.start({ project: "p-test-2", iam, self: { name: "viewer", serviceAccount: { email: "viewer@p-test-2.iam.gserviceaccount.com" } } });
+    iam.grant("serviceAccount:viewer@p-test-2.iam.gserviceaccount.com", "roles/compute.viewer");
+  });
+  after(async () => gce.close());
+
+  const tokenOf = async (): Promise<string> =>
+    (
+      (await (await fetch(`${gce.url}/computeMetadata/v1/instance/service-accounts/default/token`, { headers: { "Metadata-Flavor": "Google" } })).json()) as {
+        access_token: string;
+      }
+    ).access_token;
+  const list = (token: string) =>
+    fetch(`${gce.url}/compute/v1/projects/p-test-2/zones/us-central1-a/instances`, { headers: { authorization: `Bearer ${token}` } });
+
+  it("a token of a service account with roles/compute.viewer may list; one without gets GCE's 403 naming the permission", async () => {
+    assert.equal((await list(await tokenOf())).status, 200);
+    const self = gce.self!;
+    self.serviceAccount = { email: "nolist@p-test-2.iam.gserviceaccount.com" };
+    const denied = await list(await tokenOf());
+    assert.equal(denied.status, 403);
+    const body = (await denied.json()) as { error: { message: string; errors: { reason: string }[] } };
+    assert.equal(body.error.message, "Required 'compute.instances.list' permission for 'projects/p-test-2'");
+    assert.equal(body.error.errors[0]?.reason, "forbidden");
+  });
+
+  it("the metadata server tells a Spot instance it is preempted", async () => {
+    const self = gce.self!;
+    self.provisioningModel = "SPOT";
+    const read = async (path: string) => (await fetch(`${gce.url}/computeMetadata/v1/instance/${path}`, { headers: { "Metadata-Flavor": "Google" } })).text();
+    assert.equal(await read("scheduling/preemptible"), "TRUE");
+    assert.equal(await read("preempted"), "FALSE");
+    self.preempted = true;
+    assert.equal(await read("preempted"), "TRUE");
+  });
+
+  it("knows which instance has an address", () => {
+    const other = gce.addInstance({ name: "other", ip: "10.1.2.3" });
+    assert.equal(gce.instanceAt("::ffff:10.1.2.3"), other);
+    assert.equal(gce.instanceAt("10.9.9.9"), undefined);
   });
 });

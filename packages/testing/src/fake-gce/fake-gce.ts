@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { handleCompute } from "./compute-api.js";
 import { sendGoogleError } from "./google-error.js";
+import type { FakeIam } from "./iam.js";
 import type { FakeInstance, FakeInstanceSpec, FakeInstanceStatus } from "./instance.js";
 import { METADATA_PREFIX, handleMetadata } from "./metadata-server.js";
 
@@ -62,6 +63,22 @@ export interface FakeGceOptions {
   readonly projectAttributes?: Readonly<Record<string, string>>;
   /** Answer Compute requests without a valid bearer token with 401 (default true). */
   readonly requireAuth?: boolean;
+  /**
+   * Where to listen (default 127.0.0.1, an ephemeral port). `server`: a listening `net.Server` handle, e.g. one
+   * a child process opened inside a network namespace and passed over IPC; `host` and `port` then say what
+   * clients use to reach it.
+   */
+  readonly listen?: { readonly host: string; readonly port: number; readonly server?: NetServer };
+  /**
+   * Answer the metadata server per caller, as GCE does: each request is answered for the instance whose
+   * network interface has the request's source address (403 for any other source), instead of for `self`.
+   */
+  readonly metadataBySource?: boolean;
+  /**
+   * Check each Compute call against the caller's service account's permissions (403 `Required
+   * 'compute.instances.list' permission`, as the real API answers). Without it every valid token may list.
+   */
+  readonly iam?: FakeIam;
 }
 
 export const DEFAULT_ZONES = ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f", "europe-west1-b", "europe-west1-c", "europe-west1-d"];
@@ -93,10 +110,14 @@ export class FakeGce {
   readonly metadataOverrides = new Map<string, string | null>();
   readonly #instances = new Map<string, FakeInstance>();
   readonly #zones: Set<string>;
-  readonly #tokens = new Set<string>();
+  /** Issued access token → the service account it was issued to. */
+  readonly #tokens = new Map<string, string>();
   readonly #faults: ActiveFault[] = [];
   readonly #projectAttributes: Record<string, string>;
   readonly #requireAuth: boolean;
+  readonly #listen: FakeGceOptions["listen"];
+  readonly #bySource: boolean;
+  readonly #iam: FakeIam | undefined;
   readonly #server: Server;
   /** Open connections, each with the APIs its requests went to. */
   readonly #sockets = new Map<Socket, Set<FakeGceRequest["api"]>>();
@@ -112,6 +133,9 @@ export class FakeGce {
     this.#zones = new Set(options.zones ?? DEFAULT_ZONES);
     this.#projectAttributes = { ...(options.projectAttributes ?? {}) };
     this.#requireAuth = options.requireAuth ?? true;
+    this.#listen = options.listen;
+    this.#bySource = options.metadataBySource ?? false;
+    this.#iam = options.iam;
     const self = this.addInstance({ name: "self-0", zone: options.zones?.[0] ?? "us-central1-a", ...options.self });
     this.#selfName = self.name;
     this.#server = createServer((req, res) => this.#handle(req, res));
@@ -121,14 +145,16 @@ export class FakeGce {
     });
   }
 
-  /** Starts a fake on 127.0.0.1 with an ephemeral port. */
+  /** Starts a fake on 127.0.0.1 with an ephemeral port (or where `options.listen` says). */
   static async start(options: FakeGceOptions = {}): Promise<FakeGce> {
     const fake = new FakeGce(options);
+    const listen = options.listen;
     await new Promise<void>((resolve, reject) => {
       fake.#server.once("error", reject);
-      fake.#server.listen(0, "127.0.0.1", () => resolve());
+      if (listen?.server !== undefined) fake.#server.listen(listen.server, () => resolve());
+      else fake.#server.listen(listen?.port ?? 0, listen?.host ?? "127.0.0.1", () => resolve());
     });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = listen?.server !== undefined ? listen.port : (fake.#server.address() as AddressInfo).port;
     return fake;
   }
 
@@ -136,9 +162,14 @@ export class FakeGce {
     return this.#port;
   }
 
-  /** `127.0.0.1:PORT`, the value of `GCE_METADATA_HOST`. */
+  /** The address clients reach the fake on (default 127.0.0.1). */
+  get address(): string {
+    return this.#listen?.host ?? "127.0.0.1";
+  }
+
+  /** `ADDRESS:PORT` (e.g. `127.0.0.1:PORT`), the value of `GCE_METADATA_HOST`. */
   get host(): string {
-    return `127.0.0.1:${this.#port}`;
+    return `${this.address}:${this.#port}`;
   }
 
   get url(): string {
@@ -169,7 +200,7 @@ export class FakeGce {
 
   /** Options for `new InstancesClient(...)` that send its REST calls here. */
   computeClientOptions(): { apiEndpoint: string; port: number; protocol: "http" } {
-    return { apiEndpoint: "127.0.0.1", port: this.#port, protocol: "http" };
+    return { apiEndpoint: this.address, port: this.#port, protocol: "http" };
   }
 
   // ---- instances -------------------------------------------------------------------------------------------
@@ -195,6 +226,9 @@ export class FakeGce {
       metadata: { ...(spec.metadata ?? {}) },
       machineType: spec.machineType ?? "e2-small",
       creationTimestamp: new Date().toISOString(),
+      serviceAccount: spec.serviceAccount === undefined ? { email: this.serviceAccountEmail } : spec.serviceAccount,
+      provisioningModel: spec.provisioningModel ?? "STANDARD",
+      preempted: false,
     };
     this.#instances.set(instance.name, instance);
     return instance;
@@ -278,7 +312,14 @@ export class FakeGce {
 
   /** Access tokens the metadata server issued. */
   issuedTokens(): readonly string[] {
-    return [...this.#tokens];
+    return [...this.#tokens.keys()];
+  }
+
+  /** The instance whose network interface has `address` (what the metadata server answers for, by source). */
+  instanceAt(address: string): FakeInstance | undefined {
+    const ip = address.replace(/^::ffff:/, "");
+    for (const instance of this.#instances.values()) if (instance.networkInterfaces.some((n) => n.networkIP === ip)) return instance;
+    return undefined;
   }
 
   clearLog(): void {
@@ -397,6 +438,12 @@ export class FakeGce {
 
   #route(api: FakeGceRequest["api"], req: IncomingMessage, url: URL, res: ServerResponse): void {
     if (api === "metadata") {
+      const caller = this.#bySource ? this.instanceAt(req.socket.remoteAddress ?? "") : this.self;
+      if (this.#bySource && caller === undefined) {
+        res.writeHead(403, { "metadata-flavor": "Google", "content-type": "text/plain" });
+        res.end(`fake GCE: no instance has the address ${req.socket.remoteAddress ?? "?"}\n`);
+        return;
+      }
       if (url.pathname === "/") {
         // gcp-metadata's availability ping.
         res.writeHead(200, { "metadata-flavor": "Google", "content-type": "application/text" });
@@ -409,11 +456,11 @@ export class FakeGce {
           numericProjectId: this.numericProjectId,
           serviceAccountEmail: this.serviceAccountEmail,
           projectAttributes: this.#projectAttributes,
-          self: () => this.self,
+          self: () => caller,
           overrides: this.metadataOverrides,
-          issueToken: () => {
+          issueToken: (email) => {
             const token = `ya29.fake-${randomBytes(12).toString("hex")}`;
-            this.#tokens.add(token);
+            this.#tokens.set(token, email);
             return { access_token: token, expires_in: 3599, token_type: "Bearer" };
           },
         },
@@ -432,6 +479,12 @@ export class FakeGce {
         const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
         if (auth === null || !this.#tokens.has(auth[1] ?? "")) {
           sendGoogleError(res, 401, "Request is missing required authentication credential. Expected OAuth 2 access token.", "required");
+          return;
+        }
+        const email = this.#tokens.get(auth[1] ?? "") ?? "";
+        const permission = /\/instances\/[^/]+$/.test(url.pathname) ? "compute.instances.get" : "compute.instances.list";
+        if (this.#iam !== undefined && !this.#iam.allows(email, permission)) {
+          sendGoogleError(res, 403, `Required '${permission}' permission for 'projects/${this.project}'`, "forbidden");
           return;
         }
       }

@@ -25,6 +25,16 @@ export interface FakeInstanceSpec {
   /** Instance metadata items (key → value). */
   readonly metadata?: Readonly<Record<string, string>>;
   readonly machineType?: string;
+  /** The service account the instance runs as; default the project's default compute account; null: none. */
+  readonly serviceAccount?: FakeServiceAccount | null;
+  /** `SPOT` instances can be preempted (default `STANDARD`). */
+  readonly provisioningModel?: "STANDARD" | "SPOT";
+}
+
+export interface FakeServiceAccount {
+  readonly email: string;
+  /** OAuth scopes (default cloud-platform). */
+  readonly scopes?: readonly string[];
 }
 
 /** An instance held by the fake. Mutable so tests can change it in place (then the next list shows it). */
@@ -39,6 +49,10 @@ export interface FakeInstance {
   metadata: Record<string, string>;
   machineType: string;
   readonly creationTimestamp: string;
+  serviceAccount: FakeServiceAccount | null;
+  provisioningModel: "STANDARD" | "SPOT";
+  /** The metadata server's `instance/preempted` (set when a Spot VM gets its preemption notice). */
+  preempted: boolean;
 }
 
 export const COMPUTE_BASE = "https://www.googleapis.com/compute/v1";
@@ -93,9 +107,15 @@ export function instanceJson(project: string, instance: FakeInstance): Record<st
       fingerprint: fingerprint(instance.metadata),
       ...(Object.keys(instance.metadata).length > 0 ? { items: Object.entries(instance.metadata).map(([key, value]) => ({ key, value })) } : {}),
     },
-    serviceAccounts: [{ email: `123456789012-compute@developer.gserviceaccount.com`, scopes: ["https://www.googleapis.com/auth/cloud-platform"] }],
+    serviceAccounts:
+      instance.serviceAccount === null
+        ? []
+        : [{ email: instance.serviceAccount.email, scopes: [...(instance.serviceAccount.scopes ?? ["https://www.googleapis.com/auth/cloud-platform"])] }],
     selfLink: `${zoneUrl}/instances/${instance.name}`,
-    scheduling: { onHostMaintenance: "MIGRATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
+    scheduling:
+      instance.provisioningModel === "SPOT"
+        ? { onHostMaintenance: "TERMINATE", automaticRestart: false, preemptible: true, provisioningModel: "SPOT", instanceTerminationAction: "DELETE" }
+        : { onHostMaintenance: "MIGRATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
     cpuPlatform: "Intel Broadwell",
     labelFingerprint: fingerprint(instance.labels),
     startRestricted: false,

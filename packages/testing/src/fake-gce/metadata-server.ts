@@ -7,13 +7,15 @@ export const METADATA_PREFIX = "/computeMetadata/v1";
 export interface MetadataState {
   readonly project: string;
   readonly numericProjectId: string;
+  /** The project's default compute service account (instances that name none run as it). */
   readonly serviceAccountEmail: string;
   readonly projectAttributes: Readonly<Record<string, string>>;
   /** The instance this "metadata server" runs on; undefined once a test removed it. */
   self(): FakeInstance | undefined;
   /** Exact answers that replace the tree (path relative to /computeMetadata/v1, no leading slash); null = 404. */
   readonly overrides: ReadonlyMap<string, string | null>;
-  issueToken(): { access_token: string; expires_in: number; token_type: string };
+  /** A new access token for the service account `email`. */
+  issueToken(email: string): { access_token: string; expires_in: number; token_type: string };
 }
 
 type Tree = { [key: string]: Tree | string | (() => string) };
@@ -33,13 +35,20 @@ function buildTree(state: MetadataState): Tree {
         mtu: "1460",
       };
     });
-    const account: Tree = {
-      aliases: "default",
-      email: state.serviceAccountEmail,
-      scopes: "https://www.googleapis.com/auth/cloud-platform",
-      token: () => JSON.stringify(state.issueToken()),
-      identity: "",
-    };
+    const sa = self.serviceAccount;
+    const accounts: Tree = {};
+    if (sa !== null) {
+      const account: Tree = {
+        aliases: "default",
+        email: sa.email,
+        scopes: (sa.scopes ?? ["https://www.googleapis.com/auth/cloud-platform"]).join("\n") + "\n",
+        token: () => JSON.stringify(state.issueToken(sa.email)),
+        identity: "",
+      };
+      accounts.default = account;
+      accounts[sa.email] = account;
+    }
+    const spot = self.provisioningModel === "SPOT";
     Object.assign(instance, {
       id: self.id,
       name: self.name,
@@ -49,8 +58,15 @@ function buildTree(state: MetadataState): Tree {
       tags: JSON.stringify(self.tags),
       attributes: { ...self.metadata },
       "network-interfaces": interfaces,
-      "service-accounts": { default: account, [state.serviceAccountEmail]: account },
-      scheduling: { "automatic-restart": "TRUE", "on-host-maintenance": "MIGRATE", preemptible: "FALSE" },
+      "service-accounts": accounts,
+      scheduling: {
+        "automatic-restart": spot ? "FALSE" : "TRUE",
+        "on-host-maintenance": spot ? "TERMINATE" : "MIGRATE",
+        preemptible: spot ? "TRUE" : "FALSE",
+        "provisioning-model": spot ? "SPOT" : "STANDARD",
+      },
+      preempted: self.preempted === true ? "TRUE" : "FALSE",
+      "maintenance-event": "NONE",
     } satisfies Tree);
   }
   return {
