@@ -459,7 +459,8 @@ export class GceDiscovery implements Discovery {
     this.#stats.lastResult = result;
     this.#stats.skippedInstances += result.unusable;
     this.#logUnusable(result);
-    return peers;
+    const port = this.settings.clusterPort;
+    return port === undefined ? peers : peers.map((peer) => ({ ...peer, clusterPort: port }));
   }
 
   /** One line per refresh for the instances that match but cannot be used; at warn when it says something new. */

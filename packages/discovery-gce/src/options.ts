@@ -60,6 +60,17 @@ export const gceDiscoveryOptions = z
      * Compute API's default of 1,500 list/read requests per minute per project.
      */
     apiBudgetPerMinute: z.number().positive({ error: "expected a positive number of calls per minute" }).default(500),
+    /**
+     * The gossip (SWIM) port of the nodes found; default: this node's `[cluster] port`. With several processes per
+     * VM (one per vCPU, each on its own port), set it to the first process's port so every process joins the same
+     * seeds and they all form one cluster.
+     */
+    clusterPort: z
+      .number({ error: "expected a port number" })
+      .int({ error: "expected a port from 1 to 65535" })
+      .min(1, { error: "expected a port from 1 to 65535" })
+      .max(65535, { error: "expected a port from 1 to 65535" })
+      .optional(),
     /** Compute API host (tests: `127.0.0.1`); default `compute.googleapis.com`. */
     apiEndpoint: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535, { error: "expected a port from 1 to 65535" }).optional(),

@@ -242,3 +242,31 @@ describe("GceDiscovery filters: each criterion admits matching instances and rej
     assert.match(alone()[1] ?? "", /1 unusable \(have no network interface, e\.g\. odd\)/);
   });
 });
+
+describe("GceDiscovery clusterPort: the gossip port of the nodes found", () => {
+  let gce: FakeGce;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    ({ gce, close } = await startFake({ self: { name: "self-0", zone: "us-central1-a", tags: ["cache"] } }));
+    await warmUp();
+  });
+  after(async () => close());
+
+  it("every peer found carries clusterPort when it is set, and none when it is not", async () => {
+    gce.addInstance({ name: "other", tags: ["cache"] });
+    for (const [clusterPort, expected] of [
+      [7946, [7946, 7946]],
+      [undefined, [undefined, undefined]],
+    ] as const) {
+      const { discovery } = newDiscovery(gce, clusterPort === undefined ? { tags: ["cache"] } : { tags: ["cache"], clusterPort });
+      await discovery.start();
+      await waitForPeers(discovery, () => discovery.stats().refreshes >= 1, 20_000);
+      assert.deepEqual(
+        discovery.peers().map((p) => p.clusterPort),
+        expected,
+      );
+      await discovery.stop();
+    }
+  });
+});
