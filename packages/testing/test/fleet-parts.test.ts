@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  type Fleet,
+  Fleet,
   type FirewallRule,
   ManagedInstanceGroup,
   Zipf,
@@ -168,5 +168,17 @@ describe("fleet load and health", () => {
     assert.equal(r.healthy(200, JSON.stringify({ node: { state: "listening" } })), true);
     assert.equal(r.healthy(200, JSON.stringify({ node: { state: "stopping" } })), false);
     assert.equal(readiness({ ...check, requestPath: "/healthz" }).path, "/healthz");
+  });
+});
+
+describe("fleet options", () => {
+  it("are checked before anything is created, each bad one named", async () => {
+    await assert.rejects(
+      Fleet.create({ opt: { app: "relative/path" }, timings: { shutdownWindowMs: 0, preemptionWindowMs: 1000 }, zones: ["Zone A"] }),
+      (error: Error) =>
+        /timings\.shutdownWindowMs: expected a positive whole number of ms, got 0/.test(error.message) &&
+        /zones: expected zone names such as us-central1-a, got "Zone A"/.test(error.message) &&
+        /opt\.app: expected an absolute path that exists/.test(error.message),
+    );
   });
 });

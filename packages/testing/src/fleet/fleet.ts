@@ -2,9 +2,9 @@
 // namespace answering the metadata server per VM by source address and the Compute API with IAM checks, a
 // load balancer / health checker / backend in another, and VMs (Vm) created, stopped, preempted and crashed
 // as Compute Engine does it, with GCE's stateful ingress firewall applied inside each VM.
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeGce } from "../fake-gce/fake-gce.js";
 import { FakeIam } from "../fake-gce/iam.js";
@@ -62,6 +62,23 @@ export interface InstanceSpec {
 }
 
 const SUBNET = "10.128.";
+
+/** Throws a FleetError naming every bad option. */
+function checkOptions(options: FleetOptions): void {
+  const problems: string[] = [];
+  for (const key of ["shutdownWindowMs", "preemptionWindowMs"] as const) {
+    const v = options.timings?.[key];
+    if (!(Number.isInteger(v) && v > 0)) problems.push(`timings.${key}: expected a positive whole number of ms, got ${JSON.stringify(v)}`);
+  }
+  for (const zone of options.zones ?? [])
+    if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) problems.push(`zones: expected zone names such as us-central1-a, got ${JSON.stringify(zone)}`);
+  if (options.zones !== undefined && options.zones.length === 0) problems.push("zones: expected at least one zone");
+  for (const [name, target] of Object.entries(options.opt ?? {})) {
+    if (!/^[\w.-]+$/.test(name)) problems.push(`opt: expected a directory name, got ${JSON.stringify(name)}`);
+    if (!isAbsolute(target) || !existsSync(target)) problems.push(`opt.${name}: expected an absolute path that exists, got ${JSON.stringify(target)}`);
+  }
+  if (problems.length > 0) throw new FleetError(`invalid fleet options:\n  ${problems.join("\n  ")}`);
+}
 export const GCE_ADDRESS = "10.128.0.2";
 export const LB_ADDRESS = "10.128.0.3";
 /**
@@ -114,6 +131,7 @@ export class Fleet {
 
   /** Builds the network, starts the fake GCE and the load balancer. Needs root (network namespaces) and iproute2 and nftables. */
   static async create(options: FleetOptions): Promise<Fleet> {
+    checkOptions(options);
     reapStaleFleets();
     const epoch = performance.now();
     const network = await FleetNetwork.create();

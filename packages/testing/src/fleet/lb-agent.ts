@@ -15,7 +15,8 @@ import {
   type LoadTarget,
   type PhaseReport,
 } from "./lb-protocol.js";
-import { Zipf, quantile, seeded } from "./zipf.js";
+import { seededRandom } from "../memory-network/random.js";
+import { Zipf, quantile } from "./zipf.js";
 
 const host = process.env.LB_AGENT_ADDRESS ?? "0.0.0.0";
 
@@ -116,7 +117,7 @@ class Load {
   constructor(options: LoadOptions, phase: string) {
     this.#options = options;
     this.#zipf = new Zipf(options.keys, options.zipfS);
-    this.#random = seeded(options.seed);
+    this.#random = seededRandom(options.seed);
     this.#agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, timeout: options.timeoutMs });
     this.phases.push(newPhase(phase));
     this.#drained = new Promise((resolve) => (this.#drain = resolve));

@@ -23,18 +23,6 @@ export class Zipf {
   }
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The p-quantile (0..1) of sorted values (nearest rank); NaN when empty. */
 export function quantile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
