@@ -47,10 +47,26 @@ if (files.length === 0) {
   console.error("run-tests: no compiled test files found; did `tsc -b` run?");
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=240000", ...passThrough, ...files], {
-  stdio: "inherit",
-  cwd: root,
-  // Clusters log JSON lines on stderr by default; tests that check logging set the level themselves.
-  env: { CACHECLUSTER_LOG_LEVEL: "silent", ...process.env },
-});
-process.exit(result.status ?? 1);
+// The fleet scenarios (tests/fleet/**/scenario-*) each boot several node processes: they run after the rest, one
+// at a time, with a longer timeout, so they neither starve nor are starved by the other files.
+const isFleetScenario = (f) => f.includes(`${join("tests", "fleet", "dist", "test")}`) && /scenario-[^/]*\.test\.js$/.test(f);
+const run = (list, concurrency, timeoutMs) =>
+  list.length === 0
+    ? 0
+    : (spawnSync(
+        process.execPath,
+        ["--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...passThrough, ...list],
+        {
+          stdio: "inherit",
+          cwd: root,
+          // Clusters log JSON lines on stderr by default; tests that check logging set the level themselves.
+          env: { CACHECLUSTER_LOG_LEVEL: "silent", ...process.env },
+        },
+      ).status ?? 1);
+const first = run(
+  files.filter((f) => !isFleetScenario(f)),
+  2,
+  240_000,
+);
+const second = run(files.filter(isFleetScenario), 1, 300_000);
+process.exit(first !== 0 ? first : second);
