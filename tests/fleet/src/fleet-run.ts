@@ -124,7 +124,7 @@ export class FleetRun {
     this.fleet.log(line);
   }
 
-  /** Starts the steady zipf read load through every VM in service (bounded in count and time). */
+  /** Starts the steady zipf read load through every VM in service (bounded in count and time), in the current phase. */
   async startLoad(): Promise<void> {
     const l = this.profile.load;
     await this.fleet.lb.startLoad({ ...l, maxGets: Math.ceil(l.rate * 600), maxMs: 600_000, seed: 15, valueBytes: this.fleet.valueBytes }, this.phase);

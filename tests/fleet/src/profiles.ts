@@ -44,7 +44,8 @@ export const TEST_PROFILE: Profile = {
   },
   // GCE's 90 s and 30 s, shortened 15x.
   timings: { shutdownWindowMs: 6000, preemptionWindowMs: 2000 },
-  load: { rate: 60, concurrency: 16, keys: 1000, zipfS: 1.1, timeoutMs: 5000 },
+  // concurrency: every get of 5 s in flight at once, so gets hung on a lost VM never hold the others back.
+  load: { rate: 60, concurrency: 300, keys: 1000, zipfS: 1.1, timeoutMs: 5000 },
   steadyMs: 2000,
   waitMs: 120_000,
   swim: { probeIntervalMs: 200, probeTimeoutMs: 100, suspicionMult: 4, suspicionMaxTimeoutMult: 6 },
@@ -65,7 +66,7 @@ export const REAL_PROFILE: Profile = {
   },
   appEnv: { STOP_TIMEOUT_MS: "15000" },
   timings: { shutdownWindowMs: 90_000, preemptionWindowMs: 30_000 },
-  load: { rate: 200, concurrency: 32, keys: 5000, zipfS: 1.1, timeoutMs: 10_000 },
+  load: { rate: 200, concurrency: 2000, keys: 5000, zipfS: 1.1, timeoutMs: 10_000 },
   steadyMs: 10_000,
   waitMs: 300_000,
   swim: { probeIntervalMs: 1000, probeTimeoutMs: 500, suspicionMult: 4, suspicionMaxTimeoutMult: 6 },

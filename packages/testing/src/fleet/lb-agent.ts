@@ -137,7 +137,8 @@ class Load {
     const now = performance.now();
     if (this.#sent >= this.#options.maxGets) return this.#end("max-gets");
     if (now - this.#startedAt >= this.#options.maxMs) return this.#end("max-ms");
-    this.#credit = Math.min(this.#credit + ((now - this.#last) * this.#options.rate) / 1000, this.#options.concurrency);
+    // A stalled event loop does not turn into a burst: at most 50 ms worth of gets are made up.
+    this.#credit = Math.min(this.#credit + ((now - this.#last) * this.#options.rate) / 1000, Math.max(1, this.#options.rate / 20));
     this.#last = now;
     while (this.#credit >= 1 && this.#sent < this.#options.maxGets) {
       this.#credit -= 1;

@@ -5,8 +5,8 @@ import type { Profile } from "../profiles.js";
 export async function autoscale(profile: Profile, log?: (line: string) => void): Promise<ScenarioResult> {
   const run = await FleetRun.start({ profile, kit: { SIZE: "3" }, ...(log === undefined ? {} : { log }) });
   try {
-    await run.startLoad();
     await run.begin("steady: 3 VMs");
+    await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin("scale out: 3 -> 10");
     const out = run.fleet.now();

@@ -7,8 +7,8 @@ import type { Profile } from "../profiles.js";
 export async function noListPermission(profile: Profile, log?: (line: string) => void): Promise<ScenarioResult> {
   const run = await FleetRun.start({ profile, kit: { SIZE: "3" }, ...(log === undefined ? {} : { log }) });
   try {
-    await run.startLoad();
     await run.begin("steady: 3 VMs");
+    await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin("a VM without compute.instances.list joins");
     const template = run.mig.template;

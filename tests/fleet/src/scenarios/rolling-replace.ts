@@ -8,8 +8,8 @@ export async function rollingReplace(profile: Profile, log?: (line: string) => v
   const run = await FleetRun.start({ profile, kit: { SIZE: "6" }, ...(log === undefined ? {} : { log }) });
   try {
     const fleet = run.shape();
-    await run.startLoad();
     await run.begin("steady: 6 VMs on cache-v1");
+    await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin("rolling replace: cache-v1 -> cache-v2");
     const old = new Set(run.mig.instances.map((i) => i.name));

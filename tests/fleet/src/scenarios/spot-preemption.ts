@@ -12,8 +12,8 @@ export async function spotPreemption(profile: Profile, log?: (line: string) => v
     const oldVm = victim.vm!;
     const others = run.mig.instances.filter((i) => i !== victim);
     const otherUrls = (): string[] => others.flatMap((i) => run.mig.ports(i).cache.map((port) => `http://${i.vm!.ip}:${port}`));
-    await run.startLoad();
     await run.begin("steady: 3 Spot VMs");
+    await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin(`${victim.name} preempted (${profile.timings.preemptionWindowMs} ms notice)`);
     const at = run.fleet.now();

@@ -35,8 +35,8 @@ export async function udpBlocked(profile: Profile, log?: (line: string) => void)
     const ringMs = await run.ringSince(lastBoot);
     const gossip = run.fleet.firewall.find((r) => r.name.endsWith("-gossip"));
     if (gossip === undefined || gossip.rules.some((r) => r.protocol === "udp")) throw new FleetError("the gossip rule still allows UDP", { phase: run.phase });
-    await run.startLoad();
     await run.begin("steady: UDP blocked between VMs");
+    await run.startLoad();
     await sleep(profile.steadyMs);
     // Every node has reached others by TCP fallback probes and received no gossip datagram.
     let views: NodeView[] = [];

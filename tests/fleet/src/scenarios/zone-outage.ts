@@ -13,8 +13,8 @@ export async function zoneOutage(profile: Profile, log?: (line: string) => void)
     const survivors = run.mig.instances.filter((i) => i.zone !== zone);
     const survivorUrls = (): string[] => survivors.flatMap((i) => run.mig.ports(i).cache.map((port) => `http://${i.vm!.ip}:${port}`));
     const window = detectionWindowMs(profile, survivorUrls().length + lost.length);
-    await run.startLoad();
     await run.begin(`steady: 6 VMs in 3 zones`);
+    await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin(`zone ${zone} down (${lost.join(", ")})`);
     const down = run.fleet.now();
