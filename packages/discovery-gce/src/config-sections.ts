@@ -28,6 +28,10 @@ export const matchSection = configSection("match", OWNER, {
     .transform((entries) => Object.fromEntries(entries) as Record<string, string>)
     .describe("Labels `key=value`, comma-separated, all required (server-side filter)."),
   refresh: configValue.milliseconds(10).default(60_000).describe("Discovery refresh period in ms (stretched for large fleets to stay in the API budget)."),
+  cluster_port: configValue
+    .integer(1, 65535)
+    .optional()
+    .describe("Gossip port of the instances found; default: this node's `[cluster] port`. One process per vCPU: worker 0's port."),
 });
 
 /** `[meta]`: metadata items an instance must all carry (`key = value`, any key). */

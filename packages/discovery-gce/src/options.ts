@@ -104,11 +104,12 @@ const CONFIG_KEYS: Record<string, string> = {
   labels: "[match] labels",
   metadata: "[meta]",
   refreshMs: "[match] refresh",
+  clusterPort: "[match] cluster_port",
 };
 
 /**
  * Options in code over the config: `[match]` project, zone, region, network_interface, tags, labels, refresh,
- * and the `[meta]` items (both declared by this plugin, validated with the rest of the config). A value given in
+ * cluster_port, and the `[meta]` items (both declared by this plugin, validated with the rest of the config). A value given in
  * code replaces the config's (lists are not merged).
  */
 export function resolveGceDiscoveryOptions(options: GceDiscoveryOptionsInput = {}, config?: CacheClusterConfig): GceDiscoverySettings {
@@ -124,6 +125,7 @@ export function resolveGceDiscoveryOptions(options: GceDiscoveryOptionsInput = {
     labels: Object.keys(match.labels).length > 0 ? match.labels : undefined,
     metadata: Object.keys(meta).length > 0 ? meta : undefined,
     refreshMs: match.refresh,
+    clusterPort: match.cluster_port,
   };
   const merged: Record<string, unknown> = { ...options };
   const origin = new Map<string, string>();

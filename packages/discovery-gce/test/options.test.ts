@@ -77,11 +77,12 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
       tags: "cache, blue",
       labels: ["env=prod", "app=cache"],
       refresh: 30_000,
+      cluster_port: "7946",
     },
     meta: { service: "web" },
   });
 
-  it("takes project, zones, interface, tags, labels, refresh and [meta] from the config", () => {
+  it("takes project, zones, interface, tags, labels, refresh, cluster_port and [meta] from the config", () => {
     const s = resolveGceDiscoveryOptions({}, config);
     assert.equal(s.project, "acme-prod");
     assert.deepEqual(s.zones, ["us-central1-a", "us-central1-b"]);
@@ -90,6 +91,7 @@ describe("gceDiscovery options merge over the core config's [match] and [meta]",
     assert.deepEqual(s.labels, { env: "prod", app: "cache" });
     assert.deepEqual(s.metadata, { service: "web" });
     assert.equal(s.refreshMs, 30_000);
+    assert.equal(s.clusterPort, 7946);
   });
 
   it("an option given in code wins over the config, and a region in code replaces the config's zones", () => {
