@@ -167,6 +167,8 @@ project = ${project}
 region = ${region}
 tags = ${tag}
 refresh = ${refresh}
+; every worker joins worker 0 of each VM found, so all workers of all VMs form one cluster
+cluster_port = ${gossip_port}
 [meta]
 cachecluster-cluster = ${cluster}
 EOF
@@ -199,7 +201,6 @@ APP_ENTRY=${app_entry}
 APP_PORT=${app_port:+$((app_port + i))}
 APP_WORKER_INDEX=${i}
 APP_WORKER_COUNT=${workers}
-APP_SEED_GOSSIP_PORT=${gossip_port}
 EOF
     units+=("cachecluster@$i.service")
   done

@@ -4,7 +4,7 @@
 // Spot preemption, `systemctl stop`) makes it stop taking requests, leave the cluster, finish what is in
 // flight and exit. Replace the loader and the routes with your own; keep the wiring.
 import { type Server, createServer } from "node:http";
-import { closeOnSignals, createCacheCluster, loadConfig } from "@cachecluster/core";
+import { createCacheCluster, loadConfig } from "@cachecluster/core";
 import { gceDiscovery } from "@cachecluster/discovery-gce";
 import { swimMembership } from "@cachecluster/membership-swim";
 import { httpTransport } from "@cachecluster/transport-http";
@@ -14,23 +14,14 @@ import { readSettings } from "./settings.js";
 const settings = readSettings(process.env);
 const logger = jsonLogger(settings.logLevel, { worker: settings.worker });
 
-const config = await loadConfig(); // CACHECLUSTER_CONFIG (the kit: /etc/cachecluster/cachecluster.ini), CACHECLUSTER_* overrides
-const cluster = await createCacheCluster(
-  config,
-  [
-    // Every worker joins worker 0 of each VM found, so all workers of all VMs form one cluster.
-    gceDiscovery({
-      ...(settings.seedGossipPort === undefined ? {} : { clusterPort: settings.seedGossipPort }),
-      ...(settings.computeApi ?? {}),
-    }),
-    swimMembership(settings.swim),
-    httpTransport(),
-  ],
-  { logger },
-);
+// The kit's /etc/cachecluster/cachecluster.ini (CACHECLUSTER_CONFIG) with the unit's CACHECLUSTER_* overrides;
+// its [match] cluster_port makes every worker join worker 0 of each VM, so all workers of all VMs form one cluster.
+const plugins = [gceDiscovery(settings.computeApi ?? {}), swimMembership(settings.swim), httpTransport()];
+const config = await loadConfig({ plugins });
+const cluster = await createCacheCluster(config, plugins, { logger });
 
 async function render(key: string, signal: AbortSignal): Promise<Uint8Array | string> {
-  if (settings.backendUrl === undefined) return `report ${key}, rendered by ${config.cluster.name ?? "?"} at ${new Date().toISOString()}`;
+  if (settings.backendUrl === undefined) return `report ${key}, rendered by ${cluster.local.name} at ${new Date().toISOString()}`;
   const res = await fetch(`${settings.backendUrl}/render?key=${encodeURIComponent(key)}`, { signal });
   if (!res.ok) throw new Error(`the backend answered ${res.status} for ${key}`);
   return new Uint8Array(await res.arrayBuffer());
@@ -65,10 +56,10 @@ await new Promise<void>((resolve, reject) => {
   server.once("error", reject);
   server.listen(settings.appPort, () => resolve());
 });
-closeOnSignals(cluster, {
+cluster.closeOnSignals({
   logger,
   timeoutMs: settings.stopTimeoutMs,
   // No new requests; the ones in flight finish (they still use the cluster, which closes after this).
   beforeClose: () => new Promise<void>((resolve) => server.close(() => resolve())),
 });
-logger.info({ cache: cluster.status().node.url, app: settings.appPort, name: config.cluster.name }, "app: serving");
+logger.info({ cache: cluster.local.cacheUrl, app: settings.appPort, name: cluster.local.name }, "app: serving");

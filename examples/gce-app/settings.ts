@@ -9,8 +9,6 @@ import type { Level } from "./json-logger.js";
 export interface AppSettings {
   /** APP_PORT: where this worker serves `GET /get?key=K`. */
   readonly appPort: number;
-  /** APP_SEED_GOSSIP_PORT: the gossip port of worker 0 on every VM, which every worker joins. */
-  readonly seedGossipPort: number | undefined;
   readonly worker: number;
   /** BACKEND_URL: where the loader reads a key (`GET {BACKEND_URL}/render?key=K`); unset: rendered here. */
   readonly backendUrl: string | undefined;
@@ -42,7 +40,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     return n;
   };
   const appPort = port("APP_PORT", 8080)!;
-  const seedGossipPort = port("APP_SEED_GOSSIP_PORT");
   const worker = Number(env.APP_WORKER_INDEX ?? 0);
   let computeApi: AppSettings["computeApi"];
   if (env.COMPUTE_API_URL !== undefined && env.COMPUTE_API_URL !== "") {
@@ -69,7 +66,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     appPort,
-    seedGossipPort,
     worker: Number.isInteger(worker) ? worker : 0,
     backendUrl: env.BACKEND_URL === "" ? undefined : env.BACKEND_URL,
     computeApi,
