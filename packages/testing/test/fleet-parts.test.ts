@@ -2,24 +2,11 @@
 // policy check, the zipf sampler. (The fleet itself runs in tests/fleet, as root.)
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  Fleet,
-  type FirewallRule,
-  ManagedInstanceGroup,
-  Zipf,
-  execArgv,
-  gcloudDict,
-  gcloudDuration,
-  gcloudList,
-  machineVcpus,
-  nftCounters,
-  parseEnvironmentFile,
-  parseFirewallRules,
-  parseUnitFile,
-  readiness,
-  renderNftRuleset,
-  splitWords,
-} from "../src/fleet.js";
+import { Fleet, type FirewallRule, ManagedInstanceGroup, execArgv, machineVcpus, parseEnvironmentFile, parseUnitFile, readiness } from "../src/fleet.js";
+import { nftCounters, parseFirewallRules, renderNftRuleset } from "../src/fleet/firewall.js";
+import { gcloudDict, gcloudDuration, gcloudList } from "../src/fleet/kit.js";
+import { splitWords } from "../src/fleet/unit-file.js";
+import { Zipf } from "../src/fleet/zipf.js";
 
 const rule = (over: Partial<FirewallRule>): FirewallRule => ({
   name: "r",

@@ -10,8 +10,10 @@ import {
   type LoadReport,
   type ManagedInstanceGroup,
   type NodeView,
+  OBSERVER_ADDRESS,
   type PhaseReport,
   type Vm,
+  WARM_UP,
   deployKit,
   describeViews,
   kitSpec,
@@ -20,8 +22,8 @@ import {
   oneRing,
   replayKit,
 } from "@cachecluster/testing/fleet";
-import { repoRoot } from "@cachecluster/testing/go";
 import type { DeployOptions } from "@cachecluster/testing/fleet";
+import { REPO_ROOT } from "./paths.js";
 import type { Profile } from "./profiles.js";
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,7 +82,7 @@ export class FleetRun {
   static async start(options: RunOptions): Promise<FleetRun> {
     const { profile } = options;
     const fleet = await Fleet.create({
-      opt: { "cachecluster-app": join(repoRoot, "examples") },
+      opt: { "cachecluster-app": join(REPO_ROOT, "examples") },
       timings: profile.timings,
       ...(options.log === undefined ? {} : { log: options.log }),
     });
@@ -113,6 +115,7 @@ export class FleetRun {
       run.mig = await deployKit(fleet, spec, options.deploy ?? {});
       await run.waitStable();
       await run.waitOneRing();
+      await run.waitSettled();
       return run;
     } catch (error) {
       await fleet.destroy();
@@ -124,11 +127,21 @@ export class FleetRun {
     this.fleet.log(line);
   }
 
-  /** Starts the steady zipf read load through every VM in service (bounded in count and time), in the current phase. */
+  /**
+   * Starts the steady zipf read load through every VM in service (bounded in count and time): a warm-up phase
+   * (caches fill, each node's first peer fetches and loads), whose latencies the summary leaves out, then the
+   * current phase.
+   */
   async startLoad(): Promise<void> {
     const l = this.profile.load;
-    await this.fleet.lb.startLoad({ ...l, maxGets: Math.ceil(l.rate * 600), maxMs: 600_000, seed: 15, valueBytes: this.fleet.valueBytes }, this.phase);
+    const phase = this.phase;
+    await this.fleet.lb.startLoad(
+      { ...l, maxGets: Math.ceil(l.rate * 600), maxMs: 600_000, seed: 15, valueBytes: this.fleet.valueBytes },
+      `${WARM_UP}: caches fill`,
+    );
     this.#loading = true;
+    await sleep(this.profile.steadyMs);
+    await this.fleet.lb.phase(phase);
   }
 
   /** Begins a phase: its gets are reported apart, and a failure names it. */
@@ -191,6 +204,29 @@ export class FleetRun {
         return `expected ring: ${expected.map((u) => u.replace(/^http:\/\//, "")).join(" ")}\nnodes that disagree:\n${describeViews(last, expected)}\n${this.describeVms(this.fleet.running().filter((vm) => ips.has(vm.ip)))}`;
       },
       timeoutMs,
+    );
+  }
+
+  /**
+   * Waits until every node answers its status page within 100 ms three times in a row: a node that just booted
+   * spends seconds creating its Compute client after it joined, and the steady phases should not measure that.
+   */
+  async waitSettled(urls: () => string[] = () => this.nodeUrls()): Promise<number> {
+    let streak = 0;
+    let slowest = 0;
+    return this.waitFor(
+      "every node answering within 100 ms (settled after boot)",
+      async () => {
+        const results = await this.fleet.lb.probe(
+          urls().map((u) => `${u}/_cachecluster/status.json`),
+          2_000,
+          OBSERVER_ADDRESS,
+        );
+        slowest = Math.max(...results.map((r) => (r.status === 200 ? r.ms : Infinity)));
+        streak = slowest < 100 ? streak + 1 : 0;
+        return streak >= 3;
+      },
+      () => `the slowest node took ${slowest} ms`,
     );
   }
 

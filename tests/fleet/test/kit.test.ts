@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { repoRoot } from "@cachecluster/testing/go";
+import { REPO_ROOT } from "../src/paths.js";
 import { KIT_DIR, VM_SHIMS, execArgv, kitSpec, parseEnvironmentFile, parseUnitFile, replayKit } from "@cachecluster/testing/fleet";
 
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ describe("deployment kit", () => {
         .map((f) => join(KIT_DIR, f)),
       ...readdirSync(VM_SHIMS).map((f) => join(VM_SHIMS, f)),
       ...readdirSync(HOST_SHIMS).map((f) => join(HOST_SHIMS, f)),
-      join(repoRoot, "scripts/setup.sh"),
+      join(REPO_ROOT, "scripts/setup.sh"),
     ];
     assert.ok(scripts.length >= 8, `found only ${scripts.join(", ")}`);
     try {

@@ -7,15 +7,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { repoRoot } from "../go.js";
 import { FleetError } from "./errors.js";
 import { type FirewallRule, parseFirewallRules } from "./firewall.js";
 import type { HealthCheck } from "./health.js";
 import type { InstancePorts, InstanceTemplate, UpdatePolicy } from "./mig.js";
 
 export const HOST_SHIMS = fileURLToPath(new URL("../../../fleet-shims/host", import.meta.url));
-/** The deployment kit in this repository. */
-export const KIT_DIR = join(repoRoot, "deploy/gce");
+/** The deployment kit in this repository (from dist/src/fleet/ up to the repository's root). */
+export const KIT_DIR = fileURLToPath(new URL("../../../../../deploy/gce", import.meta.url));
 
 export interface GcloudCall {
   readonly args: readonly string[];

@@ -6,6 +6,7 @@
 //  - probe: one GET per URL on a fresh connection (health checks, status pages).
 import { type IncomingMessage, Agent, createServer, request } from "node:http";
 import {
+  WARM_UP,
   backendValue,
   type AgentCommand,
   type AgentReply,
@@ -210,7 +211,7 @@ class Load {
       total.ok += p.ok;
       total.failed += p.failed;
       total.skipped += p.skipped;
-      for (const ms of p.latencies) total.latencies.push(ms);
+      if (!p.name.startsWith(WARM_UP)) for (const ms of p.latencies) total.latencies.push(ms);
       for (const f of p.failures) if (total.failures.length < 20) total.failures.push({ ...f, at: Math.round(f.at + p.startedAt - this.phases[0]!.startedAt) });
     }
     const first = this.phases[0]!;

@@ -51,9 +51,12 @@ export interface PhaseReport {
   readonly lastFailureAt: number | null;
 }
 
+/** Phases whose name starts with this count in the total's gets and failures, not in its latencies. */
+export const WARM_UP = "warm-up";
+
 export interface LoadReport {
   readonly phases: readonly PhaseReport[];
-  /** Every phase together. */
+  /** Every phase together (the latencies of warm-up phases left out). */
   readonly total: PhaseReport;
   /** Why the load ended: `stopped` (asked to), `max-gets` or `max-ms` (a bound was reached). */
   readonly endedBy: "stopped" | "max-gets" | "max-ms";
