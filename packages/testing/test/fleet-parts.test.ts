@@ -148,12 +148,17 @@ describe("fleet load and health", () => {
     assert.ok(first > 100 * Math.max(1, last), `rank 0: ${first}, rank 999: ${last}`);
   });
 
-  it("reads readiness from the status page until core serves /readyz, then from /readyz itself", () => {
+  it("asks the check's own path and is healthy on 200 only, naming /readyz's reason when it is not", () => {
     const check = { name: "c", port: 9080, requestPath: "/readyz", intervalMs: 1, timeoutMs: 1, healthyThreshold: 1, unhealthyThreshold: 1 };
     const r = readiness(check);
-    assert.equal(r.path, "/_cachecluster/status.json");
-    assert.equal(r.healthy(200, JSON.stringify({ node: { state: "listening" } })), true);
-    assert.equal(r.healthy(200, JSON.stringify({ node: { state: "stopping" } })), false);
+    assert.equal(r.path, "/readyz");
+    assert.equal(r.healthy(200, JSON.stringify({ status: "ok", reason: "joined: 3 peers on the ring" })), true);
+    assert.equal(r.healthy(503, JSON.stringify({ status: "unavailable", reason: "stopping" })), false);
+    assert.equal(
+      r.why(503, JSON.stringify({ status: "unavailable", reason: "joining: discovery has delivered no list yet" })),
+      "HTTP 503: joining: discovery has delivered no list yet",
+    );
+    assert.equal(r.why(502, "<html>"), "HTTP 502");
     assert.equal(readiness({ ...check, requestPath: "/healthz" }).path, "/healthz");
   });
 });

@@ -1,10 +1,6 @@
 // What a MIG's health check asks a VM, and how it reads the answer. GCE's HTTP health check is healthy on a 200
-// from `requestPath` on `port` within `timeout`.
-//
-// Core has no /readyz yet (it comes with issue 12). Until it does, `readiness` asks the status page's JSON on the
-// same port and calls a node ready when it answers 200 and is `listening` (it turns to `stopping` when the node
-// begins to leave). Switching to /readyz is this one function: return `{ path: check.requestPath, healthy:
-// (status) => status === 200 }`.
+// from `requestPath` on `port` within `timeout`: the kit's asks core's `/readyz` (503 with a JSON `reason` while
+// the node joins or once it stops, see core's `healthRoutes`).
 
 export interface HealthCheck {
   readonly name: string;
@@ -18,24 +14,25 @@ export interface HealthCheck {
 }
 
 export interface Readiness {
-  /** The path actually requested. */
+  /** The path requested. */
   readonly path: string;
   healthy(status: number, body: string): boolean;
+  /** Why a check failed, in words: the body's `reason` (core's `/readyz`), else the status. */
+  why(status: number, body: string): string;
 }
 
 export function readiness(check: HealthCheck): Readiness {
-  if (check.requestPath === "/readyz") {
-    return {
-      path: "/_cachecluster/status.json",
-      healthy: (status, body) => {
-        if (status !== 200) return false;
-        try {
-          return (JSON.parse(body) as { node?: { state?: string } }).node?.state === "listening";
-        } catch {
-          return false;
-        }
-      },
-    };
-  }
-  return { path: check.requestPath, healthy: (status) => status === 200 };
+  return {
+    path: check.requestPath,
+    healthy: (status) => status === 200,
+    why: (status, body) => {
+      try {
+        const reason = (JSON.parse(body) as { reason?: unknown }).reason;
+        if (typeof reason === "string") return `HTTP ${status}: ${reason}`;
+      } catch {
+        // not core's JSON: the status says it
+      }
+      return `HTTP ${status}`;
+    },
+  };
 }

@@ -358,7 +358,7 @@ export class ManagedInstanceGroup {
           instance.health = "UNHEALTHY";
           instance.healthySince = null;
           this.#event(instance.name, "unhealthy");
-          this.#fleet.log(`MIG ${this.name}: ${instance.name} UNHEALTHY (${result.error ?? `HTTP ${result.status}`})`);
+          this.#fleet.log(`MIG ${this.name}: ${instance.name} UNHEALTHY (${result.error ?? ask.why(result.status, result.body)})`);
         }
       }
     });
