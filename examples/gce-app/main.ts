@@ -4,15 +4,16 @@
 // Spot preemption, `systemctl stop`) makes it stop taking requests, leave the cluster, finish what is in
 // flight and exit. Replace the loader and the routes with your own; keep the wiring.
 import { type Server, createServer } from "node:http";
-import { createCacheCluster, loadConfig } from "@cachecluster/core";
+import { createCacheCluster, createDefaultLogger, loadConfig } from "@cachecluster/core";
 import { gceDiscovery } from "@cachecluster/discovery-gce";
 import { swimMembership } from "@cachecluster/membership-swim";
 import { httpTransport } from "@cachecluster/transport-http";
-import { jsonLogger } from "./json-logger.js";
 import { readSettings } from "./settings.js";
 
 const settings = readSettings(process.env);
-const logger = jsonLogger(settings.logLevel, { worker: settings.worker });
+// Core's default logger: JSON lines on stderr with Cloud Logging's `severity` (systemd sends them to the journal,
+// the Ops Agent on to Cloud Logging), level from CACHECLUSTER_LOG_LEVEL. The app's own lines use it too.
+const logger = createDefaultLogger();
 
 // The kit's /etc/cachecluster/cachecluster.ini (CACHECLUSTER_CONFIG) with the unit's CACHECLUSTER_* overrides;
 // its [match] cluster_port makes every worker join worker 0 of each VM, so all workers of all VMs form one cluster.
@@ -41,7 +42,7 @@ const server: Server = createServer((req, res) => {
   reports.get(key, { signal: abort.signal }).then(
     (value) => res.writeHead(200, { "content-type": "application/octet-stream", "content-length": value.byteLength }).end(value),
     (error: unknown) => {
-      logger.warn({ err: error, key }, "app: get failed");
+      logger.warn({ err: error, key, worker: settings.worker }, "app: get failed");
       if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
       res.end(`${error instanceof Error ? error.message : String(error)}\n`);
     },
@@ -62,4 +63,4 @@ cluster.closeOnSignals({
   // No new requests; the ones in flight finish (they still use the cluster, which closes after this).
   beforeClose: () => new Promise<void>((resolve) => server.close(() => resolve())),
 });
-logger.info({ cache: cluster.local.cacheUrl, app: settings.appPort, name: cluster.local.name }, "app: serving");
+logger.info({ cache: cluster.local.cacheUrl, app: settings.appPort, name: cluster.local.name, worker: settings.worker }, "app: serving");

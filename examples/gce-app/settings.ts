@@ -1,10 +1,10 @@
 import type { SwimOptionsInput } from "@cachecluster/membership-swim";
-import type { Level } from "./json-logger.js";
 
 /**
  * The app's own settings, from its environment: the kit's unit file sets the worker's (worker-<i>.env), the
  * instance template's `cachecluster-app-env` the rest. cachecluster's own settings come from
- * /etc/cachecluster/cachecluster.ini and CACHECLUSTER_* variables (loadConfig), not from here.
+ * /etc/cachecluster/cachecluster.ini and CACHECLUSTER_* variables (loadConfig), not from here; so does the log level
+ * (CACHECLUSTER_LOG_LEVEL, read by core's default logger).
  */
 export interface AppSettings {
   /** APP_PORT: where this worker serves `GET /get?key=K`. */
@@ -16,8 +16,6 @@ export interface AppSettings {
   readonly computeApi: { apiEndpoint: string; port: number; protocol: "http" | "https" } | undefined;
   /** SWIM_OPTIONS: JSON of swimMembership options (e.g. shorter timings in tests). */
   readonly swim: SwimOptionsInput;
-  /** LOG_LEVEL: debug, info (default), warn or error. */
-  readonly logLevel: Level;
   /** STOP_TIMEOUT_MS: the longest graceful stop before the process exits anyway (keep under TimeoutStopSec). */
   readonly stopTimeoutMs: number;
 }
@@ -59,8 +57,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
       problems.push(`SWIM_OPTIONS: expected JSON, ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const logLevel = (env.LOG_LEVEL ?? "info") as Level;
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) problems.push(`LOG_LEVEL: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
   const stopTimeoutMs = Number(env.STOP_TIMEOUT_MS ?? 15_000);
   if (!(stopTimeoutMs > 0)) problems.push(`STOP_TIMEOUT_MS: expected a positive number of ms, got ${JSON.stringify(env.STOP_TIMEOUT_MS)}`);
   if (problems.length > 0) throw new SettingsError(problems);
@@ -70,7 +66,6 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     backendUrl: env.BACKEND_URL === "" ? undefined : env.BACKEND_URL,
     computeApi,
     swim,
-    logLevel,
     stopTimeoutMs,
   };
 }

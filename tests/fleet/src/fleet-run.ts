@@ -90,7 +90,7 @@ export class FleetRun {
       const appEnv = join(fleet.dir, "app.env");
       writeFileSync(
         appEnv,
-        Object.entries({ LOG_LEVEL: "info", ...profile.appEnv })
+        Object.entries({ CACHECLUSTER_LOG_LEVEL: "info", ...profile.appEnv })
           .map(([k, v]) => `${k}=${v}\n`)
           .join(""),
       );

@@ -47,7 +47,7 @@ export async function noListPermission(profile: Profile, log?: (line: string) =>
     const line = JSON.parse(why[0]!.line) as { severity?: string; message?: string };
     if (line.severity !== "WARNING") throw new FleetError(`the line is ${line.severity}, expected WARNING: ${why[0]!.line}`, { vm: vm.name, phase: "logs" });
     const serving = worker.find((e) => e.line.includes('"app: serving"'));
-    const joined = worker.find((e) => e.line.includes('"cachecluster: ring changed"'));
+    const joined = worker.find((e) => e.line.includes('"message":"cachecluster: ring changed'));
     if (serving === undefined || joined === undefined || joined.at < serving.at) {
       throw new FleetError("expected the node to serve alone before it was joined", { vm: vm.name, phase: "logs" });
     }
