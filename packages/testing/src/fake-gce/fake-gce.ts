@@ -482,7 +482,11 @@ export class FakeGce {
           return;
         }
         const email = this.#tokens.get(auth[1] ?? "") ?? "";
-        const permission = /\/instances\/[^/]+$/.test(url.pathname) ? "compute.instances.get" : "compute.instances.list";
+        const permission = /\/regions\/[^/]+$/.test(url.pathname)
+          ? "compute.regions.get"
+          : /\/instances\/[^/]+$/.test(url.pathname)
+            ? "compute.instances.get"
+            : "compute.instances.list";
         if (this.#iam !== undefined && !this.#iam.allows(email, permission)) {
           sendGoogleError(res, 403, `Required '${permission}' permission for 'projects/${this.project}'`, "forbidden");
           return;

@@ -5,12 +5,19 @@
 
 /** Permissions of the predefined roles the fake knows (a subset of each real role: what the fake's routes check). */
 export const PREDEFINED_ROLES: Readonly<Record<string, readonly string[]>> = {
-  "roles/compute.viewer": ["compute.instances.list", "compute.instances.get", "compute.zones.list", "compute.regions.list", "compute.projects.get"],
+  "roles/compute.viewer": [
+    "compute.instances.list",
+    "compute.instances.get",
+    "compute.zones.list",
+    "compute.regions.get",
+    "compute.regions.list",
+    "compute.projects.get",
+  ],
   "roles/compute.instanceAdmin.v1": ["compute.instances.list", "compute.instances.get", "compute.instances.delete", "compute.instances.create"],
   "roles/logging.logWriter": ["logging.logEntries.create"],
   "roles/monitoring.metricWriter": ["monitoring.timeSeries.create"],
   "roles/secretmanager.secretAccessor": ["secretmanager.versions.access"],
-  "roles/editor": ["compute.instances.list", "compute.instances.get", "secretmanager.versions.access", "logging.logEntries.create"],
+  "roles/editor": ["compute.instances.list", "compute.instances.get", "compute.regions.get", "secretmanager.versions.access", "logging.logEntries.create"],
 };
 
 export class FakeIam {

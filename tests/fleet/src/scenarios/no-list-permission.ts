@@ -37,13 +37,26 @@ export async function noListPermission(profile: Profile, log?: (line: string) =>
     await run.begin("steady: 4 VMs");
     await sleep(profile.steadyMs);
     const report = await run.stopLoad();
+    // Discovery's first Compute call waits for its client in a worker thread, which may take longer than the
+    // gossip of the peers that found this VM: wait for its answer before reading the log.
+    await run.waitFor(
+      `${vm.name}'s discovery failing`,
+      () => vm.journal.some((e) => e.identifier === "cachecluster-0" && /Required 'compute\./.test(e.line)),
+      () => vm.describe(20),
+    );
+    await sleep(profile.steadyMs);
     const worker = vm.journal.filter((e) => e.identifier === "cachecluster-0");
-    const why = worker.filter((e) => e.line.includes("compute.instances.list"));
+    // In region mode (the kit's) discovery's first Compute call is regions.get: the line names whichever
+    // permission of roles/compute.viewer the account lacks first.
+    const why = worker.filter((e) => /Required 'compute\.[a-zA-Z.]+' permission/.test(e.line));
     if (why.length !== 1)
-      throw new FleetError(`expected one log line naming compute.instances.list, got ${why.length}:\n${why.map((e) => e.line).join("\n")}`, {
-        vm: vm.name,
-        phase: "logs",
-      });
+      throw new FleetError(
+        `expected one log line naming the missing Compute permission, got ${why.length}:\n${why.map((e) => e.line).join("\n")}\n${vm.describe(40)}`,
+        {
+          vm: vm.name,
+          phase: "logs",
+        },
+      );
     const line = JSON.parse(why[0]!.line) as { severity?: string; message?: string };
     if (line.severity !== "WARNING") throw new FleetError(`the line is ${line.severity}, expected WARNING: ${why[0]!.line}`, { vm: vm.name, phase: "logs" });
     const serving = worker.find((e) => e.line.includes('"app: serving"'));
