@@ -10,7 +10,6 @@ import {
   type LoadReport,
   type ManagedInstanceGroup,
   type NodeView,
-  OBSERVER_ADDRESS,
   type PhaseReport,
   type Vm,
   WARM_UP,
@@ -115,7 +114,6 @@ export class FleetRun {
       run.mig = await deployKit(fleet, spec, options.deploy ?? {});
       await run.waitStable();
       await run.waitOneRing();
-      await run.waitSettled();
       return run;
     } catch (error) {
       await fleet.destroy();
@@ -204,29 +202,6 @@ export class FleetRun {
         return `expected ring: ${expected.map((u) => u.replace(/^http:\/\//, "")).join(" ")}\nnodes that disagree:\n${describeViews(last, expected)}\n${this.describeVms(this.fleet.running().filter((vm) => ips.has(vm.ip)))}`;
       },
       timeoutMs,
-    );
-  }
-
-  /**
-   * Waits until every node answers its status page within 100 ms three times in a row: a node that just booted
-   * spends seconds creating its Compute client after it joined, and the steady phases should not measure that.
-   */
-  async waitSettled(urls: () => string[] = () => this.nodeUrls()): Promise<number> {
-    let streak = 0;
-    let slowest = 0;
-    return this.waitFor(
-      "every node answering within 100 ms (settled after boot)",
-      async () => {
-        const results = await this.fleet.lb.probe(
-          urls().map((u) => `${u}/_cachecluster/status.json`),
-          2_000,
-          OBSERVER_ADDRESS,
-        );
-        slowest = Math.max(...results.map((r) => (r.status === 200 ? r.ms : Infinity)));
-        streak = slowest < 100 ? streak + 1 : 0;
-        return streak >= 3;
-      },
-      () => `the slowest node took ${slowest} ms`,
     );
   }
 
