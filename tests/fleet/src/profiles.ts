@@ -13,6 +13,12 @@ export interface Profile {
   readonly load: Pick<LoadOptions, "rate" | "concurrency" | "keys" | "zipfS" | "timeoutMs">;
   /** How long the load runs before and after a disruption. */
   readonly steadyMs: number;
+  /**
+   * Fleet sizes: (a) VMs replaced, (b) autoscaling from `autoscale[0]` to `autoscale[1]` and back, (c) VMs over the 3
+   * zones. `real` has the issue's (6; 3 -> 10 -> 3; 6); `test` smaller ones, as every VM boots a node process
+   * and the suite runs on 2 cores.
+   */
+  readonly sizes: { readonly rolling: number; readonly autoscale: readonly [number, number]; readonly outage: number };
   /** The longest wait for the fleet to converge (VMs booting on a loaded machine included). */
   readonly waitMs: number;
   /** SWIM's timings, for the failure-detection window. */
@@ -47,6 +53,7 @@ export const TEST_PROFILE: Profile = {
   // concurrency: every get of 5 s in flight at once, so gets hung on a lost VM never hold the others back.
   load: { rate: 60, concurrency: 300, keys: 1000, zipfS: 1.1, timeoutMs: 5000 },
   steadyMs: 2000,
+  sizes: { rolling: 3, autoscale: [3, 6], outage: 3 },
   waitMs: 120_000,
   swim: { probeIntervalMs: 200, probeTimeoutMs: 100, suspicionMult: 4, suspicionMaxTimeoutMult: 6 },
 };
@@ -68,6 +75,7 @@ export const REAL_PROFILE: Profile = {
   timings: { shutdownWindowMs: 90_000, preemptionWindowMs: 30_000 },
   load: { rate: 200, concurrency: 2000, keys: 5000, zipfS: 1.1, timeoutMs: 10_000 },
   steadyMs: 10_000,
+  sizes: { rolling: 6, autoscale: [3, 10], outage: 6 },
   waitMs: 300_000,
   swim: { probeIntervalMs: 1000, probeTimeoutMs: 500, suspicionMult: 4, suspicionMaxTimeoutMult: 6 },
 };

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { TEST_PROFILE } from "../src/profiles.js";
 import { autoscale } from "../src/scenarios/autoscale.js";
+
+const [small, large] = TEST_PROFILE.sizes.autoscale;
 import { failures, scenarioTest } from "./helpers/scenario-test.js";
 
 scenarioTest(
-  "fleet (b): autoscaling 3 -> 10 -> 3 VMs",
-  "no get fails while the MIG grows to 10 VMs and shrinks back to 3, and each size ends in one ring",
+  `fleet (b): autoscaling ${small} -> ${large} -> ${small} VMs`,
+  `no get fails while the MIG grows to ${large} VMs and shrinks back to ${small}, and each size ends in one ring`,
   autoscale,
   (result) => {
     assert.equal(result.failed, 0, `failed gets: ${failures(result)}`);

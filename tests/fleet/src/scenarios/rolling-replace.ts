@@ -1,14 +1,15 @@
-// (a) A rolling replace of all 6 VMs (update-fleet.sh: a new template, maxSurge = the number of zones,
+// (a) A rolling replace of all VMs (6 in `pnpm fleet`) (update-fleet.sh: a new template, maxSurge = the number of zones,
 // maxUnavailable 0) under load: no get fails.
 import { FleetError, kitSpec, replayKit, startKitUpdate } from "@cachecluster/testing/fleet";
 import { FleetRun, type ScenarioResult, sleep, summarize } from "../fleet-run.js";
 import type { Profile } from "../profiles.js";
 
 export async function rollingReplace(profile: Profile, log?: (line: string) => void): Promise<ScenarioResult> {
-  const run = await FleetRun.start({ profile, kit: { SIZE: "6" }, ...(log === undefined ? {} : { log }) });
+  const size = profile.sizes.rolling;
+  const run = await FleetRun.start({ profile, kit: { SIZE: String(size) }, ...(log === undefined ? {} : { log }) });
   try {
     const fleet = run.shape();
-    await run.begin("steady: 6 VMs on cache-v1");
+    await run.begin(`steady: ${size} VMs on cache-v1`);
     await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin("rolling replace: cache-v1 -> cache-v2");
@@ -20,12 +21,12 @@ export async function rollingReplace(profile: Profile, log?: (line: string) => v
     const ringMs = await run.ringSince(lastLeft);
     const stale = run.mig.instances.filter((i) => old.has(i.name) || i.template.name !== "cache-v2");
     if (stale.length > 0) throw new FleetError(`instances not replaced: ${stale.map((i) => i.name).join(", ")}`, { phase: run.phase });
-    await run.begin("steady: 6 VMs on cache-v2");
+    await run.begin(`steady: ${size} VMs on cache-v2`);
     await sleep(profile.steadyMs);
     const report = await run.stopLoad();
     const policy = update.updates[0]!.policy;
     return summarize(
-      "(a) rolling replace of 6 VMs",
+      `(a) rolling replace of ${size} VMs`,
       fleet,
       report,
       await run.extraLoadsPerKey(),

@@ -29,7 +29,7 @@ export async function spotPreemption(profile: Profile, log?: (line: string) => v
     const script = oldVm.journal.filter((e) => e.identifier === "google_metadata_script_runner" && e.line.startsWith("shutdown-script:")).map((e) => e.line);
     if (!script.some((l) => l.includes("preempted: TRUE")))
       throw new FleetError(`the shutdown script did not see the preemption: ${script.join(" | ")}`, { vm: victim.name, phase: "preemption" });
-    const stopped = script.find((l) => l.includes("workers stopped after")) ?? "(no stop line)";
+    const stopped = script.find((l) => l.includes("workers stopped after")) ?? "cut off by the power-off before the workers had stopped (they were killed)";
     return summarize(
       "(d) Spot VM preempted",
       fleet,

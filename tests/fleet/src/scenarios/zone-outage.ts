@@ -5,7 +5,8 @@ import { FleetRun, type ScenarioResult, sleep, summarize } from "../fleet-run.js
 import { type Profile, detectionWindowMs } from "../profiles.js";
 
 export async function zoneOutage(profile: Profile, log?: (line: string) => void): Promise<ScenarioResult> {
-  const run = await FleetRun.start({ profile, kit: { SIZE: "6" }, ...(log === undefined ? {} : { log }) });
+  const size = profile.sizes.outage;
+  const run = await FleetRun.start({ profile, kit: { SIZE: String(size) }, ...(log === undefined ? {} : { log }) });
   try {
     const fleet = run.shape();
     const zone = run.fleet.zones[0]!;
@@ -13,7 +14,7 @@ export async function zoneOutage(profile: Profile, log?: (line: string) => void)
     const survivors = run.mig.instances.filter((i) => i.zone !== zone);
     const survivorUrls = (): string[] => survivors.flatMap((i) => run.mig.ports(i).cache.map((port) => `http://${i.vm!.ip}:${port}`));
     const window = detectionWindowMs(profile, survivorUrls().length + lost.length);
-    await run.begin(`steady: 6 VMs in 3 zones`);
+    await run.begin(`steady: ${size} VMs in 3 zones`);
     await run.startLoad();
     await sleep(profile.steadyMs);
     await run.begin(`zone ${zone} down (${lost.join(", ")})`);
@@ -22,7 +23,7 @@ export async function zoneOutage(profile: Profile, log?: (line: string) => void)
     const ringMs = await run.ringSince(down, survivorUrls);
     const rest = Math.max(0, window - (run.fleet.now() - down));
     await sleep(rest + profile.steadyMs);
-    await run.begin("steady: 4 VMs");
+    await run.begin(`steady: ${survivors.length} VMs`);
     await sleep(profile.steadyMs);
     const report = await run.stopLoad();
     // Failures by when their get was sent, relative to the outage: gets in flight at the outage may fail (up to
@@ -47,7 +48,7 @@ export async function zoneOutage(profile: Profile, log?: (line: string) => void)
     }
     if (ringMs > window) throw new FleetError(`one ring only after ${ringMs} ms, past the detection window of ${window} ms`, { phase: during.phase });
     return summarize(
-      "(c) zone outage (2 of 6 VMs)",
+      `(c) zone outage (${lost.length} of ${size} VMs)`,
       fleet,
       report,
       await run.extraLoadsPerKey(),
