@@ -4,7 +4,7 @@ import { failures, scenarioTest } from "./helpers/scenario-test.js";
 
 scenarioTest(
   "fleet (e): UDP blocked between the VMs, TCP open (2 workers per VM)",
-  "the 6 workers form one ring over memberlist's TCP fallback with no datagram between VMs, the status page shows the fallback, and no get fails",
+  "the 6 workers form one ring over memberlist's TCP fallback with no datagram between VMs, the status page says UDP looks blocked, and no get fails",
   udpBlocked,
   (result) => {
     assert.equal(result.failed, 0, `failed gets: ${failures(result)}`);

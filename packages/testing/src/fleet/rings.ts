@@ -13,7 +13,7 @@ export interface NodeView {
   /** The ring's peer URLs, sorted. */
   readonly ring: readonly string[];
   readonly members: readonly { readonly id: string; readonly state: string }[];
-  /** The membership component's counters (e.g. SWIM's tcpFallbackSuccesses). */
+  /** The membership component's counters (e.g. SWIM's tcpFallbackSuccessesTotal). */
   readonly membershipStats: Readonly<Record<string, number>>;
 }
 

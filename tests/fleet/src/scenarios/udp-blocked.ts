@@ -44,7 +44,7 @@ export async function udpBlocked(profile: Profile, log?: (line: string) => void)
       "every node reports TCP fallback probes",
       async () => {
         views = await nodeViews(run.fleet, run.nodeUrls());
-        return views.every((v) => (v.membershipStats.tcpFallbackSuccesses ?? 0) > 0);
+        return views.every((v) => (v.membershipStats.tcpFallbackSuccessesTotal ?? 0) > 0);
       },
       () => views.map((v) => `  ${v.url}: ${JSON.stringify(v.membershipStats)}`).join("\n"),
       profile.waitMs / 3,
@@ -56,11 +56,21 @@ export async function udpBlocked(profile: Profile, log?: (line: string) => void)
       if ((n["deny-udp-in-subnet"] ?? 0) === 0)
         throw new FleetError("no UDP was sent to (and stopped for) another VM: the scenario tested nothing", { vm, phase: run.phase });
     }
-    const page = await run.fleet.lb.probe([`${run.nodeUrls()[0]!}/_cachecluster/status`], 5_000, OBSERVER_ADDRESS);
-    const html = page[0]?.body ?? "";
-    if (!html.includes("tcpFallbackSuccesses")) throw new FleetError("the status page does not show the TCP fallback", { phase: run.phase });
+    // The status page says so: membership's problem line (SWIM's diagnose()) names UDP as blocked.
+    let problem = "";
+    await run.waitFor(
+      "the status page names UDP as blocked",
+      async () => {
+        const page = await run.fleet.lb.probe([`${run.nodeUrls()[0]!}/_cachecluster/status`], 5_000, OBSERVER_ADDRESS);
+        const match = /<p class="problem" data-problem="membership">([^<]*)<\/p>/.exec(page[0]?.body ?? "");
+        problem = match?.[1] ?? "";
+        return /UDP[^.]*looks blocked/.test(problem);
+      },
+      () => `membership's problem on the status page: ${problem || "(none)"}`,
+      profile.waitMs / 3,
+    );
     const report = await run.stopLoad();
-    const fallbacks = views.map((v) => v.membershipStats.tcpFallbackSuccesses ?? 0);
+    const fallbacks = views.map((v) => v.membershipStats.tcpFallbackSuccessesTotal ?? 0);
     return summarize(
       "(e) UDP blocked, TCP open",
       fleet,
@@ -68,7 +78,7 @@ export async function udpBlocked(profile: Profile, log?: (line: string) => void)
       await run.extraLoadsPerKey(),
       [{ after: "the last VM booted", ms: ringMs }],
       [
-        `every VM: 0 datagrams from other VMs (${Math.min(...counters.map((c) => c.n["deny-udp-in-subnet"] ?? 0))}+ stopped on the way out each); every node: ${Math.min(...fallbacks)}-${Math.max(...fallbacks)} probes answered over TCP (status page: tcpFallbackSuccesses)`,
+        `every VM: 0 datagrams from other VMs (${Math.min(...counters.map((c) => c.n["deny-udp-in-subnet"] ?? 0))}+ stopped on the way out each); every node: ${Math.min(...fallbacks)}-${Math.max(...fallbacks)} probes answered over TCP (tcpFallbackSuccessesTotal); status page: ${problem}`,
       ],
     );
   } finally {
