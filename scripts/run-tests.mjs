@@ -49,7 +49,14 @@ if (files.length === 0) {
 }
 // The fleet scenarios (tests/fleet/**/scenario-*) each boot several node processes: they run after the rest, one
 // at a time, with a longer timeout, so they neither starve nor are starved by the other files.
+/** @param {string} f */
 const isFleetScenario = (f) => f.includes(`${join("tests", "fleet", "dist", "test")}`) && /scenario-[^/]*\.test\.js$/.test(f);
+/**
+ * @param {string[]} list
+ * @param {number} concurrency
+ * @param {number} timeoutMs
+ * @returns {number}
+ */
 const run = (list, concurrency, timeoutMs) =>
   list.length === 0
     ? 0
