@@ -14,7 +14,7 @@ const logger = consoleLogger("[cache] ");
 bindCore(container, await loadConfig(), logger); // config (./cachecluster.ini if present + env) and logger
 await container.loadAsync(gceDiscovery(), swimMembership(), httpTransport());
 // Your own binding wins over core's default: count key + value bytes only, as golang/groupcache does.
-container.bind(StoreFactoryToken).toConstantValue(() => new LruStore({ entryOverhead: 0 }));
+container.bind(StoreFactoryToken).toConstantValue((options) => new LruStore({ maxBytes: options.maxBytes, entryOverhead: 0 }));
 bindDefaults(container); // LruStore, DirectMembership, StaticDiscovery(CACHECLUSTER_PEERS) only where nothing is bound
 const cluster = resolveCluster(container);
 

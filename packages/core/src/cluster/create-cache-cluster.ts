@@ -52,7 +52,7 @@ export function bindCore(container: Container, config: CacheClusterConfig, logge
 
 /** Binds the defaults for services no plugin bound. */
 export function bindDefaults(container: Container, env: Readonly<Record<string, string | undefined>> = process.env): void {
-  if (!container.isBound(StoreFactoryToken)) container.bind(StoreFactoryToken).toConstantValue(() => new LruStore());
+  if (!container.isBound(StoreFactoryToken)) container.bind(StoreFactoryToken).toConstantValue((options) => new LruStore({ maxBytes: options.maxBytes }));
   if (!container.isBound(MembershipToken)) {
     container.bind(MembershipToken).toResolvedValue((config: CacheClusterConfig) => DirectMembership.fromConfig(config), [ConfigToken]);
   }

@@ -1,3 +1,4 @@
+import { EntryHandle } from "../cache/entry-handles.js";
 import { LruStore } from "../cache/lru-store.js";
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
 import type { Group } from "../interfaces/group.js";
@@ -65,6 +66,7 @@ const encoder = new TextEncoder();
 // ignoreBOM: a value that starts with U+FEFF keeps it (getString is the value as it is, decoded).
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
+const defaultStoreFactory: StoreFactory = (options) => new LruStore({ maxBytes: options.maxBytes });
 
 /**
  * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
@@ -85,6 +87,12 @@ export class CacheGroup implements Group {
   readonly #logger: Logger;
   /** The flight the latest miss joined (read right after `#get` by `get`, to label its latency). */
   #lastFlight: FlightSignal | undefined;
+  /**
+   * The settled promise handed out for each value a store returned, so that a hit allocates nothing: a store
+   * returns the same Uint8Array for an unchanged entry, whose bytes never change (see Store). Core's own
+   * stores hand out EntryHandles, which keep theirs in a field: no lookup at all.
+   */
+  readonly #resolved = new WeakMap<Uint8Array, Promise<Uint8Array>>();
 
   constructor(name: string, options: GroupOptions, deps: GroupDeps) {
     if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(`expected a non-empty group name, got ${JSON.stringify(name)}`);
@@ -99,9 +107,9 @@ export class CacheGroup implements Group {
     this.#load = options.load;
     this.#hotPolicy = options.hotPolicy ?? oneIn(10);
     this.#ttl = options.ttl;
-    const factory = deps.storeFactory ?? (() => new LruStore());
-    this.#main = factory({ name: `${name}/main`, kind: "main" });
-    this.#hot = factory({ name: `${name}/hot`, kind: "hot" });
+    const factory = deps.storeFactory ?? defaultStoreFactory;
+    this.#main = factory({ name: `${name}/main`, kind: "main", maxBytes });
+    this.#hot = factory({ name: `${name}/hot`, kind: "hot", maxBytes });
     this.#flight = new SingleFlight(name);
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
@@ -114,14 +122,20 @@ export class CacheGroup implements Group {
   /**
    * The value of `key`, from a cache, the owning peer, or the loader. The bytes are shared with the cache,
    * as golang's ByteView is: treat them as read-only (copy with `.slice()` before changing them).
-   * A hit resolves without going through an async function, so hits cost little more than a Map lookup.
+   * A hit resolves without going through an async function and, for a value read before, without allocating.
    */
   get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     try {
       const got = this.#get(key, options.signal, false);
       if (!(got instanceof Promise)) {
-        if (!("memo" in got)) return Promise.resolve(got.value);
-        return (got.memo ??= Promise.resolve(got.value)) as Promise<Uint8Array>;
+        if (got instanceof EntryHandle) return (got.resolved ??= Promise.resolve(got.value));
+        const value = got.value;
+        let resolved = this.#resolved.get(value);
+        if (resolved === undefined) {
+          resolved = Promise.resolve(value);
+          this.#resolved.set(value, resolved);
+        }
+        return resolved;
       }
       const instruments = this.#deps.instruments;
       if (instruments === undefined) return got.then(valueOf);
@@ -336,7 +350,7 @@ export class CacheGroup implements Group {
       const hotBytes = this.#hot.bytes;
       if (mainBytes + hotBytes <= this.maxBytes) return;
       const victim = hotBytes > mainBytes / 8 ? this.#hot : this.#main;
-      if (!victim.removeOldest()) return;
+      if (!victim.evict()) return;
     }
   }
 }

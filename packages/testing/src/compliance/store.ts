@@ -5,11 +5,16 @@ import type { Store } from "@cachecluster/core";
 
 const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
 
+export interface StoreComplianceOptions {
+  /** The store evicts the least recently used entry first (checks that order too). */
+  readonly lru?: boolean;
+}
+
 /**
  * Behaviour every `Store` must have. Run it from an implementation's tests:
- * `storeCompliance("LruStore", () => new LruStore())`.
+ * `storeCompliance("LruStore", () => new LruStore(), { lru: true })`.
  */
-export function storeCompliance(name: string, create: () => Store): void {
+export function storeCompliance(name: string, create: () => Store, options: StoreComplianceOptions = {}): void {
   describe(`Store compliance: ${name}`, () => {
     it("returns what was added and misses what was not", () => {
       const s = create();
@@ -53,18 +58,55 @@ export function storeCompliance(name: string, create: () => Store): void {
       assert.deepEqual(s.get("k")?.value, bytes(30));
     });
 
-    it("evicts the least recently used entry first, a get counting as a use", () => {
+    it("evict removes one entry and gives back its bytes, until the store is empty", () => {
       const s = create();
-      for (const k of ["a", "b", "c"]) s.add(k, { value: bytes(1) });
-      s.get("a");
-      assert.equal(s.removeOldest(), true);
-      assert.equal(s.get("b"), undefined, "b was the least recently used");
-      assert.ok(s.get("a") !== undefined && s.get("c") !== undefined);
-      assert.equal(s.stats().evictions, 1);
+      for (const k of ["a", "b", "c"]) s.add(k, { value: bytes(10) });
+      const one = create();
+      one.add("a", { value: bytes(10) });
+      for (let left = 2; left >= 0; left--) {
+        assert.equal(s.evict(), true);
+        assert.equal(s.items, left);
+        assert.equal(s.bytes, left * one.bytes);
+        assert.equal(["a", "b", "c"].filter((k) => s.get(k) !== undefined).length, left);
+      }
+      assert.equal(s.evict(), false);
+      assert.equal(s.stats().evictions, 3);
     });
 
-    it("removeOldest on an empty store returns false", () => {
-      assert.equal(create().removeOldest(), false);
+    if (options.lru === true) {
+      it("evicts the least recently used entry first, a get counting as a use", () => {
+        const s = create();
+        for (const k of ["a", "b", "c"]) s.add(k, { value: bytes(1) });
+        s.get("a");
+        assert.equal(s.evict(), true);
+        assert.equal(s.get("b"), undefined, "b was the least recently used");
+        assert.ok(s.get("a") !== undefined && s.get("c") !== undefined);
+        assert.equal(s.stats().evictions, 1);
+      });
+    }
+
+    it("evict on an empty store returns false", () => {
+      assert.equal(create().evict(), false);
+    });
+
+    it("never changes the bytes of a value it returned, whatever happens to the entry afterwards", () => {
+      const s = create();
+      const seen: [Uint8Array, Uint8Array][] = [];
+      const read = (k: string): void => {
+        const value = s.get(k)?.value;
+        if (value !== undefined) seen.push([value, value.slice()]);
+      };
+      for (let i = 0; i < 300; i++) s.add(`k${i}`, { value: bytes(1 + (i % 200), i) });
+      for (let i = 0; i < 300; i += 7) read(`k${i}`);
+      for (let i = 0; i < 300; i += 3) s.add(`k${i}`, { value: bytes(i % 2 === 0 ? 1 + (i % 200) : 50, 255 - (i % 200)) });
+      for (let i = 1; i < 300; i += 3) s.remove(`k${i}`);
+      for (let i = 0; i < 50; i++) s.evict();
+      for (let i = 0; i < 2000; i++) {
+        s.add(`n${i}`, { value: bytes(100, i) });
+        if (i % 10 === 0) read(`n${i}`);
+        if (s.items > 200) s.evict();
+      }
+      for (const [value, copy] of seen) assert.deepEqual(value, copy);
     });
 
     it("does not serve an entry past its expiry, and frees its bytes", () => {
@@ -118,7 +160,7 @@ export function storeCompliance(name: string, create: () => Store): void {
           assert.equal(s.remove(key), model.delete(key));
         } else if (op === 2) {
           assert.equal(s.get(key)?.value.byteLength, model.get(key));
-        } else if (s.removeOldest()) {
+        } else if (s.evict()) {
           // The model does not track recency: resync from the store.
           for (const k of [...model.keys()]) if (s.get(k) === undefined) model.delete(k);
         }

@@ -1,0 +1,82 @@
+import type { StoreEntry } from "../interfaces/store.js";
+
+/** What a store hands out for a hit: the value (a view of the cached bytes) and the expiry; also where the entry is. */
+export class EntryHandle implements StoreEntry {
+  readonly value: Uint8Array;
+  readonly expire: number | undefined;
+  readonly key: string;
+  readonly slot: number;
+  readonly hash: number;
+  /** The Group's settled promise of `value` (core's own stores only; others are memoized by the Group's WeakMap). */
+  resolved: Promise<Uint8Array> | undefined = undefined;
+
+  constructor(key: string, slot: number, hash: number, value: Uint8Array, expire: number | undefined) {
+    this.key = key;
+    this.slot = slot;
+    this.hash = hash;
+    this.value = value;
+    this.expire = expire;
+  }
+}
+
+const MIN_SIZE = 64;
+/** At most this many handles are kept, however large the store: a few MiB of V8 heap. */
+export const MAX_HANDLES = 16_384;
+
+/**
+ * Handles of recently read entries, so that reading the same entry again costs one Map lookup and returns the
+ * same object: a repeated hit allocates nothing, and the engine can memoize what it derives from a value by
+ * the value's identity. Without it a hit would hash the key in JS and compare it with the stored bytes, both
+ * a char at a time, while a Map hashes natively (and caches the hash in the string).
+ *
+ * Direct-mapped by slot (a new handle may displace another slot's), one per 8 entries up to MAX_HANDLES, so
+ * the V8 heap holds a bounded number of objects whatever the number of entries. A handle is forgotten when its
+ * entry changes, moves or goes; whoever holds it still reads the bytes it showed.
+ */
+export class EntryHandles {
+  readonly #byKey = new Map<string, EntryHandle>();
+  #bySlot: (EntryHandle | undefined)[] = new Array<EntryHandle | undefined>(MIN_SIZE).fill(undefined);
+  #mask = MIN_SIZE - 1;
+
+  get(key: string): EntryHandle | undefined {
+    return this.#byKey.get(key);
+  }
+
+  add(handle: EntryHandle): void {
+    const i = handle.slot & this.#mask;
+    const old = this.#bySlot[i];
+    if (old !== undefined) this.#byKey.delete(old.key);
+    this.#bySlot[i] = handle;
+    this.#byKey.set(handle.key, handle);
+  }
+
+  forget(slot: number): void {
+    const i = slot & this.#mask;
+    const old = this.#bySlot[i];
+    if (old !== undefined && old.slot === slot) {
+      this.#bySlot[i] = undefined;
+      this.#byKey.delete(old.key);
+    }
+  }
+
+  /** Sizes the cache for a store of `entries` slots (forgetting every handle when the size changes). */
+  fit(entries: number): void {
+    let size = MIN_SIZE;
+    while (size < MAX_HANDLES && size * 8 < entries) size *= 2;
+    if (size !== this.#bySlot.length) this.#reset(size);
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  clear(): void {
+    this.#reset(MIN_SIZE);
+  }
+
+  #reset(size: number): void {
+    this.#byKey.clear();
+    this.#bySlot = new Array<EntryHandle | undefined>(size).fill(undefined);
+    this.#mask = size - 1;
+  }
+}
