@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getHeapStatistics } from "node:v8";
 import { Container, ContainerModule } from "inversify";
 import {
   DiscoveryToken,
@@ -147,23 +146,6 @@ describe("createCacheCluster", () => {
     const cluster = await createCacheCluster({ cache: { port: 0 } });
     cluster.group("g", { load: () => "" });
     assert.throws(() => cluster.group("g", { load: () => "" }), { code: "CACHECLUSTER_GROUP_EXISTS" });
-  });
-
-  it("warns once when the groups' budgets could outgrow V8's heap, and not for ordinary budgets", async () => {
-    const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (_o: object | string, msg?: string) => void warnings.push(msg ?? "") };
-    const small = await createCacheCluster({}, [], { logger });
-    small.group("a", { load: (k) => k });
-    small.group("b", { maxBytes: 256 * 2 ** 20, load: (k) => k });
-    assert.deepEqual(warnings, []);
-    const limit = getHeapStatistics().heap_size_limit;
-    const big = await createCacheCluster({}, [], { logger });
-    big.group("half", { maxBytes: Math.round(limit / 2), load: (k) => k });
-    assert.deepEqual(warnings, [], "half the heap limit is fine");
-    big.group("more", { maxBytes: Math.round(limit / 2), load: (k) => k });
-    big.group("again", { maxBytes: limit, load: (k) => k });
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /maxBytes add up to \d+ MiB; .* heap limit \(\d+ MiB\): raise it \(node --max-old-space-size=\d+\) or lower maxBytes/);
   });
 
   it("answers peers for an unknown group with CACHECLUSTER_NO_SUCH_GROUP (404 on the wire)", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { PeerError, createCacheCluster, createDefaultLogger } from "../src/index.js";
+import { PeerError, createCacheCluster, createDefaultLogger, staticDiscovery } from "../src/index.js";
 
 const run = promisify(execFile);
 const coreIndex = new URL("../src/index.js", import.meta.url).href;
@@ -21,12 +21,19 @@ function lines(): { write(line: string): void; records(): Record<string, unknown
   };
 }
 
+// A node whose discovery lists only itself warns once, after join_timeout, that it is alone (local mode).
+// No transport: nothing binds a port. The warning's timer expires before the 200 ms one, so it has fired by then.
+const self = "http://127.0.0.1:9080";
+const aloneConfig = { cache: { self }, cluster: { join_timeout: 20 } };
+
 /** Runs a script that assembles a cluster with no logger and makes it warn once; returns its stderr. */
 async function stderrOfCluster(env: Record<string, string>): Promise<string> {
   const script = `
-    const { createCacheCluster } = await import(${JSON.stringify(coreIndex)});
-    const cluster = await createCacheCluster({});
-    cluster.group("huge", { maxBytes: 2 ** 50, load: () => "v" });
+    const { createCacheCluster, staticDiscovery } = await import(${JSON.stringify(coreIndex)});
+    const cluster = await createCacheCluster(${JSON.stringify(aloneConfig)}, [staticDiscovery([${JSON.stringify(self)}])]);
+    await cluster.listen();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cluster.close();
   `;
   const { stderr } = await run(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: process.env.PATH ?? "", ...env } });
   return stderr;
@@ -39,7 +46,7 @@ describe("the default logger", () => {
     assert.equal(records.length, 1, stderr);
     const record = JSON.parse(records[0]!) as Record<string, unknown>;
     assert.equal(record.severity, "WARNING");
-    assert.match(String(record.message), /maxBytes add up to/);
+    assert.match(String(record.message), /still in local mode/);
     assert.match(String(record.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -55,9 +62,12 @@ describe("the default logger", () => {
   it("a user's own logger gets the cluster's lines, and nothing goes to stderr", async () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (_o: object | string, msg?: string) => void warnings.push(msg ?? "") };
-    const cluster = await createCacheCluster({}, [], { logger });
-    cluster.group("huge", { maxBytes: 2 ** 50, load: () => "v" });
+    const cluster = await createCacheCluster(aloneConfig, [staticDiscovery([self])], { logger });
+    await cluster.listen();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cluster.close();
     assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /still in local mode/);
   });
 
   it("writes an error as one line with its cause chain and no stack, and the stack only at debug", () => {

@@ -1,4 +1,3 @@
-import { getHeapStatistics } from "node:v8";
 import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
 import { CacheClusterError, InvalidArgumentError } from "../errors.js";
 import { CacheGroup, type GroupOptions } from "../engine/group.js";
@@ -24,9 +23,6 @@ import { defaultNodeName, primaryAddress } from "./local-address.js";
 import { LocalModeWatch } from "./local-mode-watch.js";
 import { RateTracker } from "../status/rates.js";
 
-/** The largest share of a group's counted bytes that can be V8 heap (entries with tiny keys and values). */
-const WORST_HEAP_SHARE = 0.9;
-
 export interface CacheClusterDeps {
   readonly config: CacheClusterConfig;
   readonly logger: Logger;
@@ -51,7 +47,6 @@ export class ClusterNode implements CacheCluster {
   #local: LocalNode;
   readonly #deps: CacheClusterDeps;
   readonly #groups = new Map<string, CacheGroup>();
-  #heapWarned = false;
   readonly #events: MembershipEvent[] = [];
   readonly #lifetime = new AbortController();
   readonly #started: { stop(): Promise<void> }[] = [];
@@ -156,28 +151,7 @@ export class ClusterNode implements CacheCluster {
       },
     );
     this.#groups.set(name, group);
-    this.#checkHeapLimit();
     return group;
-  }
-
-  /**
-   * Warns (once) when the groups' budgets could outgrow V8's heap: an entry's objects live on the V8 heap,
-   * and with tiny keys and values they are most of what an entry is counted (~300 of ~332 bytes), so a
-   * budget near the heap limit could end in "JavaScript heap out of memory" rather than in evictions.
-   */
-  #checkHeapLimit(): void {
-    if (this.#heapWarned) return;
-    const total = [...this.#groups.values()].reduce((sum, g) => sum + g.maxBytes, 0);
-    const worstHeap = total * WORST_HEAP_SHARE;
-    const limit = getHeapStatistics().heap_size_limit;
-    if (worstHeap <= limit * 0.75) return;
-    this.#heapWarned = true;
-    const mib = (n: number): number => Math.round(n / 2 ** 20);
-    this.#deps.logger.warn(
-      { maxBytesTotal: total, heapSizeLimit: limit },
-      `cachecluster: the groups' maxBytes add up to ${mib(total)} MiB; with small values up to ${mib(worstHeap)} MiB of that is V8 heap, ` +
-        `over 3/4 of this process's heap limit (${mib(limit)} MiB): raise it (node --max-old-space-size=${Math.ceil((mib(worstHeap) * 1.5) / 256) * 256}) or lower maxBytes`,
-    );
   }
 
   getGroup(name: string): Group | undefined {
