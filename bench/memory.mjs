@@ -4,13 +4,13 @@
 // 10 s idle. References measured in the same run with the same keys and values: golang/groupcache filled
 // to the same cacheBytes (packages/testing/go/groupcache-memory) and Redis with the same maxmemory and allkeys-lru.
 // Every reading follows a full GC (Node gc(), Go FreeOSMemory, Redis MEMORY PURGE). Each cell is the
-// median of --reps fresh processes, with min–max.
+// median of --reps fresh processes, with min–max. Also: items that fit per MiB of RSS growth, against Redis's.
 //   node bench/memory.mjs [--mib 256] [--reps 3] [--sizes 128,1024,16384,262144]
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { sleep, spread, startRedis, summarize, median } from "./_lib.mjs";
+import { fmt, median, sleep, spread, startRedis, summarize } from "./_lib.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +21,6 @@ const { values } = parseArgs({
   },
 });
 const maxBytes = Number(values.mib) * 2 ** 20;
-/** @param {number} i */
 const key = (i) => `user/${i}/avatar.png`;
 
 if (values.child !== undefined) {
@@ -29,11 +28,10 @@ if (values.child !== undefined) {
   const valueSize = Number(values.child);
   const cluster = await createCacheCluster({ cache: { port: 0 } });
   const group = cluster.group("mem", { maxBytes, load: () => new Uint8Array(valueSize).fill(7) });
-  const gc = /** @type {() => void} */ (globalThis.gc); // --expose-gc
   const settle = async () => {
-    gc();
+    globalThis.gc();
     await sleep(100);
-    gc();
+    globalThis.gc();
     return process.memoryUsage().rss;
   };
   const before = await settle();
@@ -56,46 +54,26 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
-/**
- * What one process measured (bytes; items that fit).
- * @typedef {{ items: number, growth: number, churnGrowth: number, idleGrowth?: number }} Run
- */
-
-/**
- * @param {number} size
- * @param {Record<string, string>} [env]
- * @returns {Run}
- */
-function nodeRun(size, env = {}) {
+function nodeRun(size) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], {
     encoding: "utf8",
-    env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`cachecluster child for ${size} B failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-/**
- * @param {number} size
- * @returns {Promise<Run>}
- */
 async function goRun(size) {
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
   const bin = await buildGoProgram("groupcache-memory");
   return JSON.parse(execFileSync(bin, ["-size", String(size), "-mib", values.mib], { encoding: "utf8" }));
 }
 
-/** @param {number | undefined} pid */
 function redisRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (m === null) throw new Error(`no VmRSS for redis-server pid ${pid}`);
   return Number(m[1]) * 1024;
 }
 
-/**
- * @param {number} size
- * @returns {Promise<Run>}
- */
 async function redisRun(size) {
   const redis = await startRedis();
   const { Redis } = await import("ioredis");
@@ -109,11 +87,10 @@ async function redisRun(size) {
       await sleep(100);
       return redisRss(redis.pid);
     };
-    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))?.[1]);
+    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))[1]);
     const before = await settle();
     const batch = size >= 16384 ? 16 : 1000;
     let i = 0;
-    /** @param {number} n */
     const write = async (n) => {
       const p = client.pipeline();
       for (let j = 0; j < n; j++) p.set(key(i++), value);
@@ -133,37 +110,54 @@ async function redisRun(size) {
 
 const reps = Number(values.reps);
 const sizes = values.sizes.split(",").map(Number);
-/** @param {number[]} xs */
 const ratio = (xs) =>
   spread(
     xs.map((x) => x / maxBytes),
     2,
   );
-/** @type {Record<string, Record<string, string>>} */
 const afterFill = {};
-/** @type {Record<string, Record<string, string>>} */
 const afterChurn = {};
 for (const size of sizes) {
-  /** @type {Record<"node" | "go" | "redis", Run[]>} */
   const runs = { node: [], go: [], redis: [] };
   for (let r = 0; r < reps; r++) {
     runs.node.push(nodeRun(size));
     runs.go.push(await goRun(size));
     runs.redis.push(await redisRun(size));
   }
-  /** @param {Run[]} xs */
   const items = (xs) => spread(xs.map((x) => x.items));
   const label = size >= 1024 ? `${size / 1024} KiB values` : `${size} B values`;
-  /** @param {number[]} xs */
   const med = (xs) => median(xs.map((x) => x / maxBytes)).toFixed(2);
-  summarize({
-    bench: "memory",
-    figure: `RSS growth / maxBytes (${values.mib} MiB) after fill, ${label}`,
-    cachecluster: med(runs.node.map((x) => x.growth)),
-    reference: `Go groupcache ${med(runs.go.map((x) => x.growth))}, Redis ${med(runs.redis.map((x) => x.growth))}`,
-    ratio: "-",
-    goal: "<= 1.25",
-  });
+  const perMiB = (xs) => median(xs.map((x) => x.items / (x.growth / 2 ** 20)));
+  const nodePerMiB = perMiB(runs.node);
+  const redisPerMiB = perMiB(runs.redis);
+  summarize(
+    {
+      bench: "memory",
+      figure: `RSS growth / maxBytes (${values.mib} MiB) after fill, ${label}`,
+      cachecluster: med(runs.node.map((x) => x.growth)),
+      reference: `Go groupcache ${med(runs.go.map((x) => x.growth))}, Redis ${med(runs.redis.map((x) => x.growth))}`,
+      ratio: "-",
+      goal: "<= 1.25",
+    },
+    {
+      bench: "memory",
+      figure: `RSS growth / maxBytes after churning as many keys again, ${label}`,
+      cachecluster: med(runs.node.map((x) => x.churnGrowth)),
+      reference: `Go groupcache ${med(runs.go.map((x) => x.churnGrowth))}, Redis ${med(runs.redis.map((x) => x.churnGrowth))}`,
+      ratio: "-",
+      goal: "<= 1.25",
+    },
+  );
+  if (size <= 1024) {
+    summarize({
+      bench: "memory",
+      figure: `items per MiB of RSS growth after fill, ${label}`,
+      cachecluster: fmt(nodePerMiB),
+      reference: `Redis ${fmt(redisPerMiB)}`,
+      ratio: `${(nodePerMiB / redisPerMiB).toFixed(2)}x`,
+      goal: ">= 1.0x",
+    });
+  }
   afterFill[label] = {
     cachecluster: ratio(runs.node.map((x) => x.growth)),
     "Go groupcache": ratio(runs.go.map((x) => x.growth)),
@@ -171,32 +165,14 @@ for (const size of sizes) {
     "items: cachecluster": items(runs.node),
     Go: items(runs.go),
     "Redis ": items(runs.redis),
+    "items/MiB: cachecluster": fmt(nodePerMiB),
+    "Redis  ": fmt(redisPerMiB),
   };
   afterChurn[label] = {
     cachecluster: ratio(runs.node.map((x) => x.churnGrowth)),
     "Go groupcache": ratio(runs.go.map((x) => x.churnGrowth)),
     Redis: ratio(runs.redis.map((x) => x.churnGrowth)),
-    "cachecluster, then 10 s idle": ratio(runs.node.map((x) => x.idleGrowth ?? Number.NaN)),
-  };
-}
-// The deployment knob for large values: glibc's default raises its mmap threshold after the first large
-// free, so freed 256 KiB buffers stay in its heap; a fixed threshold hands them back to the OS at once.
-const knob = { MALLOC_MMAP_THRESHOLD_: "131072" };
-if (sizes.includes(262144)) {
-  const runs = Array.from({ length: reps }, () => nodeRun(262144, knob));
-  afterFill["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = {
-    cachecluster: ratio(runs.map((x) => x.growth)),
-    "Go groupcache": "-",
-    Redis: "-",
-    "items: cachecluster": spread(runs.map((x) => x.items)),
-    Go: "-",
-    "Redis ": "-",
-  };
-  afterChurn["256 KiB, MALLOC_MMAP_THRESHOLD_=131072"] = {
-    cachecluster: ratio(runs.map((x) => x.churnGrowth)),
-    "Go groupcache": "-",
-    Redis: "-",
-    "cachecluster, then 10 s idle": ratio(runs.map((x) => x.idleGrowth ?? Number.NaN)),
+    "cachecluster, then 10 s idle": ratio(runs.node.map((x) => x.idleGrowth)),
   };
 }
 console.log(
