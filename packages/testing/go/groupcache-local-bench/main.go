@@ -1,5 +1,6 @@
 // groupcache-local-bench measures golang/groupcache Group.Get on a cached value in one goroutine
-// (one core) and prints JSON {"ops": N, "seconds": S, "opsPerSec": R}.
+// (one core) and prints JSON {"ops": N, "seconds": S, "opsPerSec": R, "cpuNsPerOp": C}; the CPU time (user +
+// system, every thread of the process) per operation is the figure to trust on a loaded machine.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"flag"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/golang/groupcache"
@@ -46,6 +48,7 @@ func main() {
 		}
 	}
 	deadline := time.Now().Add(time.Duration(*seconds * float64(time.Second)))
+	cpu0 := cpuTime()
 	start := time.Now()
 	ops := 0
 	for time.Now().Before(deadline) {
@@ -57,8 +60,18 @@ func main() {
 		}
 	}
 	elapsed := time.Since(start).Seconds()
+	cpu := cpuTime() - cpu0
 	if len(out) != *size && view.Len() != *size {
 		panic("wrong size")
 	}
-	json.NewEncoder(os.Stdout).Encode(map[string]float64{"ops": float64(ops), "seconds": elapsed, "opsPerSec": float64(ops) / elapsed})
+	json.NewEncoder(os.Stdout).Encode(map[string]float64{"ops": float64(ops), "seconds": elapsed, "opsPerSec": float64(ops) / elapsed, "cpuNsPerOp": float64(cpu.Nanoseconds()) / float64(ops)})
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
