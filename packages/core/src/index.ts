@@ -12,6 +12,7 @@ export { oneIn, neverHot, alwaysHot, type HotPolicy } from "./engine/hot-policy.
 export type { GroupStats } from "./engine/stats.js";
 export { HashRing } from "./ring/hash-ring.js";
 export { LruStore, type LruStoreOptions } from "./cache/lru-store.js";
+export { TinyLfuStore, type TinyLfuStoreOptions } from "./cache/tinylfu-store.js";
 export { staticDiscovery, StaticDiscovery } from "./discovery/static-discovery.js";
 
 // Config

@@ -1,0 +1,56 @@
+/** A hit-rate change this large (in either direction) restarts the climb with a full step. */
+const RESTART_THRESHOLD = 0.05;
+/** A full step: this share of the capacity. */
+const STEP_PERCENT = 0.0625;
+/** Each sample without a large change shrinks the step by this factor. */
+const STEP_DECAY = 0.98;
+
+/**
+ * Sizes W-TinyLFU's admission window by hill climbing on the hit rate, as Caffeine does: after each sample of
+ * requests, if the hit rate rose the window keeps moving the way it moved last (a step of 6.25% of the capacity,
+ * decaying by 2% per sample), if it fell the window turns back; a change of 5 points restarts with a full
+ * step. Recency-heavy traffic grows the window (more LRU-like), frequency-heavy traffic shrinks it.
+ */
+export class WindowClimber {
+  #hits = 0;
+  #misses = 0;
+  #previousHitRate = 0;
+  #step: number;
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#step = -STEP_PERCENT * capacity;
+  }
+
+  hit(): void {
+    this.#hits++;
+  }
+
+  miss(): void {
+    this.#misses++;
+  }
+
+  /**
+   * The bytes to move into (> 0) or out of (< 0) the window now; a new sample is judged every `sampleSize`
+   * requests. A `sampleSize` of 0 (the frequency sketch is not sized yet: the store is still filling) discards
+   * the requests counted so far.
+   */
+  adjustment(sampleSize: number): number {
+    if (sampleSize === 0) {
+      this.#hits = this.#misses = 0;
+      return 0;
+    }
+    const requests = this.#hits + this.#misses;
+    if (requests >= sampleSize) {
+      const hitRate = this.#hits / requests;
+      const change = hitRate - this.#previousHitRate;
+      const amount = change >= 0 ? this.#step : -this.#step;
+      this.#step = Math.abs(change) >= RESTART_THRESHOLD ? STEP_PERCENT * this.#capacity * (amount >= 0 ? 1 : -1) : STEP_DECAY * amount;
+      this.#previousHitRate = hitRate;
+      this.#hits = this.#misses = 0;
+      return Math.trunc(amount);
+    }
+    return 0;
+  }
+}
