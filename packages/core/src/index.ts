@@ -11,6 +11,7 @@ export type { GroupOptions, GetOptions, SetOptions, Loader, LoadContext, LoadRes
 export { oneIn, neverHot, alwaysHot, type HotPolicy } from "./engine/hot-policy.js";
 export type { GroupStats } from "./engine/stats.js";
 export { HashRing } from "./ring/hash-ring.js";
+export type { SlabStoreOptions } from "./cache/slab-store.js";
 export { LruStore, type LruStoreOptions } from "./cache/lru-store.js";
 export { TinyLfuStore, type TinyLfuStoreOptions } from "./cache/tinylfu-store.js";
 export { staticDiscovery, StaticDiscovery } from "./discovery/static-discovery.js";

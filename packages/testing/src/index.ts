@@ -15,7 +15,7 @@ export {
   type MemoryHost,
   type Random,
 } from "./memory-network.js";
-export { storeCompliance } from "./compliance/store.js";
+export { storeCompliance, type StoreComplianceOptions } from "./compliance/store.js";
 export { discoveryCompliance, waitForPeers, type DiscoveryComplianceSetup, type DiscoveryUnderTest } from "./compliance/discovery.js";
 export { membershipCompliance, type MembershipComplianceSetup } from "./compliance/membership.js";
 export { transportCompliance, RecordingPeerHandler, awkwardKeys, type TransportComplianceSetup } from "./compliance/transport.js";
