@@ -14,6 +14,7 @@ export { HashRing } from "./ring/hash-ring.js";
 export type { SlabStoreOptions } from "./cache/slab-store.js";
 export { LruStore, type LruStoreOptions } from "./cache/lru-store.js";
 export { TinyLfuStore, type TinyLfuStoreOptions } from "./cache/tinylfu-store.js";
+export type { StoreKind } from "./cache/store-kinds.js";
 export { staticDiscovery, StaticDiscovery } from "./discovery/static-discovery.js";
 
 // Config

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { Container, type ContainerModule } from "inversify";
-import { LruStore } from "../cache/lru-store.js";
+import { storeFactoryOf } from "../cache/store-kinds.js";
 import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
 import type { CacheClusterConfigInput } from "../config/config-input.js";
 import { parseConfig } from "../config/load-config.js";
@@ -25,7 +25,7 @@ export interface CreateCacheClusterOptions {
 
 /**
  * Binds the core services on an inversify container, loads the plugins, fills in defaults for what no plugin
- * bound (LRU stores; `DirectMembership`; `StaticDiscovery` from `CACHECLUSTER_PEERS` when set), checks the whole
+ * bound (the `[cache] store` stores, LRU by default; `DirectMembership`; `StaticDiscovery` from `CACHECLUSTER_PEERS` when set), checks the whole
  * config against the plugins' declarations (one `ConfigError` with every problem), and returns the assembled
  * cluster. Nothing listens until `cluster.listen()`.
  */
@@ -52,7 +52,9 @@ export function bindCore(container: Container, config: CacheClusterConfig, logge
 
 /** Binds the defaults for services no plugin bound. */
 export function bindDefaults(container: Container, env: Readonly<Record<string, string | undefined>> = process.env): void {
-  if (!container.isBound(StoreFactoryToken)) container.bind(StoreFactoryToken).toConstantValue((options) => new LruStore({ maxBytes: options.maxBytes }));
+  if (!container.isBound(StoreFactoryToken)) {
+    container.bind(StoreFactoryToken).toResolvedValue((config: CacheClusterConfig) => storeFactoryOf(config.cache.store), [ConfigToken]);
+  }
   if (!container.isBound(MembershipToken)) {
     container.bind(MembershipToken).toResolvedValue((config: CacheClusterConfig) => DirectMembership.fromConfig(config), [ConfigToken]);
   }

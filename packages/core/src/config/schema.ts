@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STORE_KINDS } from "../cache/store-kinds.js";
 import { configSection } from "./config-section.js";
 import { byteSize, integer, milliseconds, port } from "./config-values.js";
 
@@ -14,6 +15,12 @@ export const cacheSection = configSection("cache", CORE, {
     .describe("This node's cache base URL as peers reach it; default `http://{own IP}:{port}`."),
   replicas: integer(1, 10_000).default(50).describe("Virtual nodes per peer on the hash ring (golang/groupcache: 50)."),
   max_bytes: byteSize.default(64 * 1024 * 1024).describe("Default byte budget of a group (main + hot), e.g. `64MiB`."),
+  store: z
+    .enum(STORE_KINDS, { error: `expected one of ${STORE_KINDS.join(", ")}` })
+    .default("lru")
+    .describe(
+      "Eviction of the groups' caches: `lru` (golang/groupcache's) or `tinylfu` (W-TinyLFU: admits by frequency, a higher hit ratio under skew and scans). A group's `store` option overrides it.",
+    ),
   timeout: milliseconds().default(2000).describe("Peer fetch timeout in ms."),
   eject_after: integer(0, 1_000_000)
     .default(3)

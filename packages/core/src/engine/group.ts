@@ -1,5 +1,5 @@
 import { EntryHandle } from "../cache/entry-handles.js";
-import { LruStore } from "../cache/lru-store.js";
+import { STORE_KINDS, type StoreKind, storeFactoryOf } from "../cache/store-kinds.js";
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
 import type { Group } from "../interfaces/group.js";
 import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/store.js";
@@ -35,6 +35,11 @@ export interface GroupOptions {
   readonly hotPolicy?: HotPolicy;
   /** Default time to live in ms for loaded values that give none; default: no expiry. */
   readonly ttl?: number;
+  /**
+   * The eviction of this group's main and hot caches: `"lru"` (golang/groupcache's), `"tinylfu"` (W-TinyLFU
+   * admission) or a StoreFactory; default `[cache] store` (or the StoreFactory bound in the container).
+   */
+  readonly store?: StoreKind | StoreFactory;
 }
 
 export interface GetOptions {
@@ -66,7 +71,6 @@ const encoder = new TextEncoder();
 // ignoreBOM: a value that starts with U+FEFF keeps it (getString is the value as it is, decoded).
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
-const defaultStoreFactory: StoreFactory = (options) => new LruStore({ maxBytes: options.maxBytes });
 
 /**
  * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
@@ -107,7 +111,7 @@ export class CacheGroup implements Group {
     this.#load = options.load;
     this.#hotPolicy = options.hotPolicy ?? oneIn(10);
     this.#ttl = options.ttl;
-    const factory = deps.storeFactory ?? defaultStoreFactory;
+    const factory = storeFactoryFor(options.store) ?? deps.storeFactory ?? storeFactoryOf("lru");
     this.#main = factory({ name: `${name}/main`, kind: "main", maxBytes });
     this.#hot = factory({ name: `${name}/hot`, kind: "hot", maxBytes });
     this.#flight = new SingleFlight(name);
@@ -397,4 +401,10 @@ function toEntry(group: string, key: string, result: LoadResult, ttlOverride: nu
   // does not keep that buffer alive); the first callers get the loader's bytes as they are.
   const bytes = typeof value === "string" ? encoder.encode(value) : value;
   return expire === undefined ? { value: bytes } : { value: bytes, expire };
+}
+
+function storeFactoryFor(store: StoreKind | StoreFactory | undefined): StoreFactory | undefined {
+  if (store === undefined || typeof store === "function") return store;
+  if ((STORE_KINDS as readonly unknown[]).includes(store)) return storeFactoryOf(store);
+  throw new InvalidArgumentError(`expected options.store to be ${STORE_KINDS.map((k) => `"${k}"`).join(", ")} or a StoreFactory, got ${JSON.stringify(store)}`);
 }
