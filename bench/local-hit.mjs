@@ -3,6 +3,7 @@
 // Group.Get measured in the same run (GOMAXPROCS=1). Prints medians of several interleaved rounds and the
 // ratios: of operations per second (what the goal is stated in, on a quiet machine) and of CPU time per
 // operation (user + system, every thread of the process: the figure that holds up on a loaded machine).
+// Also a group with the W-TinyLFU store (issue 16: its get cost <= 1.2x LRU's), interleaved with the rest.
 //   node bench/local-hit.mjs [--rounds 5] [--seconds 2]
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -63,6 +64,8 @@ const cluster = await createCacheCluster({ cache: { port: 0 } });
 const value = new Uint8Array(size).map((_, i) => i & 255);
 const group = cluster.group("bench", { maxBytes: 64 << 20, load: () => value });
 await group.get("key");
+const tinyGroup = cluster.group("bench-tinylfu", { maxBytes: 64 << 20, store: "tinylfu", load: () => value });
+await tinyGroup.get("key");
 const goBin = await buildGoProgram("groupcache-local-bench");
 
 const goRun = async (sink) => {
@@ -70,12 +73,14 @@ const goRun = async (sink) => {
   return { rate: out.opsPerSec, cpu: out.cpuNsPerOp };
 };
 const nodeRuns = [];
+const tinyRuns = [];
 const peekRates = [];
 const goViewRuns = [];
 const goCopyRates = [];
 // Interleave the rounds so background load hits every contender alike.
 for (let r = 0; r < rounds; r++) {
   nodeRuns.push(await nodeRound(group));
+  tinyRuns.push(await nodeRound(tinyGroup));
   peekRates.push(peekRound(group));
   goViewRuns.push(await goRun("byteview"));
   goCopyRates.push((await goRun("allocating")).rate);
@@ -87,9 +92,16 @@ const gv = median(goViewRates);
 const gc = median(goCopyRates);
 const nCpu = median(nodeRuns.map((x) => x.cpu));
 const gvCpu = median(goViewRuns.map((x) => x.cpu));
+const tinyRates = tinyRuns.map((x) => x.rate);
+const tCpu = median(tinyRuns.map((x) => x.cpu));
 console.log(`local hit: get of a cached ${size} B value, one core (GOMAXPROCS=1), ${rounds} interleaved rounds of ${seconds}s`);
 console.table({
   "cachecluster Group.get (shared bytes)": { "median Mops/s": +(n / 1e6).toFixed(2), "range Mops/s": spread(nodeRates), "CPU ns/get": +nCpu.toFixed(1) },
+  "cachecluster Group.get, store: tinylfu": {
+    "median Mops/s": +(median(tinyRates) / 1e6).toFixed(2),
+    "range Mops/s": spread(tinyRates),
+    "CPU ns/get": +tCpu.toFixed(1),
+  },
   "cachecluster Group.peek (sync hit path)": { "median Mops/s": +(median(peekRates) / 1e6).toFixed(2), "range Mops/s": spread(peekRates), "CPU ns/get": "-" },
   "golang/groupcache Get, ByteViewSink (zero-copy)": {
     "median Mops/s": +(gv / 1e6).toFixed(2),
@@ -101,6 +113,7 @@ console.table({
 console.log(`ratio cachecluster / go (ByteViewSink), by CPU time per get: ${(gvCpu / nCpu).toFixed(2)}x (goal >= 1.0x)`);
 console.log(`ratio cachecluster / go (ByteViewSink, like for like): ${(n / gv).toFixed(2)}x (goal >= 1.0x)`);
 console.log(`ratio cachecluster / go (AllocatingByteSliceSink, groupcache's documented usage): ${(n / gc).toFixed(2)}x`);
+console.log(`ratio W-TinyLFU / LRU store, by CPU time per get: ${(tCpu / nCpu).toFixed(2)}x (goal <= 1.2x)`);
 console.log(`ratio cachecluster peek / go (ByteViewSink): ${(median(peekRates) / gv).toFixed(2)}x`);
 summarize(
   {
@@ -118,5 +131,13 @@ summarize(
     reference: `Go Get + ByteViewSink ${gvCpu.toFixed(1)}`,
     ratio: `${(gvCpu / nCpu).toFixed(2)}x`,
     goal: ">= 1.0x",
+  },
+  {
+    bench: "local-hit",
+    figure: `CPU ns per get of a cached ${size} B value, W-TinyLFU store / LRU store`,
+    cachecluster: tCpu.toFixed(1),
+    reference: `LRU ${nCpu.toFixed(1)}`,
+    ratio: `${(tCpu / nCpu).toFixed(2)}x`,
+    goal: "<= 1.2x",
   },
 );
