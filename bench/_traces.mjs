@@ -1,7 +1,13 @@
 // Access traces for bench/hit-ratio.mjs, generated from a fixed seed, and Bélády's optimum computed offline.
 // A trace is an Int32Array of key ids in [0, keySpace).
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
+/** @typedef {() => number} Random A source of floats in [0, 1). */
+
+/**
+ * mulberry32: a small seeded PRNG returning floats in [0, 1).
+ * @param {number} seed
+ * @returns {Random}
+ */
 export function prng(seed) {
   let a = seed >>> 0;
   return () => {
@@ -13,49 +19,72 @@ export function prng(seed) {
   };
 }
 
-/** A random permutation of 0..n-1 (which key has which popularity rank). */
+/**
+ * A random permutation of 0..n-1 (which key has which popularity rank).
+ * @param {number} n
+ * @param {Random} random
+ */
 function permutation(n, random) {
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
+    const t = p[i] ?? 0;
+    p[i] = p[j] ?? 0;
     p[j] = t;
   }
   return p;
 }
 
-/** Draws zipf ranks (0 = most popular) over n items with exponent s. */
+/**
+ * Draws zipf ranks (0 = most popular) over n items with exponent s.
+ * @param {number} n
+ * @param {number} s
+ * @param {Random} random
+ * @returns {() => number}
+ */
 function zipfSampler(n, s, random) {
   const cdf = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) cdf[i] = sum += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) cdf[i] /= sum;
+  for (let i = 0; i < n; i++) cdf[i] = (cdf[i] ?? 0) / sum;
   return () => {
     const u = random();
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cdf[mid] < u) lo = mid + 1;
+      if ((cdf[mid] ?? 0) < u) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
 }
 
-/** Independent requests with zipf popularity. */
+/**
+ * @typedef {{ keys: number, length: number, s: number, seed: number }} ZipfOptions
+ *   `length` requests over `keys` keys, zipf exponent `s`, PRNG seed `seed`.
+ */
+
+/**
+ * Independent requests with zipf popularity.
+ * @param {ZipfOptions} options
+ * @returns {Int32Array}
+ */
 export function zipfTrace({ keys, length, s, seed }) {
   const random = prng(seed);
   const rank = zipfSampler(keys, s, random);
   const perm = permutation(keys, random);
   const trace = new Int32Array(length);
-  for (let i = 0; i < length; i++) trace[i] = perm[rank()];
+  for (let i = 0; i < length; i++) trace[i] = perm[rank()] ?? 0;
   return trace;
 }
 
-/** Zipf (s) requests, and every `period` requests a scan: `scan` keys read once each, in order, from the least popular half. */
+/**
+ * Zipf (s) requests, and every `period` requests a scan: `scan` keys read once each, in order, from the least popular half.
+ * @param {ZipfOptions & { period: number, scan: number }} options
+ * @returns {Int32Array}
+ */
 export function zipfWithScansTrace({ keys, length, s, seed, period, scan }) {
   const random = prng(seed);
   const rank = zipfSampler(keys, s, random);
@@ -63,30 +92,38 @@ export function zipfWithScansTrace({ keys, length, s, seed, period, scan }) {
   const trace = new Int32Array(length);
   let next = keys >> 1;
   for (let i = 0; i < length;) {
-    for (let j = 0; j < period && i < length; j++) trace[i++] = perm[rank()];
+    for (let j = 0; j < period && i < length; j++) trace[i++] = perm[rank()] ?? 0;
     for (let j = 0; j < scan && i < length; j++) {
-      trace[i++] = perm[next];
+      trace[i++] = perm[next] ?? 0;
       next = next + 1 < keys ? next + 1 : keys >> 1;
     }
   }
   return trace;
 }
 
-/** The keys 0..loop-1 read in order, again and again. */
+/**
+ * The keys 0..loop-1 read in order, again and again.
+ * @param {{ length: number, loop: number }} options
+ * @returns {Int32Array}
+ */
 export function loopTrace({ length, loop }) {
   const trace = new Int32Array(length);
   for (let i = 0; i < length; i++) trace[i] = i % loop;
   return trace;
 }
 
-/** Zipf (s) requests whose popular keys change completely every `phase` requests (the ranks move by a tenth of the keys). */
+/**
+ * Zipf (s) requests whose popular keys change completely every `phase` requests (the ranks move by a tenth of the keys).
+ * @param {ZipfOptions & { phase: number }} options
+ * @returns {Int32Array}
+ */
 export function shiftingTrace({ keys, length, s, seed, phase }) {
   const random = prng(seed);
   const rank = zipfSampler(keys, s, random);
   const perm = permutation(keys, random);
   const shift = Math.floor(keys / 10);
   const trace = new Int32Array(length);
-  for (let i = 0; i < length; i++) trace[i] = perm[(rank() + Math.floor(i / phase) * shift) % keys];
+  for (let i = 0; i < length; i++) trace[i] = perm[(rank() + Math.floor(i / phase) * shift) % keys] ?? 0;
   return trace;
 }
 
@@ -94,44 +131,55 @@ export function shiftingTrace({ keys, length, s, seed, phase }) {
  * Bélády's optimum for a cache of `capacity` entries on `trace`: on a miss, the entry (the new key included) whose
  * next use is farthest is left out. This is the bound for caches that may decline to admit (as W-TinyLFU does);
  * it is at least the classic MIN, which must admit every miss. Returns the hit ratio.
+ * @param {Int32Array} trace key ids
+ * @param {number} capacity entries
+ * @returns {number}
  */
 export function beladyHitRatio(trace, capacity) {
+  // Every index below is in range: `?? 0` only tells the type checker so (typed array reads may be undefined).
   const n = trace.length;
   let ids = 0;
-  for (let i = 0; i < n; i++) if (trace[i] >= ids) ids = trace[i] + 1;
+  for (let i = 0; i < n; i++) {
+    const id = trace[i] ?? 0;
+    if (id >= ids) ids = id + 1;
+  }
   const nextUse = new Int32Array(n);
   const last = new Int32Array(ids).fill(n);
   for (let i = n - 1; i >= 0; i--) {
-    nextUse[i] = last[trace[i]];
-    last[trace[i]] = i;
+    const id = trace[i] ?? 0;
+    nextUse[i] = last[id] ?? 0;
+    last[id] = i;
   }
   // A max-heap of (next use, id) with stale entries skipped: an entry is current if the id is cached with that next use.
   const heapUse = new Int32Array(n + 1);
   const heapId = new Int32Array(n + 1);
   let size = 0;
+  /** @type {(use: number, id: number) => void} */
   const push = (use, id) => {
     let i = size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heapUse[parent] >= use) break;
-      heapUse[i] = heapUse[parent];
-      heapId[i] = heapId[parent];
+      const parentUse = heapUse[parent] ?? 0;
+      if (parentUse >= use) break;
+      heapUse[i] = parentUse;
+      heapId[i] = heapId[parent] ?? 0;
       i = parent;
     }
     heapUse[i] = use;
     heapId[i] = id;
   };
   const pop = () => {
-    const use = heapUse[--size];
-    const id = heapId[size];
+    const use = heapUse[--size] ?? 0;
+    const id = heapId[size] ?? 0;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= size) break;
-      if (child + 1 < size && heapUse[child + 1] > heapUse[child]) child++;
-      if (heapUse[child] <= use) break;
-      heapUse[i] = heapUse[child];
-      heapId[i] = heapId[child];
+      if (child + 1 < size && (heapUse[child + 1] ?? 0) > (heapUse[child] ?? 0)) child++;
+      const childUse = heapUse[child] ?? 0;
+      if (childUse <= use) break;
+      heapUse[i] = childUse;
+      heapId[i] = heapId[child] ?? 0;
       i = child;
     }
     heapUse[i] = use;
@@ -141,9 +189,9 @@ export function beladyHitRatio(trace, capacity) {
   let cached = 0;
   let hits = 0;
   for (let t = 0; t < n; t++) {
-    const id = trace[t];
-    const use = nextUse[t];
-    if (cachedUntil[id] >= 0) {
+    const id = trace[t] ?? 0;
+    const use = nextUse[t] ?? 0;
+    if ((cachedUntil[id] ?? -1) >= 0) {
       hits++;
       cachedUntil[id] = use;
       push(use, id);
@@ -151,9 +199,9 @@ export function beladyHitRatio(trace, capacity) {
     }
     if (use === n) continue; // never read again: not worth a place
     if (cached === capacity) {
-      while (cachedUntil[heapId[0]] !== heapUse[0]) pop();
-      if (heapUse[0] <= use) continue; // every cached key is needed sooner than this one
-      cachedUntil[heapId[0]] = -1;
+      while (cachedUntil[heapId[0] ?? 0] !== heapUse[0]) pop();
+      if ((heapUse[0] ?? 0) <= use) continue; // every cached key is needed sooner than this one
+      cachedUntil[heapId[0] ?? 0] = -1;
       pop();
       cached--;
     }

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { summarize } from "./_lib.mjs";
 
 // Entries added between the two readings: enough that RSS noise (a few MB) is small per entry.
+/** @type {(size: number) => number} */
 const entriesFor = (size) => Math.max(10_000, Math.min(400_000, Math.floor(2 ** 27 / (size + 100))));
 if (process.argv[2] === "--child") {
   const { LruStore } = await import("../packages/core/dist/src/index.js");

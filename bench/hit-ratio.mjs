@@ -28,14 +28,20 @@ const sizes = [0.001, 0.01, 0.1];
 
 const width = String(keys - 1).length;
 const names = Array.from({ length: keys }, (_, i) => `k${String(i).padStart(width, "0")}`);
-const entryBytes = names[0].length;
+const entryBytes = (names[0] ?? "").length;
 const EMPTY = { value: new Uint8Array(0) };
 
+/**
+ * Hit ratio of `store` on `trace`, run as a group's main cache with a budget of `capacity` entries.
+ * @param {import("../packages/core/dist/src/index.js").Store} store
+ * @param {Int32Array} trace
+ * @param {number} capacity
+ */
 function storeHitRatio(store, trace, capacity) {
   const budget = capacity * entryBytes;
   let hits = 0;
   for (let i = 0; i < trace.length; i++) {
-    const key = names[trace[i]];
+    const key = /** @type {string} */ (names[/** @type {number} */ (trace[i])]);
     if (store.get(key) !== undefined) {
       hits++;
       continue;
@@ -46,8 +52,11 @@ function storeHitRatio(store, trace, capacity) {
   return hits / trace.length;
 }
 
+/** @type {(x: number) => string} */
 const pct = (x) => (100 * x).toFixed(1);
+/** @type {Record<string, Record<string, number>>} */
 const rows = {};
+/** @type {number[]} */
 const gaps = [];
 let worstVsLru = Infinity;
 for (const [name, make] of Object.entries(traces)) {

@@ -20,14 +20,24 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const size = Number(values.size);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** @type {(xs: readonly number[]) => number} */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+/** @type {(start: NodeJS.CpuUsage) => number} */
 const cpuNs = (start) => {
   const { user, system } = process.cpuUsage(start);
   return (user + system) * 1000;
 };
+/** @type {(xs: readonly number[]) => string} */
 const spread = (xs) => `${(Math.min(...xs) / 1e6).toFixed(2)}–${(Math.max(...xs) / 1e6).toFixed(2)}`;
 
-/** { rate: ops per second, cpu: CPU ns per op } */
+/** @typedef {import("../packages/core/dist/src/index.js").Group} Group */
+/** @typedef {{ rate: number, cpu: number }} Round ops per second, CPU ns per op */
+
+/**
+ * Gets of the cached "key" for `seconds`.
+ * @param {Group} group
+ * @returns {Promise<Round>}
+ */
 async function nodeRound(group) {
   const deadline = performance.now() + seconds * 1000;
   const cpu0 = process.cpuUsage();
@@ -45,6 +55,10 @@ async function nodeRound(group) {
   return { rate: ops / ((performance.now() - start) / 1000), cpu: cpuNs(cpu0) / ops };
 }
 
+/**
+ * Peeks of the cached "key" for `seconds`: ops per second.
+ * @param {Group} group
+ */
 function peekRound(group) {
   const deadline = performance.now() + seconds * 1000;
   const start = performance.now();
@@ -52,7 +66,7 @@ function peekRound(group) {
   let bytes = 0;
   while (performance.now() < deadline) {
     for (let i = 0; i < 1000; i++) {
-      bytes += group.peek("key").byteLength;
+      bytes += /** @type {Uint8Array} */ (group.peek("key")).byteLength;
       ops++;
     }
   }
@@ -68,14 +82,20 @@ const tinyGroup = cluster.group("bench-tinylfu", { maxBytes: 64 << 20, store: "t
 await tinyGroup.get("key");
 const goBin = await buildGoProgram("groupcache-local-bench");
 
+/** @type {(sink: "byteview" | "allocating") => Promise<Round>} */
 const goRun = async (sink) => {
   const out = JSON.parse((await run(goBin, ["-size", String(size), "-seconds", String(seconds), "-sink", sink])).stdout);
   return { rate: out.opsPerSec, cpu: out.cpuNsPerOp };
 };
+/** @type {Round[]} */
 const nodeRuns = [];
+/** @type {Round[]} */
 const tinyRuns = [];
+/** @type {number[]} */
 const peekRates = [];
+/** @type {Round[]} */
 const goViewRuns = [];
+/** @type {number[]} */
 const goCopyRates = [];
 // Interleave the rounds so background load hits every contender alike.
 for (let r = 0; r < rounds; r++) {

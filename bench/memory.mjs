@@ -21,6 +21,7 @@ const { values } = parseArgs({
   },
 });
 const maxBytes = Number(values.mib) * 2 ** 20;
+/** @type {(i: number) => string} */
 const key = (i) => `user/${i}/avatar.png`;
 
 if (values.child !== undefined) {
@@ -28,10 +29,11 @@ if (values.child !== undefined) {
   const valueSize = Number(values.child);
   const cluster = await createCacheCluster({ cache: { port: 0 } });
   const group = cluster.group("mem", { maxBytes, load: () => new Uint8Array(valueSize).fill(7) });
+  const gc = /** @type {() => void} */ (globalThis.gc); // --expose-gc
   const settle = async () => {
-    globalThis.gc();
+    gc();
     await sleep(100);
-    globalThis.gc();
+    gc();
     return process.memoryUsage().rss;
   };
   const before = await settle();
@@ -54,6 +56,18 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
+/**
+ * RSS growth in bytes from the empty process: after the fill (`growth`) and after the churn (`churnGrowth`);
+ * `items` cached when full.
+ * @typedef {{ items: number, growth: number, churnGrowth: number }} Reading
+ */
+/** @typedef {Reading & { accounted: number, idleGrowth: number }} NodeReading also: RSS growth after 10 s idle (`idleGrowth`), the bytes core counted (`accounted`) */
+
+/**
+ * One fresh cachecluster process with `size` B values.
+ * @param {number} size
+ * @returns {NodeReading}
+ */
 function nodeRun(size) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", String(size), "--mib", values.mib], {
     encoding: "utf8",
@@ -62,18 +76,29 @@ function nodeRun(size) {
   return JSON.parse(r.stdout);
 }
 
+/**
+ * One golang/groupcache process with `size` B values.
+ * @param {number} size
+ * @returns {Promise<Reading>}
+ */
 async function goRun(size) {
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
   const bin = await buildGoProgram("groupcache-memory");
   return JSON.parse(execFileSync(bin, ["-size", String(size), "-mib", values.mib], { encoding: "utf8" }));
 }
 
+/** @param {number | undefined} pid */
 function redisRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (m === null) throw new Error(`no VmRSS for redis-server pid ${pid}`);
   return Number(m[1]) * 1024;
 }
 
+/**
+ * One fresh redis-server with `size` B values.
+ * @param {number} size
+ * @returns {Promise<Reading>}
+ */
 async function redisRun(size) {
   const redis = await startRedis();
   const { Redis } = await import("ioredis");
@@ -87,10 +112,15 @@ async function redisRun(size) {
       await sleep(100);
       return redisRss(redis.pid);
     };
-    const evicted = async () => Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))[1]);
+    const evicted = async () => {
+      const m = /evicted_keys:(\d+)/.exec(await client.info("stats"));
+      if (m === null) throw new Error("no evicted_keys in Redis INFO stats");
+      return Number(m[1]);
+    };
     const before = await settle();
     const batch = size >= 16384 ? 16 : 1000;
     let i = 0;
+    /** @param {number} n */
     const write = async (n) => {
       const p = client.pipeline();
       for (let j = 0; j < n; j++) p.set(key(i++), value);
@@ -110,23 +140,30 @@ async function redisRun(size) {
 
 const reps = Number(values.reps);
 const sizes = values.sizes.split(",").map(Number);
+/** @type {(xs: readonly number[]) => string} */
 const ratio = (xs) =>
   spread(
     xs.map((x) => x / maxBytes),
     2,
   );
+/** @type {Record<string, Record<string, string>>} */
 const afterFill = {};
+/** @type {Record<string, Record<string, string>>} */
 const afterChurn = {};
 for (const size of sizes) {
+  /** @type {{ node: NodeReading[], go: Reading[], redis: Reading[] }} */
   const runs = { node: [], go: [], redis: [] };
   for (let r = 0; r < reps; r++) {
     runs.node.push(nodeRun(size));
     runs.go.push(await goRun(size));
     runs.redis.push(await redisRun(size));
   }
+  /** @type {(xs: readonly Reading[]) => string} */
   const items = (xs) => spread(xs.map((x) => x.items));
   const label = size >= 1024 ? `${size / 1024} KiB values` : `${size} B values`;
+  /** @type {(xs: readonly number[]) => string} */
   const med = (xs) => median(xs.map((x) => x / maxBytes)).toFixed(2);
+  /** @type {(xs: readonly Reading[]) => number} */
   const perMiB = (xs) => median(xs.map((x) => x.items / (x.growth / 2 ** 20)));
   const nodePerMiB = perMiB(runs.node);
   const redisPerMiB = perMiB(runs.redis);

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-/* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/no-unsafe-call -- until its JSDoc types are written */
-// @ts-nocheck -- came from main after bench/ became type-checked; its JSDoc types are still to be written.
 // Receiving and merging the push/pull of a 5,000-member state over real TCP on loopback: a member joins a
 // seed that knows 5,000 members (a child process), i.e. sends its state, reads the seed's whole state off
 // the stream and merges it. Per join: wall time, CPU time of the joining process, and bytes received; for
@@ -15,6 +13,11 @@ import { SwimMembership } from "../packages/membership-swim/dist/src/index.js";
 import { udpTcpNetwork } from "../packages/membership-swim/dist/src/net/udp-tcp-network.js";
 import { installSettledView } from "../packages/membership-swim/dist/src/swim-membership.js";
 import { arg, fmt, median, summarize } from "./_lib.mjs";
+
+/** @typedef {import("../packages/membership-swim/dist/src/index.js").SwimOptionsInput} SwimOptionsInput */
+/** @typedef {import("../packages/core/dist/src/index.js").DatagramNetwork} DatagramNetwork */
+/** @typedef {{ ms: number, cpuMs: number }} GoJoin one join of Go memberlist: wall and CPU ms */
+/** @typedef {GoJoin & { bytes: number }} Join one join of ours: also the bytes received */
 
 const QUIET = {
   host: "127.0.0.1",
@@ -32,10 +35,14 @@ const VARIANTS = [
   { name: "lzw + aes-gcm", options: { compress: true, secretKeys: [KEY] }, go: ["-compress=true", "-key", KEY] },
 ];
 
-if (process.argv[2] === "--seed") await seedProcess(JSON.parse(process.argv[3]), Number(process.argv[4]));
+if (process.argv[2] === "--seed") await seedProcess(JSON.parse(process.argv[3] ?? "{}"), Number(process.argv[4]));
 else await main();
 
-/** The seed: a member that knows `n` members (settled, as in a converged cluster) and does nothing but answer. */
+/**
+ * The seed: a member that knows `n` members (settled, as in a converged cluster) and does nothing but answer.
+ * @param {SwimOptionsInput} options
+ * @param {number} n
+ */
 async function seedProcess(options, n) {
   const seed = new SwimMembership({ ...QUIET, ...options, name: "seed" }, { local: { name: "seed", host: "127.0.0.1", cacheUrl: "http://127.0.0.1:9080" } });
   await seed.start();
@@ -48,16 +55,20 @@ async function seedProcess(options, n) {
       Port: 7946,
       Meta: te.encode(JSON.stringify({ cacheUrl: `http://${addr.join(".")}:9080` })),
       Incarnation: 1 + (i % 7),
-      State: 0,
+      State: /** @type {const} */ (0),
       Vsn: Uint8Array.of(1, 5, 2, 0, 0, 0),
     };
   });
   installSettledView(seed, states);
-  process.send({ port: seed.port });
+  process.send?.({ port: seed.port });
   process.on("disconnect", () => void seed.stop().then(() => process.exit(0)));
 }
 
-/** A network that counts the bytes our dialled streams receive. */
+/**
+ * A network that counts the bytes our dialled streams receive.
+ * @param {{ bytes: number }} counter
+ * @returns {DatagramNetwork}
+ */
 function countingNetwork(counter) {
   const inner = udpTcpNetwork();
   return {
@@ -82,6 +93,13 @@ function countingNetwork(counter) {
   };
 }
 
+/**
+ * One join of ours to the seed at `seedPort`, which knows `n` members.
+ * @param {SwimOptionsInput} options
+ * @param {number} seedPort
+ * @param {number} n
+ * @returns {Promise<Join>}
+ */
 async function oursRound(options, seedPort, n) {
   const counter = { bytes: 0 };
   const m = new SwimMembership(
@@ -100,6 +118,12 @@ async function oursRound(options, seedPort, n) {
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes: counter.bytes };
 }
 
+/**
+ * Runs the Go memberlist joiner; one result per round it prints.
+ * @param {string} binary
+ * @param {string[]} args
+ * @returns {Promise<GoJoin[]>}
+ */
 function goRounds(binary, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -132,15 +156,19 @@ async function main() {
     const seed = fork(fileURLToPath(import.meta.url), ["--seed", JSON.stringify(variant.options), String(n)], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    const { port } = await new Promise((resolve, reject) => {
-      seed.once("message", resolve);
-      seed.once("exit", (code) => reject(new Error(`seed exited with ${code}`)));
-    });
+    const { port } = /** @type {{ port: number }} */ (
+      await new Promise((resolve, reject) => {
+        seed.once("message", resolve);
+        seed.once("exit", (code) => reject(new Error(`seed exited with ${code}`)));
+      })
+    );
     try {
       // warm-up; the seed learns both joiners, so from now on each join ends knowing n + 3 members
       await oursRound(variant.options, port, n).catch(() => {});
       await goRounds(goBinary, ["-join", `127.0.0.1:${port}`, "-rounds", "1", ...variant.go]);
+      /** @type {Join[]} */
       const ours = [];
+      /** @type {GoJoin[]} */
       const go = [];
       // interleaved: one of ours, then one of Go's, so both see the same machine load
       for (let r = 0; r < rounds; r++) {
