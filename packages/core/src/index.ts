@@ -37,7 +37,16 @@ export type { Discovery, DiscoveredPeer } from "./interfaces/discovery.js";
 export type { Membership, Member, MemberState, MembershipEvent, MembershipEventType } from "./interfaces/membership.js";
 export type { LocalNode } from "./interfaces/local-node.js";
 export type { Store, StoreEntry, StoreStats, StoreOptions, StoreFactory } from "./interfaces/store.js";
-export type { Transport, TransportClient, PeerRequestHandler, PeerValue, PeerCallOptions, HttpRoute, ListenOptions } from "./interfaces/transport.js";
+export type {
+  Transport,
+  TransportClient,
+  PeerRequestHandler,
+  PeerValue,
+  PeerCallOptions,
+  TraceCarrier,
+  HttpRoute,
+  ListenOptions,
+} from "./interfaces/transport.js";
 export type { DatagramNetwork, NetworkHandlers, NetworkSocket, StreamHandlers, StreamConnection } from "./interfaces/datagram-network.js";
 export type { Observable, StatDescription } from "./interfaces/observable.js";
 export type { Diagnosable } from "./interfaces/diagnosable.js";

@@ -8,6 +8,8 @@ export class FlightSignal {
   readonly group: string;
   /** How the flight got its value, for the get latency histogram. */
   outcome: "hit" | "peer" | "load" = "load";
+  /** The owner asked for the value, when it is a peer (for traces). */
+  peer: string | undefined = undefined;
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;

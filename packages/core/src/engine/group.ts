@@ -3,7 +3,7 @@ import { STORE_KINDS, type StoreKind, storeFactoryOf } from "../cache/store-kind
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
 import type { Group } from "../interfaces/group.js";
 import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/store.js";
-import type { PeerValue, TransportClient } from "../interfaces/transport.js";
+import type { PeerCallOptions, PeerValue, TransportClient } from "../interfaces/transport.js";
 import type { Logger } from "../interfaces/logger.js";
 import { silentLogger } from "../interfaces/logger.js";
 import { type HotPolicy, oneIn } from "./hot-policy.js";
@@ -13,6 +13,7 @@ import type { GroupInstruments } from "./instruments.js";
 import { classifyPeerFailure } from "./peer-failure.js";
 import type { PeerOutliers } from "./peer-outliers.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
+import { GetTrace, type Tracing, activeTracing } from "./tracing.js";
 import { type GroupStats, emptyGroupStats } from "./stats.js";
 
 export interface LoadContext {
@@ -129,6 +130,8 @@ export class CacheGroup implements Group {
    * A hit resolves without going through an async function and, for a value read before, without allocating.
    */
   get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
+    const tracing = activeTracing();
+    if (tracing !== undefined) return this.#tracedGet(tracing, key, options);
     try {
       const got = this.#get(key, options.signal, false);
       if (!(got instanceof Promise)) {
@@ -180,10 +183,42 @@ export class CacheGroup implements Group {
   }
 
   /** Serve a request that came from a peer: local caches or local load, never forwarded. */
-  async serve(key: string, options: GetOptions = {}): Promise<PeerValue> {
+  async serve(key: string, options: PeerCallOptions = {}): Promise<PeerValue> {
     this.stats.serverRequests++;
-    const entry = await this.#get(key, options.signal, true);
+    const tracing = activeTracing();
+    const entry = await (tracing === undefined
+      ? this.#get(key, options.signal, true)
+      : this.#traced(GetTrace.serve(tracing, this.name, options.traceContext), key, options.signal, true));
     return entry.expire === undefined ? { value: entry.value } : { value: entry.value, expire: entry.expire };
+  }
+
+  /** `get` with its span (an SDK is registered): the same path, plus what the span needs to know. */
+  #tracedGet(tracing: Tracing, key: string, options: GetOptions): Promise<Uint8Array> {
+    return this.#traced(GetTrace.get(tracing, this.name), key, options.signal, false).then(valueOf);
+  }
+
+  #traced(trace: GetTrace, key: string, signal: AbortSignal | undefined, fromPeer: boolean): Promise<StoreEntry> {
+    let got: StoreEntry | Promise<StoreEntry>;
+    try {
+      got = this.#get(key, signal, fromPeer, trace);
+    } catch (error) {
+      trace.fail(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (!(got instanceof Promise)) {
+      trace.finishHit();
+      return Promise.resolve(got);
+    }
+    const flight = this.#lastFlight;
+    const instruments = this.#deps.instruments;
+    if (instruments !== undefined && !fromPeer) {
+      const start = performance.now();
+      got.then(
+        () => instruments.getLatency(flight?.outcome ?? "load", (performance.now() - start) / 1000),
+        () => instruments.getLatency("error", (performance.now() - start) / 1000),
+      );
+    }
+    return trace.finish(got, flight);
   }
 
   /** Store a value at its owner (extension beyond golang/groupcache) and drop it from the other peers' hot caches. */
@@ -248,28 +283,29 @@ export class CacheGroup implements Group {
   }
 
   /** A hit returns the entry synchronously; a miss returns the (shared) load. */
-  #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean): StoreEntry | Promise<StoreEntry> {
+  #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean, trace?: GetTrace): StoreEntry | Promise<StoreEntry> {
     checkKey(key);
     this.stats.gets++;
     if (signal?.aborted === true) throw abortReason(signal);
-    const cached = this.#lookup(key);
+    const cached = this.#lookup(key, trace);
     if (cached !== undefined) {
       this.stats.cacheHits++;
       return cached;
     }
     checkWellFormed(key);
     this.stats.loads++;
-    const call = this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer), signal);
+    const call = this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer, trace), signal);
     this.#lastFlight = call.flight;
     return call.promise;
   }
 
-  #lookup(key: string): StoreEntry | undefined {
-    return this.#main.get(key, this.#now) ?? this.#hot.get(key, this.#now);
+  #lookup(key: string, trace?: GetTrace): StoreEntry | undefined {
+    return this.#main.get(key, this.#now) ?? (trace === undefined ? this.#hot.get(key, this.#now) : trace.fromHot(this.#hot.get(key, this.#now)));
   }
 
-  async #loadOnce(key: string, flight: FlightSignal, fromPeer: boolean): Promise<StoreEntry> {
-    const again = this.#lookup(key);
+  async #loadOnce(key: string, flight: FlightSignal, fromPeer: boolean, trace: GetTrace | undefined): Promise<StoreEntry> {
+    trace?.leads();
+    const again = this.#lookup(key, trace);
     if (again !== undefined) {
       this.stats.cacheHits++;
       flight.outcome = "hit";
@@ -279,7 +315,7 @@ export class CacheGroup implements Group {
     const owner = fromPeer ? undefined : this.#deps.picker.pickPeer(key);
     const client = this.#deps.client;
     if (owner !== undefined && client !== undefined && (this.#deps.outliers?.admit(owner) ?? true)) {
-      const fetched = await this.#fetchFromPeer(client, owner, key, flight);
+      const fetched = await this.#fetchFromPeer(client, owner, key, flight, trace);
       if (fetched !== undefined) return fetched;
     }
     flight.outcome = "load";
@@ -288,7 +324,7 @@ export class CacheGroup implements Group {
     let result: LoadResult;
     try {
       // The flight is the load context (its `signal` and `group`): no second object per miss.
-      const loaded = this.#load(key, flight);
+      const loaded = trace === undefined ? this.#load(key, flight) : trace.load(() => this.#load(key, flight));
       // A loader that answers synchronously costs no extra promise.
       result = isThenable(loaded) ? await loaded : loaded;
       instruments?.loadDuration(true, (performance.now() - started) / 1000);
@@ -312,11 +348,20 @@ export class CacheGroup implements Group {
   }
 
   /** The owner's value, or undefined when the fetch failed (then the caller loads here). */
-  async #fetchFromPeer(client: TransportClient, owner: string, key: string, flight: FlightSignal): Promise<StoreEntry | undefined> {
+  async #fetchFromPeer(
+    client: TransportClient,
+    owner: string,
+    key: string,
+    flight: FlightSignal,
+    trace: GetTrace | undefined,
+  ): Promise<StoreEntry | undefined> {
     const { outliers, instruments } = this.#deps;
     const started = instruments === undefined ? 0 : performance.now();
+    flight.peer = owner;
     try {
-      const got = await client.fetch(owner, this.name, key, { signal: flight.signal });
+      const got = await (trace === undefined
+        ? client.fetch(owner, this.name, key, { signal: flight.signal })
+        : trace.fetch(owner, (traceContext) => client.fetch(owner, this.name, key, { signal: flight.signal, traceContext })));
       instruments?.peerFetch(owner, (performance.now() - started) / 1000, undefined);
       outliers?.succeeded(owner);
       this.stats.peerLoads++;

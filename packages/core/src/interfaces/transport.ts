@@ -11,7 +11,16 @@ export interface PeerValue {
 
 export interface PeerCallOptions {
   readonly signal?: AbortSignal;
+  /**
+   * The trace context of the call, as the app's OpenTelemetry propagator writes it (W3C `traceparent` and
+   * `tracestate` by default). Client side: the engine sets it, the transport sends it along (as HTTP headers).
+   * Server side: the transport gives the request's headers, the engine reads the caller's context from them.
+   */
+  readonly traceContext?: TraceCarrier | undefined;
 }
+
+/** Trace context fields by lower-case name (HTTP headers); a field may repeat as node:http gives it. */
+export type TraceCarrier = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** Client side: talks to one peer's cache server. Every failure rejects with a `PeerError`. */
 export interface TransportClient {

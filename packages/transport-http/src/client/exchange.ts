@@ -77,10 +77,9 @@ export function exchange(
       signal.addEventListener("abort", onAbort);
     }
     try {
+      const { path, method, body, headers } = request;
       dispatcher.dispatch(
-        request.body === undefined
-          ? { path: request.path, method: request.method }
-          : { path: request.path, method: request.method, body: request.body, headers: request.headers ?? {} },
+        body === undefined ? (headers === undefined ? { path, method } : { path, method, headers }) : { path, method, body, headers: headers ?? {} },
         handler,
       );
     } catch (error) {

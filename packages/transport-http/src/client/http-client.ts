@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TransportClient, describeError } from "@cachecluster/core";
+import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TraceCarrier, type TransportClient, describeError } from "@cachecluster/core";
 import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
@@ -61,8 +61,11 @@ export class HttpTransportClient implements TransportClient {
     }
     const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     const signal = options?.signal;
+    // The caller's trace context (W3C traceparent) as headers; golang/groupcache ignores them.
+    const headers = traceHeaders(options?.traceContext);
+    const request = headers === undefined ? { path, method: "GET" as const, signal } : { path, method: "GET" as const, signal, headers };
     // #peer just read the clock into lastUsed: the call's deadline starts from it.
-    return exchange(peer.pool, { path, method: "GET", signal }, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines, peer.lastUsed).then(
+    return exchange(peer.pool, request, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines, peer.lastUsed).then(
       (response) => {
         if (response.status !== 200) throw statusError(peerUrl, "GET", path, response.status, response.body);
         try {
@@ -196,6 +199,18 @@ export class HttpTransportClient implements TransportClient {
       peer.pool.close().catch(() => undefined);
     }
   }
+}
+
+/** The trace context fields as request headers (the first value of a repeated field); undefined when none. */
+function traceHeaders(carrier: TraceCarrier | undefined): Record<string, string> | undefined {
+  if (carrier === undefined) return undefined;
+  let headers: Record<string, string> | undefined;
+  for (const name in carrier) {
+    const value = carrier[name];
+    const first = typeof value === "string" ? value : value?.[0];
+    if (first !== undefined) (headers ??= {})[name] = first;
+  }
+  return headers;
 }
 
 function statusError(peerUrl: string, method: string, path: string, status: number, body: Buffer): PeerError {

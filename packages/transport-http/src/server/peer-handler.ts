@@ -107,7 +107,8 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     const connection = connectionOf(req.socket);
     connection.inflight++;
     try {
-      const got = await handler.get(group, key, { signal: connection.controller.signal });
+      // The headers carry the caller's trace context (W3C traceparent) for the engine's span; a Go peer sends none.
+      const got = await handler.get(group, key, { signal: connection.controller.signal, traceContext: req.headers });
       if (res.destroyed) return;
       const body = encodeGetResponse(got.value, got.expire);
       // A flat header array is node:http's cheapest path; peers have no use for a Date header.
