@@ -13,7 +13,7 @@ import type { GroupInstruments } from "./instruments.js";
 import { classifyPeerFailure } from "./peer-failure.js";
 import type { PeerOutliers } from "./peer-outliers.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
-import { GetTrace, type Tracing, activeTracing } from "./tracing.js";
+import { GetTrace, type Tracing, activeTracing, lookForTracing } from "./tracing.js";
 import { type GroupStats, emptyGroupStats } from "./stats.js";
 
 export interface LoadContext {
@@ -116,6 +116,7 @@ export class CacheGroup implements Group {
     this.#main = factory({ name: `${name}/main`, kind: "main", maxBytes });
     this.#hot = factory({ name: `${name}/hot`, kind: "hot", maxBytes });
     this.#flight = new SingleFlight(name);
+    lookForTracing();
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.#logger = deps.logger ?? silentLogger;

@@ -9,13 +9,18 @@ import type { FlightSignal } from "./flight-signal.js";
 /**
  * OpenTelemetry traces of gets, through `@opentelemetry/api` as an optional peer dependency.
  *
- * Cost when the app has registered no tracer provider: one property read per get. `@opentelemetry/api` 1.x
- * keeps what an SDK registers on `globalThis[Symbol.for("opentelemetry.js.api.1")]` (the registry every copy of
- * API 1.x shares); while it holds no `trace` entry the API itself would answer with a no-op tracer, so the get
- * skips tracing without calling the API. The API module is loaded (synchronously, once) the first time a
- * provider is seen; when it is not installed, tracing stays off.
+ * Cost when the app has registered no tracer provider: a property read or two per get. `@opentelemetry/api` 1.x
+ * keeps what an SDK registers in one object on `globalThis[Symbol.for("opentelemetry.js.api.1")]`, shared by
+ * every copy of API 1.x and never replaced once created; while it holds no `trace` entry the API itself would
+ * answer with a no-op tracer, so a get skips tracing without calling the API. The API module is loaded
+ * (synchronously, once) the first time a tracer provider is seen; when it is not installed, tracing stays off.
+ *
+ * Until that object exists (nothing of OpenTelemetry registered yet), V8 reads a missing property of the global
+ * object slowly (~12 ns, a tenth of a local hit), so it is looked for on every `LOOK_EVERY`-th get only, and
+ * whenever a group is created: an SDK registered after the first gets is seen within that many gets.
  */
 const REGISTRY = Symbol.for("opentelemetry.js.api.1");
+const LOOK_EVERY = 256;
 
 type Api = typeof OpenTelemetry;
 
@@ -25,15 +30,29 @@ export interface Tracing {
   readonly tracer: Tracer;
 }
 
+/** The API's registry of globals, once it exists. */
+let registry: { readonly trace?: unknown } | undefined;
+/** Gets until the next look for the registry. */
+let untilLook = 0;
 /** undefined: not tried yet; null: not installed (or failed to load), tracing stays off. */
 let loaded: Tracing | null | undefined;
 
 /** The tracing in effect for this get, or undefined when no tracer provider is registered (the usual hot path). */
 export function activeTracing(): Tracing | undefined {
-  const registry = (globalThis as { [REGISTRY]?: { trace?: unknown } })[REGISTRY];
-  if (registry?.trace === undefined) return undefined;
+  if (registry === undefined) {
+    if (--untilLook > 0) return undefined;
+    untilLook = LOOK_EVERY;
+    registry = (globalThis as { [REGISTRY]?: { trace?: unknown } })[REGISTRY];
+    if (registry === undefined) return undefined;
+  }
+  if (registry.trace === undefined) return undefined;
   if (loaded === undefined) loaded = loadTracing(createRequire(import.meta.url));
   return loaded ?? undefined;
+}
+
+/** Look for the registry at the next get (a group is created: the app's SDK is likely registered by now). */
+export function lookForTracing(): void {
+  untilLook = 0;
 }
 
 /** Loads `@opentelemetry/api` with `load` (a `require`); null when it is missing or unusable. Exported for tests. */
@@ -46,8 +65,10 @@ export function loadTracing(load: (id: string) => unknown): Tracing | null {
   }
 }
 
-/** Forget the loaded API (tests only). */
+/** Forget what was found (tests only). */
 export function resetTracing(value?: Tracing | null): void {
+  registry = undefined;
+  untilLook = 0;
   loaded = value;
 }
 
