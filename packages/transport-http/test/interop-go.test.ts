@@ -209,6 +209,18 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
     for (const go of goPeers) assert.equal(await go.get(key), "ttl-value");
   });
 
+  it("a fetch carrying W3C trace context headers (traceparent, tracestate) is answered by a Go owner as any other", async () => {
+    const goOwned = keys.find((k) => nodeOf(ring.get(k)!).kind === "go")!;
+    const transport = new HttpTransport();
+    try {
+      const traceContext = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "vendor=opaque" };
+      const got = await transport.client.fetch(ring.get(goOwned)!, GROUP, goOwned, { traceContext });
+      assert.equal(new TextDecoder().decode(got.value), expectedVia(ring.get(goOwned)!, goOwned));
+    } finally {
+      await transport.stop();
+    }
+  });
+
   it("remove and set aimed at a Go owner reject with a clear PeerError, and the Go peers keep serving", async () => {
     const goUrl = goPeers[0]!.url;
     const key = keys.find((k) => ring.get(k) === goUrl && !k.includes(" "))!;
