@@ -92,8 +92,8 @@ export class GetTrace {
   readonly #tracing: Tracing;
   readonly #span: Span;
   readonly #group: string;
-  /** The context that holds this span: the parent of the fetch and load spans. */
-  readonly context: Context;
+  readonly #parent: Context;
+  #context: Context | undefined;
   #hot = false;
   #leader = false;
 
@@ -101,7 +101,12 @@ export class GetTrace {
     this.#tracing = tracing;
     this.#span = span;
     this.#group = group;
-    this.context = tracing.api.trace.setSpan(parent, span);
+    this.#parent = parent;
+  }
+
+  /** The context that holds this span: the parent of the fetch and load spans (made on a miss only). */
+  get context(): Context {
+    return (this.#context ??= this.#tracing.api.trace.setSpan(this.#parent, this.#span));
   }
 
   /** A get by the application: a child of the active span. */
