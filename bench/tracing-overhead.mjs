@@ -38,27 +38,42 @@ function baselineCore() {
   return dir;
 }
 
+/** @typedef {typeof import("../packages/core/dist/src/index.js")} Core */
+/** @typedef {import("../packages/core/dist/src/index.js").Group} Group */
+/** @typedef {"baseline" | "traced"} Contender */
+/** @typedef {{ cpuNs: number, wallNs: number }} Sample */
+/** @typedef {(group: Group, ops: number) => Promise<Sample>} Loop */
+
 const baselineDir = baselineCore();
 process.on("exit", () => rmSync(baselineDir, { recursive: true, force: true }));
+/** @type {Core} */
 const traced = await import(pathToFileURL(join(coreDir, "dist/src/index.js")).href);
+/** @type {Core} */
 const baseline = await import(pathToFileURL(join(baselineDir, "src/index.js")).href);
 
 const value = new Uint8Array(size).map((_, i) => i & 255);
+/** @param {Core} core */
 async function groupOf(core) {
   const cluster = await core.createCacheCluster({ cache: { port: 0 } }, [], { logger: core.silentLogger });
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: () => value });
   await group.get("key");
   return group;
 }
+/** @type {Record<Contender, Group>} */
 const groups = { baseline: await groupOf(baseline), traced: await groupOf(traced) };
+/** @type {Contender[]} */
+const contenders = ["baseline", "traced"];
 
 // One loop per contender (distinct source, so each has its own type feedback), awaiting every get as an app does.
+/** @type {Partial<Record<Contender, Loop>>} */
 const loops = {};
-for (const name of Object.keys(groups)) {
-  loops[name] = new Function(
-    "group",
-    "ops",
-    `return (async function ${name}Round() {
+for (const name of contenders) {
+  loops[name] = /** @type {Loop} */ (
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed source per contender, nothing from input
+    new Function(
+      "group",
+      "ops",
+      `return (async function ${name}Round() {
       let bytes = 0;
       const cpu = process.cpuUsage();
       const start = performance.now();
@@ -68,23 +83,32 @@ for (const name of Object.keys(groups)) {
       if (bytes !== ops * ${size}) throw new Error("wrong size");
       return { cpuNs: ((used.user + used.system) * 1000) / ops, wallNs: (wall * 1e6) / ops };
     })();`,
+    )
   );
 }
 
 /** Interleaved rounds of baseline and traced (order alternating); medians per op and of the per-round ratios. */
+/** @param {string} label */
 async function compare(label) {
+  /** @type {Record<Contender, Sample[]>} */
   const samples = { baseline: [], traced: [] };
+  /** @type {number[]} */
   const ratios = [];
   const warmUp = 3;
   for (let r = 0; r < warmUp + rounds; r++) {
-    const order = r % 2 === 0 ? ["baseline", "traced"] : ["traced", "baseline"];
+    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
+    /** @type {Partial<Record<Contender, Sample>>} */
     const got = {};
-    for (const name of order) got[name] = await loops[name](groups[name], opsPerRound);
+    for (const name of order) got[name] = await /** @type {Loop} */ (loops[name])(groups[name], opsPerRound);
     if (r < warmUp) continue;
-    for (const name of order) samples[name].push(got[name]);
-    ratios.push(got.traced.cpuNs / got.baseline.cpuNs);
+    const [base, tr] = [/** @type {Sample} */ (got.baseline), /** @type {Sample} */ (got.traced)];
+    samples.baseline.push(base);
+    samples.traced.push(tr);
+    ratios.push(tr.cpuNs / base.cpuNs);
   }
+  /** @param {Contender} name */
   const cpu = (name) => median(samples[name].map((s) => s.cpuNs));
+  /** @param {Contender} name */
   const wall = (name) => median(samples[name].map((s) => s.wallNs));
   return { label, baseCpu: cpu("baseline"), tracedCpu: cpu("traced"), baseWall: wall("baseline"), tracedWall: wall("traced"), ratio: median(ratios) };
 }
@@ -93,11 +117,13 @@ const results = [await compare("no registry")];
 
 // Something registers a propagator but no tracer provider: the registry exists, holds no tracer.
 const requireFromCore = createRequire(join(coreDir, "package.json"));
+/** @type {{ propagation: { setGlobalPropagator(propagator: object): boolean }, trace: { setGlobalTracerProvider(provider: object): boolean } }} */
 const api = requireFromCore("@opentelemetry/api");
-api.propagation.setGlobalPropagator({ inject() {}, extract: (context) => context, fields: () => [] });
+api.propagation.setGlobalPropagator({ inject() {}, extract: (/** @type {unknown} */ context) => context, fields: () => [] });
 results.push(await compare("registry, no tracer"));
 
 // An SDK that records every span (informative), when the integration tests' devDependencies are installed.
+/** @type {{ BasicTracerProvider: new (config: { spanProcessors: object[] }) => object } | undefined} */
 let sdk;
 try {
   sdk = createRequire(join(root, "tests/integration/package.json"))("@opentelemetry/sdk-trace-base");
@@ -112,6 +138,7 @@ if (sdk !== undefined) {
   if (spans.n === 0) throw new Error("the SDK recorded no span: tracing was not on");
 }
 
+/** @param {number} ratio */
 const pct = (ratio) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)} %`;
 console.log(`tracing overhead on a local hit: get of a cached ${size} B value, ${rounds} interleaved rounds of ${opsPerRound} gets each`);
 console.table(
