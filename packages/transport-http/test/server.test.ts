@@ -74,13 +74,20 @@ describe("peer server: golang/groupcache's answers", () => {
     assert.deepEqual(handler.gets.at(-1), { group: "g", key: "" });
   });
 
-  it("any method other than DELETE and PUT is a get, as in golang/groupcache", async () => {
-    for (const method of ["POST", "PATCH", "OPTIONS", "BREW"]) {
-      const res = await get(port, "/_groupcache/g/m", method).catch(() => undefined);
-      if (method === "BREW") continue; // node:http refuses unknown methods before the handler (400)
-      assert.equal(res?.status, 200, method);
-      assert.equal(text(decodeGetResponse(res.body).value), "value-of:m", method);
+  it("only GET, PUT and DELETE are served: any other method is 405 with Allow, and runs no loader", async () => {
+    const gets = handler.gets.length;
+    const before = transport.serverStats.methodNotAllowed;
+    const methods = ["HEAD", "POST", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "SEARCH"];
+    for (const method of methods) {
+      const res = await get(port, "/_groupcache/g/m", method);
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.allow, "GET, PUT, DELETE", method);
     }
+    // CONNECT asks for a tunnel: node:http closes the connection unanswered (no tunnel is ever opened).
+    const connectAnswer = await rawRequest(port, "CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n").catch((e: Error) => e);
+    assert.ok(connectAnswer instanceof Error, "CONNECT is not answered");
+    assert.equal(handler.gets.length, gets, "no get reached the handler");
+    assert.equal(transport.serverStats.methodNotAllowed, before + methods.length);
   });
 
   it("DELETE and PUT answer 200 with an empty body and no protobuf content type", async () => {

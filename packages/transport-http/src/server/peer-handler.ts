@@ -4,6 +4,7 @@ import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, L
 import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
 import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
 import { parsePeerPath } from "./peer-path.js";
+import { sendText } from "./respond.js";
 
 /** Counters of the peer server; bad input is counted here, never thrown. */
 export interface PeerServerStats {
@@ -14,6 +15,8 @@ export interface PeerServerStats {
   sets: number;
   /** 400: malformed path, escapes, UTF-8 or `set` body. */
   badRequests: number;
+  /** 405: a method other than GET, PUT and DELETE (nothing is loaded). */
+  methodNotAllowed: number;
   /** 404: unknown group (or a path outside the base path). */
   notFound: number;
   /** 413: `set` body over `maxRequestBytes`. */
@@ -25,7 +28,7 @@ export interface PeerServerStats {
 }
 
 export function emptyPeerServerStats(): PeerServerStats {
-  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, notFound: 0, tooLarge: 0, errors: 0, aborted: 0 };
+  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, methodNotAllowed: 0, notFound: 0, tooLarge: 0, errors: 0, aborted: 0 };
 }
 
 /** A node:http request listener for the peer protocol, with its counters. */
@@ -37,12 +40,14 @@ export interface PeerHandlerDeps {
 
 /**
  * Serves `{basePath}{group}/{key}` as golang/groupcache's `HTTPPool` does, plus the extensions:
- * - any method other than DELETE and PUT is a get: 200 `application/x-protobuf` `GetResponse`
- *   (`expire` = field 3, ns since epoch, when the value has one);
+ * - GET is a get: 200 `application/x-protobuf` `GetResponse` (`expire` = field 3, ns since epoch, when the
+ *   value has one);
  * - DELETE removes the key here (main and hot cache): 200, empty body (mailgun/groupcache's form);
  * - PUT with a protobuf `SetRequest` body stores the value here: 200, empty body (mailgun's form);
  * - errors as Go's `http.Error`: 400 `bad request`, 404 `no such group: <g>`, 500 the loader's error text,
- *   413 for a body over `maxRequestBytes`, all `text/plain; charset=utf-8` with a trailing newline.
+ *   413 for a body over `maxRequestBytes`, all `text/plain; charset=utf-8` with a trailing newline;
+ * - any other method is 405 with `Allow: GET, PUT, DELETE`, and runs no loader (golang/groupcache answers
+ *   every method as a get, but its clients only send GET).
  *
  * Requests are handed to `handler`, which serves locally and never forwards. When the client goes away,
  * the signal given to `handler.get` is aborted. Use it on your own server:
@@ -55,24 +60,10 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
   const logger = deps.logger ?? silentLogger;
   const stats = emptyPeerServerStats();
 
-  const fail = (res: ServerResponse, status: number, text: string): void => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const body = Buffer.from(`${text}\n`, "utf8");
-    res.writeHead(status, {
-      "Content-Type": "text/plain; charset=utf-8",
-      "X-Content-Type-Options": "nosniff",
-      "Content-Length": body.length,
-    });
-    res.end(body);
-  };
-
-  const failWith = (res: ServerResponse, error: unknown, group: string, key: string): void => {
+  const failWith = (req: IncomingMessage, res: ServerResponse, error: unknown, group: string, key: string): void => {
     if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_NO_SUCH_GROUP") {
       stats.notFound++;
-      fail(res, 404, `no such group: ${group}`);
+      sendText(req, res, 404, `no such group: ${group}`);
       return;
     }
     if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_ABORTED" && res.destroyed) return;
@@ -80,7 +71,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     // Go answers the getter's own error text; a LoaderError's cause is the user's loader error.
     const text = error instanceof LoaderError && error.code === "CACHECLUSTER_LOADER_FAILED" ? describeError(error.cause) : describeError(error);
     logger.debug({ err: error, group, key }, "cachecluster: peer request failed");
-    fail(res, 500, text);
+    sendText(req, res, 500, text);
   };
 
   /**
@@ -117,20 +108,20 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       res.end(body);
     } catch (error) {
       if (res.destroyed) return;
-      failWith(res, error, group, key);
+      failWith(req, res, error, group, key);
     } finally {
       connection.inflight--;
     }
   };
 
-  const serveRemove = async (res: ServerResponse, group: string, key: string): Promise<void> => {
+  const serveRemove = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.removes++;
     try {
       await handler.remove(group, key);
       res.writeHead(200, { "Content-Length": 0 });
       res.end();
     } catch (error) {
-      failWith(res, error, group, key);
+      failWith(req, res, error, group, key);
     }
   };
 
@@ -140,7 +131,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     if (declared > maxRequestBytes) {
       stats.tooLarge++;
       res.setHeader("Connection", "close");
-      fail(res, 413, `request body too large: ${declared} bytes, at most ${maxRequestBytes}`);
+      sendText(req, res, 413, `request body too large: ${declared} bytes, at most ${maxRequestBytes}`);
       req.resume();
       return;
     }
@@ -151,7 +142,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       if (error instanceof BodyTooLargeError) {
         stats.tooLarge++;
         res.setHeader("Connection", "close");
-        fail(res, 413, `request body too large: more than ${maxRequestBytes} bytes`);
+        sendText(req, res, 413, `request body too large: more than ${maxRequestBytes} bytes`);
       } else {
         stats.badRequests++;
         res.destroy();
@@ -163,12 +154,12 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       message = decodeSetRequest(body);
     } catch (error) {
       stats.badRequests++;
-      fail(res, 400, `bad request: ${error instanceof DecodeError ? error.message : describeError(error)}`);
+      sendText(req, res, 400, `bad request: ${error instanceof DecodeError ? error.message : describeError(error)}`);
       return;
     }
     if (message.group !== group || message.key !== key) {
       stats.badRequests++;
-      fail(res, 400, "bad request: the SetRequest names another group or key than the path");
+      sendText(req, res, 400, "bad request: the SetRequest names another group or key than the path");
       return;
     }
     try {
@@ -176,7 +167,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       res.writeHead(200, { "Content-Length": 0 });
       res.end();
     } catch (error) {
-      failWith(res, error, group, key);
+      failWith(req, res, error, group, key);
     }
   };
 
@@ -186,20 +177,26 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       if (!parsed.ok) {
         if (parsed.reason === "not-peer-path") {
           stats.notFound++;
-          fail(res, 404, "404 page not found");
+          sendText(req, res, 404, "404 page not found");
         } else {
           stats.requests++;
           stats.badRequests++;
-          fail(res, 400, "bad request");
+          sendText(req, res, 400, "bad request");
         }
         return;
       }
       stats.requests++;
       const { group, key } = parsed;
+      const method = req.method;
       let pending: Promise<void>;
-      if (req.method === "DELETE") pending = serveRemove(res, group, key);
-      else if (req.method === "PUT") pending = serveSet(req, res, group, key);
-      else pending = serveGet(req, res, group, key);
+      if (method === "GET") pending = serveGet(req, res, group, key);
+      else if (method === "PUT") pending = serveSet(req, res, group, key);
+      else if (method === "DELETE") pending = serveRemove(req, res, group, key);
+      else {
+        stats.methodNotAllowed++;
+        sendText(req, res, 405, `method not allowed: ${method ?? ""}; the peer protocol serves GET, PUT and DELETE`, { Allow: "GET, PUT, DELETE" });
+        return;
+      }
       pending.catch((error: unknown) => {
         stats.errors++;
         logger.error({ err: error }, "cachecluster: peer request handler failed");
