@@ -50,8 +50,21 @@ export const httpTransportOptions = z
     idlePoolTimeout: ms("idlePoolTimeout").default(300_000),
     /** Client: largest response body accepted from a peer; larger answers fail with a PeerError. */
     maxResponseBytes: bytes("maxResponseBytes").default(64 * 1024 * 1024),
-    /** Server: largest request body (a `set` from a peer); larger ones get 413. */
-    maxRequestBytes: bytes("maxRequestBytes").default(64 * 1024 * 1024),
+    /**
+     * Server: largest `set` body a peer may send (refused with 413 on its `Content-Length` before a byte is read;
+     * a streamed body is cut off there). Small by default, as memcached's item limit: raise it to set larger values.
+     */
+    maxSetBytes: bytes("maxSetBytes").default(1024 * 1024),
+    /**
+     * Server: `set` bodies read at once; 8 times as many more wait unread, and beyond that a set gets 503. With
+     * `maxSetBytes`, bounds the memory that uploads can take (see SECURITY.md).
+     */
+    maxConcurrentSets: z
+      .number({ error: "expected maxConcurrentSets to be a number" })
+      .int({ error: "expected maxConcurrentSets to be a whole number" })
+      .min(1, { error: "expected maxConcurrentSets to be at least 1" })
+      .max(1024, { error: "expected maxConcurrentSets to be at most 1024" })
+      .default(8),
     /** Server: largest request line + headers, so it bounds the key length; larger requests get 431. */
     maxHeaderSize: bytes("maxHeaderSize").default(64 * 1024),
     /** Server: ms to receive a request's headers (node:http `headersTimeout`; slowloris). */

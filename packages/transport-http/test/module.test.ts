@@ -38,7 +38,7 @@ describe("httpTransport() module and options", () => {
   it("defaults are golang/groupcache's base path and bounded sizes and timeouts", () => {
     const o = httpTransportOptions.parse({});
     assert.equal(o.basePath, "/_groupcache/");
-    assert.ok(o.maxResponseBytes > 0 && o.maxRequestBytes > 0 && o.headersTimeout > 0 && o.requestTimeout >= o.headersTimeout);
+    assert.ok(o.maxResponseBytes > 0 && o.maxSetBytes > 0 && o.headersTimeout > 0 && o.requestTimeout >= o.headersTimeout);
   });
 
   it("the README's options table lists exactly the schema's options, with their defaults", () => {

@@ -30,7 +30,7 @@ async function get(
 
 describe("peer server: golang/groupcache's answers", () => {
   const handler = new RecordingPeerHandler();
-  const transport = new HttpTransport({ maxRequestBytes: 4096, maxHeaderSize: 8192, headersTimeout: 300, requestTimeout: 1000, closeTimeout: 500 });
+  const transport = new HttpTransport({ maxSetBytes: 4096, maxHeaderSize: 8192, headersTimeout: 300, requestTimeout: 1000, closeTimeout: 500 });
   let port = 0;
   before(async () => {
     port = (await transport.listen(handler, { host: "127.0.0.1", port: 0 })).port;
@@ -112,7 +112,7 @@ describe("peer server: golang/groupcache's answers", () => {
     assert.equal(handler.sets.length, before);
   });
 
-  it("a PUT body over maxRequestBytes is 413, declared or streamed", async () => {
+  it("a PUT body over maxSetBytes is 413, declared or streamed", async () => {
     const big = Buffer.from(encodeSetRequest("g", "big", new Uint8Array(10_000)));
     const declared = await get(port, "/_groupcache/g/big", "PUT", big);
     assert.equal(declared.status, 413);
@@ -167,7 +167,7 @@ describe("peer server: golang/groupcache's answers", () => {
       socket.on("close", () => resolve(Date.now() - t0));
       socket.on("error", () => undefined);
     });
-    socket.write("PUT /_groupcache/g/drip HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"); // under maxRequestBytes
+    socket.write("PUT /_groupcache/g/drip HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"); // under maxSetBytes
     const drip = setInterval(() => socket.write("\u0000"), 50);
     try {
       const elapsed = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);

@@ -4,7 +4,12 @@ import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, L
 import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
 import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
 import { parsePeerPath } from "./peer-path.js";
+import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
 import { sendText } from "./respond.js";
+import { UploadGate } from "./upload-gate.js";
+
+/** Uploads that may wait for a slot, per slot (`maxConcurrentSets`). */
+const UPLOAD_QUEUE_FACTOR = 8;
 
 /** Counters of the peer server; bad input is counted here, never thrown. */
 export interface PeerServerStats {
@@ -19,16 +24,18 @@ export interface PeerServerStats {
   methodNotAllowed: number;
   /** 404: unknown group (or a path outside the base path). */
   notFound: number;
-  /** 413: `set` body over `maxRequestBytes`. */
+  /** 413: `set` body over `maxSetBytes` (declared, or cut off once streamed past it). */
   tooLarge: number;
+  /** 503: a set found `maxConcurrentSets` bodies being read and the waiting line full. */
+  busy: number;
   /** 500: the loader or the handler failed. */
   errors: number;
-  /** Requests whose client went away before the answer (their load signal is aborted). */
+  /** Requests whose client went away before the answer (a get's load signal is aborted; a set's body was cut short). */
   aborted: number;
 }
 
 export function emptyPeerServerStats(): PeerServerStats {
-  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, methodNotAllowed: 0, notFound: 0, tooLarge: 0, errors: 0, aborted: 0 };
+  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, methodNotAllowed: 0, notFound: 0, tooLarge: 0, busy: 0, errors: 0, aborted: 0 };
 }
 
 /** A node:http request listener for the peer protocol, with its counters. */
@@ -45,7 +52,8 @@ export interface PeerHandlerDeps {
  * - DELETE removes the key here (main and hot cache): 200, empty body (mailgun/groupcache's form);
  * - PUT with a protobuf `SetRequest` body stores the value here: 200, empty body (mailgun's form);
  * - errors as Go's `http.Error`: 400 `bad request`, 404 `no such group: <g>`, 500 the loader's error text,
- *   413 for a body over `maxRequestBytes`, all `text/plain; charset=utf-8` with a trailing newline;
+ *   413 for a body over `maxSetBytes`, 503 when `maxConcurrentSets` bodies are being read and 8 times as many
+ *   wait, all `text/plain; charset=utf-8` with a trailing newline;
  * - any other method is 405 with `Allow: GET, PUT, DELETE`, and runs no loader (golang/groupcache answers
  *   every method as a get, but its clients only send GET).
  *
@@ -56,7 +64,8 @@ export interface PeerHandlerDeps {
 export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTransportOptionsInput, deps: PeerHandlerDeps = {}): PeerHttpHandler {
   const opts = parseHttpTransportOptions(options);
   const basePath = opts.basePath;
-  const maxRequestBytes = opts.maxRequestBytes;
+  const maxSetBytes = opts.maxSetBytes;
+  const uploads = new UploadGate(opts.maxConcurrentSets, opts.maxConcurrentSets * UPLOAD_QUEUE_FACTOR);
   const logger = deps.logger ?? silentLogger;
   const stats = emptyPeerServerStats();
 
@@ -127,24 +136,37 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
 
   const serveSet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.sets++;
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > maxRequestBytes) {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > maxSetBytes) {
       stats.tooLarge++;
-      res.setHeader("Connection", "close");
-      sendText(req, res, 413, `request body too large: ${declared} bytes, at most ${maxRequestBytes}`);
-      req.resume();
+      sendText(req, res, 413, `request body too large: ${declared} bytes, at most ${maxSetBytes}`);
       return;
     }
+    if (!(await uploads.enter(req.socket))) {
+      if (req.socket.destroyed) return;
+      stats.busy++;
+      sendText(req, res, 503, `too many uploads in progress (${uploads.limit} read at once, ${uploads.queueLimit} waiting); retry later`, {
+        "Retry-After": "1",
+      });
+      return;
+    }
+    try {
+      await applySet(req, res, group, key, declared);
+    } finally {
+      uploads.leave();
+    }
+  };
+
+  const applySet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string, declared: number | undefined): Promise<void> => {
     let body: Buffer;
     try {
-      body = await readBody(req, maxRequestBytes);
+      body = await readBody(req, maxSetBytes, declared);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         stats.tooLarge++;
-        res.setHeader("Connection", "close");
-        sendText(req, res, 413, `request body too large: more than ${maxRequestBytes} bytes`);
+        sendText(req, res, 413, error.message);
       } else {
-        stats.badRequests++;
+        stats.aborted++;
         res.destroy();
       }
       return;
@@ -209,45 +231,4 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     }
   };
   return Object.assign(listener, { stats });
-}
-
-class BodyTooLargeError extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.resume();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    const onAborted = (): void => onError(new Error("the request was aborted"));
-    const cleanup = (): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    const onClose = (): void => {
-      if (!req.complete) onAborted();
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
 }
