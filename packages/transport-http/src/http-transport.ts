@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import {
   CacheClusterError,
   type HttpRoute,
+  type Clock,
   type ListenOptions,
   type Logger,
   type PeerRequestHandler,
@@ -18,6 +19,8 @@ import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPee
 
 export interface HttpTransportDeps {
   readonly logger?: Logger;
+  /** Time for signature windows; default the system clock. */
+  readonly clock?: Pick<Clock, "now">;
 }
 
 /**
@@ -29,6 +32,7 @@ export class HttpTransport implements Transport {
   readonly client: HttpTransportClient;
   #protocolErrors = 0;
   readonly #logger: Logger;
+  readonly #clock: Pick<Clock, "now"> | undefined;
   #server: Server | undefined;
   #peerHandler: PeerHttpHandler | undefined;
   #stopping: Promise<void> | undefined;
@@ -36,6 +40,7 @@ export class HttpTransport implements Transport {
   constructor(options?: HttpTransportOptionsInput, deps: HttpTransportDeps = {}) {
     this.options = parseHttpTransportOptions(options);
     this.#logger = deps.logger ?? silentLogger;
+    this.#clock = deps.clock;
     this.client = new HttpTransportClient(this.options);
   }
 
@@ -51,7 +56,8 @@ export class HttpTransport implements Transport {
 
   /**
    * Counters for the cluster's Prometheus metrics (core's `Observable`): the peer server's counters as
-   * `cachecluster_transport_server_<name>_total`, and the client's peer pools held
+   * `cachecluster_transport_server_<name>_total`, its gauges (`…_server_uploads_active`, `…_uploads_waiting`,
+   * `…_replay_cache_entries`), and the client's peer pools held
    * (`cachecluster_transport_client_peer_pools`) and closed for being idle (`…_client_pools_closed_idle_total`).
    */
   stats(): Record<string, number> {
@@ -59,6 +65,10 @@ export class HttpTransport implements Transport {
     for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>))
       out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
     out.serverProtocolErrorsTotal = this.#protocolErrors;
+    const gauges = this.#peerHandler?.gauges();
+    out.serverUploadsActive = gauges?.uploadsActive ?? 0;
+    out.serverUploadsWaiting = gauges?.uploadsWaiting ?? 0;
+    out.serverReplayCacheEntries = gauges?.replayCacheEntries ?? 0;
     const pools = this.client.poolStats;
     out.clientPeerPools = pools.pools;
     out.clientPoolsClosedIdleTotal = pools.closedIdle;
@@ -82,7 +92,7 @@ export class HttpTransport implements Transport {
     if (this.#server !== undefined)
       throw new CacheClusterError("CACHECLUSTER_INVALID_ARGUMENT", "HttpTransport.listen() was called twice: one transport serves one server");
     const o = this.options;
-    const peer = createPeerHandler(handler, o, { logger: this.#logger });
+    const peer = createPeerHandler(handler, o, this.#clock === undefined ? { logger: this.#logger } : { logger: this.#logger, clock: this.#clock });
     const routes: readonly HttpRoute[] = options.routes ?? [];
     const logger = this.#logger;
     const server = createServer(

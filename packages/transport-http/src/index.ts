@@ -3,5 +3,6 @@
 export { HttpTransport, type HttpTransportDeps } from "./http-transport.js";
 export type { HttpTransportClient, HttpClientOptions } from "./client/http-client.js";
 export { httpTransport } from "./module.js";
+export { transportCacheKeys } from "./config-keys.js";
 export { httpTransportOptions, type HttpTransportOptions, type HttpTransportOptionsInput } from "./options.js";
-export { createPeerHandler, type PeerHttpHandler, type PeerServerStats, type PeerHandlerDeps } from "./server/peer-handler.js";
+export { createPeerHandler, type PeerHttpHandler, type PeerServerStats, type PeerServerGauges, type PeerHandlerDeps } from "./server/peer-handler.js";

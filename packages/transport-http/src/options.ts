@@ -13,6 +13,15 @@ const bytes = (what: string) =>
     .int({ error: `expected ${what} to be a whole number of bytes` })
     .min(1, { error: `expected ${what} to be at least 1 byte` });
 
+/** Base64 of a 16 to 64 byte secret (`openssl rand -base64 32`). */
+export const secretKey = z.string({ error: "expected a base64 secret key" }).refine(
+  (text) => {
+    const n = Buffer.from(text, "base64").byteLength;
+    return /^[A-Za-z0-9+/]+={0,2}$/.test(text) && n >= 16 && n <= 64;
+  },
+  { error: "expected base64 of a 16 to 64 byte key (openssl rand -base64 32)" },
+);
+
 /** Options of `HttpTransport` / `httpTransport()` / `createPeerHandler()`; every field has a default. */
 export const httpTransportOptions = z
   .object({
@@ -65,6 +74,15 @@ export const httpTransportOptions = z
       .min(1, { error: "expected maxConcurrentSets to be at least 1" })
       .max(1024, { error: "expected maxConcurrentSets to be at most 1024" })
       .default(8),
+    /**
+     * Shared secrets (base64, 16 to 64 bytes; `openssl rand -base64 32`) that sign peer writes: the client signs
+     * every PUT and DELETE with the first, the server accepts a signature by any of them and refuses unsigned,
+     * stale, replayed or wrongly signed writes with 401. Add a new key second on every node, then move it first,
+     * then drop the old one (rotation). Empty: writes are not signed.
+     */
+    secretKeys: z.array(secretKey).default([]),
+    /** Server: ms a signed write stays valid either side of its timestamp (clock skew plus transit). */
+    signatureWindow: ms("signatureWindow").default(10_000),
     /** Server: largest request line + headers, so it bounds the key length; larger requests get 431. */
     maxHeaderSize: bytes("maxHeaderSize").default(64 * 1024),
     /** Server: ms to receive a request's headers (node:http `headersTimeout`; slowloris). */

@@ -4,6 +4,7 @@ import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
+import { signWrite } from "../wire/write-signature.js";
 import { Deadlines } from "./deadlines.js";
 import { BodyLimitError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
 
@@ -17,12 +18,11 @@ interface Peer {
 
 export type HttpClientOptions = Pick<
   HttpTransportOptions,
-  "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes" | "idlePoolTimeout"
+  "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes" | "idlePoolTimeout" | "secretKeys"
 >;
 
 /** How much of a non-200 answer's text goes into the PeerError message. */
 const ERROR_TEXT_LIMIT = 1024;
-const PROTOBUF_HEADERS = { "content-type": "application/x-protobuf" };
 
 /**
  * The peer client: one undici keep-alive `Pool` per peer origin. `fetch` sends golang/groupcache's GET;
@@ -36,6 +36,8 @@ export class HttpTransportClient implements TransportClient {
   readonly #options: HttpClientOptions;
   readonly #peers = new Map<string, Peer>();
   readonly #deadlines: Deadlines;
+  /** The secret that signs writes (the first of `secretKeys`), if any. */
+  readonly #signingKey: Buffer | undefined;
   /** `performance.now()` of the last look for idle pools. */
   #lastSweep = performance.now();
   #poolsClosedIdle = 0;
@@ -44,6 +46,8 @@ export class HttpTransportClient implements TransportClient {
   constructor(options: HttpClientOptions) {
     this.#options = options;
     this.#deadlines = new Deadlines(options.timeout);
+    const first = options.secretKeys[0];
+    this.#signingKey = first === undefined ? undefined : Buffer.from(first, "base64");
   }
 
   /** Peer pools held now, and pools closed so far because they were idle. */
@@ -104,7 +108,10 @@ export class HttpTransportClient implements TransportClient {
   async #mutate(peerUrl: string, method: "DELETE" | "PUT", group: string, key: string, body: Uint8Array | undefined, options: PeerCallOptions): Promise<void> {
     const peer = this.#peer(peerUrl);
     const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
-    const response = await this.#exchange(peerUrl, peer, method, path, body, options.signal);
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/x-protobuf";
+    if (this.#signingKey !== undefined) headers.authorization = signWrite(this.#signingKey, method, group, key, body, Date.now());
+    const response = await this.#exchange(peerUrl, peer, method, path, body, headers, options.signal);
     // golang/groupcache answers every method as a GET: a protobuf body means the extension is unknown there.
     if ((headerOf(response.rawHeaders, "content-type") ?? "").startsWith("application/x-protobuf")) {
       const what = method === "DELETE" ? "remove" : "set";
@@ -122,13 +129,14 @@ export class HttpTransportClient implements TransportClient {
     method: "GET" | "PUT" | "DELETE",
     path: string,
     body: Uint8Array | undefined,
+    headers: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Promise<ExchangeResponse> {
     let response: ExchangeResponse;
     try {
       response = await exchange(
         peer.pool,
-        body === undefined ? { path, method, signal } : { path, method, signal, body, headers: PROTOBUF_HEADERS },
+        body === undefined ? { path, method, signal, headers } : { path, method, signal, body, headers },
         this.#options.maxResponseBytes,
         ERROR_TEXT_LIMIT,
         this.#deadlines,

@@ -1,15 +1,30 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { CacheClusterError, DecodeError, type Logger, type PeerRequestHandler, LoaderError, silentLogger, describeError } from "@cachecluster/core";
+import {
+  CacheClusterError,
+  type Clock,
+  DecodeError,
+  type Logger,
+  type PeerRequestHandler,
+  LoaderError,
+  silentLogger,
+  systemClock,
+  describeError,
+} from "@cachecluster/core";
 import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
 import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
 import { parsePeerPath } from "./peer-path.js";
 import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
 import { sendText } from "./respond.js";
 import { UploadGate } from "./upload-gate.js";
+import { SignedWrites, type WriteAdmission } from "./signed-writes.js";
+import { SIGNATURE_SCHEME, bodyDigest } from "../wire/write-signature.js";
 
 /** Uploads that may wait for a slot, per slot (`maxConcurrentSets`). */
 const UPLOAD_QUEUE_FACTOR = 8;
+
+/** Nonces of signed writes remembered at most (~100 bytes each): 10,000 signed writes/s in a 10 s window. */
+export const REPLAY_CAPACITY = 100_000;
 
 /** Counters of the peer server; bad input is counted here, never thrown. */
 export interface PeerServerStats {
@@ -24,9 +39,17 @@ export interface PeerServerStats {
   methodNotAllowed: number;
   /** 404: unknown group (or a path outside the base path). */
   notFound: number;
+  /** 401: a write without a signature, where `secretKeys` are set. */
+  unsigned: number;
+  /** 401: a write whose signature is malformed, made with another key, or does not match its request or body. */
+  badSignature: number;
+  /** 401: a signed write whose timestamp is more than `signatureWindow` off this node's clock. */
+  stale: number;
+  /** 401: a signed write seen before (its nonce is in the replay cache). */
+  replayed: number;
   /** 413: `set` body over `maxSetBytes` (declared, or cut off once streamed past it). */
   tooLarge: number;
-  /** 503: a set found `maxConcurrentSets` bodies being read and the waiting line full. */
+  /** 503: a set found `maxConcurrentSets` bodies being read and the waiting line full (or the replay cache full). */
   busy: number;
   /** 500: the loader or the handler failed. */
   errors: number;
@@ -35,14 +58,45 @@ export interface PeerServerStats {
 }
 
 export function emptyPeerServerStats(): PeerServerStats {
-  return { requests: 0, gets: 0, removes: 0, sets: 0, badRequests: 0, methodNotAllowed: 0, notFound: 0, tooLarge: 0, busy: 0, errors: 0, aborted: 0 };
+  return {
+    requests: 0,
+    gets: 0,
+    removes: 0,
+    sets: 0,
+    badRequests: 0,
+    methodNotAllowed: 0,
+    unsigned: 0,
+    badSignature: 0,
+    stale: 0,
+    replayed: 0,
+    notFound: 0,
+    tooLarge: 0,
+    busy: 0,
+    errors: 0,
+    aborted: 0,
+  };
 }
 
-/** A node:http request listener for the peer protocol, with its counters. */
-export type PeerHttpHandler = ((req: IncomingMessage, res: ServerResponse) => void) & { readonly stats: PeerServerStats };
+/** What the peer server holds now (gauges). */
+export interface PeerServerGauges {
+  /** Set bodies being read. */
+  readonly uploadsActive: number;
+  /** Sets waiting for an upload slot, their bodies unread. */
+  readonly uploadsWaiting: number;
+  /** Nonces of signed writes remembered (replay cache). */
+  readonly replayCacheEntries: number;
+}
+
+/** A node:http request listener for the peer protocol, with its counters and gauges. */
+export type PeerHttpHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  readonly stats: PeerServerStats;
+  gauges(): PeerServerGauges;
+};
 
 export interface PeerHandlerDeps {
   readonly logger?: Logger;
+  /** Time for signature windows; default the system clock. */
+  readonly clock?: Pick<Clock, "now">;
 }
 
 /**
@@ -68,6 +122,25 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
   const uploads = new UploadGate(opts.maxConcurrentSets, opts.maxConcurrentSets * UPLOAD_QUEUE_FACTOR);
   const logger = deps.logger ?? silentLogger;
   const stats = emptyPeerServerStats();
+  const signed =
+    opts.secretKeys.length === 0
+      ? undefined
+      : new SignedWrites({
+          secrets: opts.secretKeys.map((k) => Buffer.from(k, "base64")),
+          window: opts.signatureWindow,
+          replayCapacity: REPLAY_CAPACITY,
+          clock: deps.clock ?? systemClock,
+        });
+  /** Admits a write (or answers its refusal and returns undefined): the signed digest of its body. */
+  const admitWrite = (req: IncomingMessage, res: ServerResponse, method: "PUT" | "DELETE", group: string, key: string): WriteAdmission => {
+    if (signed === undefined) return { ok: true, digest: "" };
+    const admission = signed.admit(req, method, group, key);
+    if (!admission.ok) {
+      stats[admission.reason]++;
+      sendText(req, res, admission.status, admission.text, admission.headers);
+    }
+    return admission;
+  };
 
   const failWith = (req: IncomingMessage, res: ServerResponse, error: unknown, group: string, key: string): void => {
     if (error instanceof CacheClusterError && error.code === "CACHECLUSTER_NO_SUCH_GROUP") {
@@ -125,6 +198,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
 
   const serveRemove = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.removes++;
+    if (!admitWrite(req, res, "DELETE", group, key).ok) return;
     try {
       await handler.remove(group, key);
       res.writeHead(200, { "Content-Length": 0 });
@@ -136,6 +210,8 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
 
   const serveSet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.sets++;
+    const admission = admitWrite(req, res, "PUT", group, key);
+    if (!admission.ok) return;
     const declared = declaredLength(req);
     if (declared !== undefined && declared > maxSetBytes) {
       stats.tooLarge++;
@@ -151,13 +227,20 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       return;
     }
     try {
-      await applySet(req, res, group, key, declared);
+      await applySet(req, res, group, key, declared, admission.digest);
     } finally {
       uploads.leave();
     }
   };
 
-  const applySet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string, declared: number | undefined): Promise<void> => {
+  const applySet = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    group: string,
+    key: string,
+    declared: number | undefined,
+    digest: string,
+  ): Promise<void> => {
     let body: Buffer;
     try {
       body = await readBody(req, maxSetBytes, declared);
@@ -169,6 +252,11 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
         stats.aborted++;
         res.destroy();
       }
+      return;
+    }
+    if (signed !== undefined && bodyDigest(body) !== digest) {
+      stats.badSignature++;
+      sendText(req, res, 401, "unauthorized: the body is not the one signed", { "WWW-Authenticate": SIGNATURE_SCHEME });
       return;
     }
     let message: ReturnType<typeof decodeSetRequest>;
@@ -230,5 +318,6 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       res.destroy();
     }
   };
-  return Object.assign(listener, { stats });
+  const gauges = (): PeerServerGauges => ({ uploadsActive: uploads.active, uploadsWaiting: uploads.waiting, replayCacheEntries: signed?.remembered ?? 0 });
+  return Object.assign(listener, { stats, gauges });
 }
