@@ -13,7 +13,7 @@ export const transportCacheKeys = configSection(
       .list(secretKey)
       .default([])
       .describe(
-        "Base64 secrets (16–64 bytes; `openssl rand -base64 32`) signing peer writes (PUT/DELETE, HMAC-SHA256), comma-separated: the first signs, all verify (rotation). Empty: writes are not signed.",
+        "Base64 secrets (16–64 bytes; `openssl rand -base64 32`) signing peer writes (PUT/DELETE, HMAC-SHA256), comma-separated: the first signs, all verify (rotation). Empty: writes only from the addresses of current members.",
       ),
     max_set_bytes: configValue.byteSize
       .refine((n) => n >= 1, { error: "expected at least 1 byte" })

@@ -1,5 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, type Socket, isIP } from "node:net";
 import {
   CacheClusterError,
   type HttpRoute,
@@ -144,8 +144,10 @@ export class HttpTransport implements Transport {
     server.on("error", (error) => logger.error({ err: error }, "cachecluster: peer HTTP server error"));
     this.#server = server;
     this.#peerHandler = peer;
+    // Requests to peers leave from the address this node listens on (when it is one), which members know it by.
+    this.client.useLocalAddress(isIP(host) !== 0 && !isWildcard(host) ? host : undefined);
     const port = (server.address() as AddressInfo).port;
-    const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+    const reachable = isWildcard(host) || host === "" ? "127.0.0.1" : host;
     return { url: `http://${formatHost(reachable)}:${port}`, port };
   }
 
@@ -195,6 +197,9 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
   clientPeerPools: { type: "gauge", help: "Connection pools to peers held by the client." },
   clientPoolsClosedIdleTotal: served("Peer connection pools closed for being unused for idlePoolTimeout."),
 };
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
+}
 
 function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
   const onError = (error: unknown): void => {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { parseOptions } from "@cachecluster/core";
 import { z } from "zod";
 
@@ -38,6 +39,14 @@ export const httpTransportOptions = z
     timeout: ms("timeout").default(2000),
     /** Client: ms to establish a TCP connection to a peer. */
     connectTimeout: ms("connectTimeout").default(1000),
+    /**
+     * Client: source IP of connections to peers. Default: the address the server listens on, when that is one
+     * IP rather than a wildcard, so that members see this node's requests come from the address they know it by.
+     */
+    localAddress: z
+      .string()
+      .refine((a) => isIP(a) !== 0, { error: "expected localAddress to be an IP address" })
+      .optional(),
     /** Client: keep-alive connections per peer (undici Pool `connections`). */
     connections: z.number().int().min(1, { error: "expected connections to be at least 1" }).default(64),
     /**
@@ -78,7 +87,8 @@ export const httpTransportOptions = z
      * Shared secrets (base64, 16 to 64 bytes; `openssl rand -base64 32`) that sign peer writes: the client signs
      * every PUT and DELETE with the first, the server accepts a signature by any of them and refuses unsigned,
      * stale, replayed or wrongly signed writes with 401. Add a new key second on every node, then move it first,
-     * then drop the old one (rotation). Empty: writes are not signed.
+     * then drop the old one (rotation). Empty: writes are accepted only from the addresses of current members
+     * (`PeerRequestHandler.isMemberAddress`), and `listen` logs a warning that the peer plane is unauthenticated.
      */
     secretKeys: z.array(secretKey).default([]),
     /** Server: ms a signed write stays valid either side of its timestamp (clock skew plus transit). */

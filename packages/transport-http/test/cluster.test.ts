@@ -95,7 +95,7 @@ describe("a cluster whose owner peer is down", () => {
 
   it("listen() twice, or after stop(), is refused with a coded error", async () => {
     const transport = new HttpTransport();
-    const handler = { get: async () => ({ value: new Uint8Array(0) }), remove: async () => {}, set: async () => {} };
+    const handler = { get: async () => ({ value: new Uint8Array(0) }), remove: async () => {}, set: async () => {}, isMemberAddress: () => true };
     await transport.listen(handler, { host: "127.0.0.1", port: 0 });
     await assert.rejects(transport.listen(handler, { host: "127.0.0.1", port: 0 }), { code: "CACHECLUSTER_INVALID_ARGUMENT" });
     await transport.stop();

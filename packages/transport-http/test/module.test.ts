@@ -48,6 +48,7 @@ describe("httpTransport() module and options", () => {
     const defaults = httpTransportOptions.parse({}) as Record<string, unknown>;
     assert.deepEqual(rows.map(([name]) => name).sort(), Object.keys(httpTransportOptions.shape).sort());
     for (const [name, documented] of rows) {
+      if (defaults[name] === undefined) continue; // no default: the row says what happens instead
       assert.ok(documented.includes(JSON.stringify(defaults[name])), `${name}: README says ${documented}, schema default ${JSON.stringify(defaults[name])}`);
     }
   });

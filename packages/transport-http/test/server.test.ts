@@ -231,6 +231,7 @@ describe("peer server: routes, handler failures, graceful stop", () => {
         },
         remove: async () => {},
         set: async () => {},
+        isMemberAddress: () => true,
       },
       { host: "127.0.0.1", port: 0 },
     );
@@ -258,6 +259,7 @@ describe("peer server: routes, handler failures, graceful stop", () => {
         },
         remove: async () => {},
         set: async () => {},
+        isMemberAddress: () => true,
       },
       { host: "127.0.0.1", port: 0 },
     );

@@ -22,6 +22,7 @@ import { systemClock } from "../interfaces/clock.js";
 import { defaultNodeName, primaryAddress } from "./local-address.js";
 import { LocalModeWatch } from "./local-mode-watch.js";
 import { RateTracker } from "../status/rates.js";
+import { MemberAddresses } from "./member-addresses.js";
 
 export interface CacheClusterDeps {
   readonly config: CacheClusterConfig;
@@ -59,6 +60,7 @@ export class ClusterNode implements CacheCluster {
   #url: string | undefined;
   #membershipStarted = false;
   readonly #watch: LocalModeWatch;
+  readonly #memberAddresses: MemberAddresses;
 
   constructor(deps: CacheClusterDeps) {
     this.#deps = deps;
@@ -79,6 +81,8 @@ export class ClusterNode implements CacheCluster {
       },
       { afterMs: deps.config.cluster.join_timeout, clock: systemClock, logger: deps.logger },
     );
+    this.#memberAddresses = new MemberAddresses(deps.logger);
+    this.#memberAddresses.update(this.members());
   }
 
   /**
@@ -202,6 +206,7 @@ export class ClusterNode implements CacheCluster {
     get: async (group, key, options) => this.#groupFor(group).serve(key, options),
     remove: async (group, key) => this.#groupFor(group).removeLocal(key),
     set: async (group, key, value: PeerValue) => this.#groupFor(group).setLocal(key, value),
+    isMemberAddress: (address) => this.#memberAddresses.has(address),
   };
 
   /**
@@ -312,11 +317,10 @@ export class ClusterNode implements CacheCluster {
   }
 
   #refreshRing(): void {
-    const urls = this.#deps.membership
-      .members()
-      .filter((m) => m.state === "alive" || m.state === "suspect")
-      .map((m) => m.cacheUrl);
     const before = this.picker.ring.peers;
+    const members = this.#deps.membership.members().filter((m) => m.state === "alive" || m.state === "suspect");
+    this.#memberAddresses.update(members);
+    const urls = members.map((m) => m.cacheUrl);
     if (this.picker.setPeers(urls)) {
       const after = this.picker.ring.peers;
       this.#watch.ringChanged();

@@ -40,6 +40,12 @@ export interface PeerRequestHandler {
   get(group: string, key: string, options?: PeerCallOptions): Promise<PeerValue>;
   remove(group: string, key: string): Promise<void>;
   set(group: string, key: string, value: PeerValue): Promise<void>;
+  /**
+   * True when `address`, the source IP of a request (a socket's `remoteAddress`, IPv4-mapped IPv6 included), is
+   * an address of a current member: the host of a ring member's cache URL or gossip address (this node's
+   * included; host names as resolved). Transports use it to serve peers only; it must be cheap (a set lookup).
+   */
+  isMemberAddress(address: string): boolean;
 }
 
 /** An extra route on the cache server (status page, metrics), matched by path prefix. */

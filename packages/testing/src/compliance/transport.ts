@@ -18,6 +18,10 @@ export class RecordingPeerHandler implements PeerRequestHandler {
   readonly gets: { group: string; key: string }[] = [];
   readonly removes: { group: string; key: string }[] = [];
   readonly sets: { group: string; key: string; value: PeerValue }[] = [];
+  /** Addresses `isMemberAddress` accepts; undefined (the default): every address is a member's. */
+  memberAddresses: ReadonlySet<string> | undefined = undefined;
+  /** The addresses `isMemberAddress` was asked about, in order. */
+  readonly memberChecks: string[] = [];
   /** Resolves the "slow" group's pending gets' abort reasons. */
   readonly slowAborted: unknown[] = [];
   slowEntered = 0;
@@ -50,6 +54,11 @@ export class RecordingPeerHandler implements PeerRequestHandler {
   async set(group: string, key: string, value: PeerValue): Promise<void> {
     this.sets.push({ group, key, value });
     this.#group(group).set(key, value);
+  }
+
+  isMemberAddress(address: string): boolean {
+    this.memberChecks.push(address);
+    return this.memberAddresses === undefined || this.memberAddresses.has(address);
   }
 
   #group(group: string): Map<string, PeerValue> {

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import { isIP } from "node:net";
 import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TraceCarrier, type TransportClient, describeError } from "@cachecluster/core";
 import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
@@ -18,7 +19,16 @@ interface Peer {
 
 export type HttpClientOptions = Pick<
   HttpTransportOptions,
-  "basePath" | "timeout" | "connectTimeout" | "connections" | "pipelining" | "keepAliveTimeout" | "maxResponseBytes" | "idlePoolTimeout" | "secretKeys"
+  | "basePath"
+  | "timeout"
+  | "connectTimeout"
+  | "connections"
+  | "pipelining"
+  | "keepAliveTimeout"
+  | "maxResponseBytes"
+  | "idlePoolTimeout"
+  | "secretKeys"
+  | "localAddress"
 >;
 
 /** How much of a non-200 answer's text goes into the PeerError message. */
@@ -42,12 +52,23 @@ export class HttpTransportClient implements TransportClient {
   #lastSweep = performance.now();
   #poolsClosedIdle = 0;
   #closed = false;
+  /** Source address of new connections (`localAddress`, else the server's listening IP once known). */
+  #localAddress: string | undefined;
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
     this.#deadlines = new Deadlines(options.timeout);
     const first = options.secretKeys[0];
     this.#signingKey = first === undefined ? undefined : Buffer.from(first, "base64");
+    this.#localAddress = options.localAddress;
+  }
+
+  /**
+   * Makes new connections to peers from `address` (undefined: the system's choice), unless the `localAddress`
+   * option was given. The transport calls it with its server's listening IP; pools opened before keep theirs.
+   */
+  useLocalAddress(address: string | undefined): void {
+    if (this.#options.localAddress === undefined) this.#localAddress = address;
   }
 
   /** Peer pools held now, and pools closed so far because they were idle. */
@@ -180,6 +201,7 @@ export class HttpTransportClient implements TransportClient {
       throw new PeerError(peerUrl, `expected an http: or https: peer URL, got ${url.protocol}`);
     }
     const o = this.#options;
+    const localAddress = this.#localAddressFor(url.hostname);
     const pool = new Pool(url.origin, {
       connections: o.connections,
       pipelining: o.pipelining,
@@ -187,10 +209,19 @@ export class HttpTransportClient implements TransportClient {
       headersTimeout: o.timeout,
       bodyTimeout: o.timeout,
       connect: { timeout: o.connectTimeout },
+      ...(localAddress === undefined ? {} : { localAddress }),
     });
     peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now };
     this.#peers.set(peerUrl, peer);
     return peer;
+  }
+
+  /** The source address for connections to a peer host: the local address, when there is one of the host's family. */
+  #localAddressFor(hostname: string): string | undefined {
+    const local = this.#localAddress;
+    const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+    const family = isIP(host);
+    return local === undefined || (family !== 0 && family !== isIP(local)) ? undefined : local;
   }
 
   /**

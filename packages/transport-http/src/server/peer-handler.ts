@@ -17,7 +17,7 @@ import { parsePeerPath } from "./peer-path.js";
 import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
 import { sendText } from "./respond.js";
 import { UploadGate } from "./upload-gate.js";
-import { SignedWrites, type WriteAdmission } from "./signed-writes.js";
+import { SignedWrites } from "./signed-writes.js";
 import { SIGNATURE_SCHEME, bodyDigest } from "../wire/write-signature.js";
 
 /** Uploads that may wait for a slot, per slot (`maxConcurrentSets`). */
@@ -39,6 +39,8 @@ export interface PeerServerStats {
   methodNotAllowed: number;
   /** 404: unknown group (or a path outside the base path). */
   notFound: number;
+  /** 403: a request from an address that is no current member's (writes without `secretKeys`; reads with `reads: "members"`). */
+  notMember: number;
   /** 401: a write without a signature, where `secretKeys` are set. */
   unsigned: number;
   /** 401: a write whose signature is malformed, made with another key, or does not match its request or body. */
@@ -65,6 +67,7 @@ export function emptyPeerServerStats(): PeerServerStats {
     sets: 0,
     badRequests: 0,
     methodNotAllowed: 0,
+    notMember: 0,
     unsigned: 0,
     badSignature: 0,
     stale: 0,
@@ -131,15 +134,30 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
           replayCapacity: REPLAY_CAPACITY,
           clock: deps.clock ?? systemClock,
         });
-  /** Admits a write (or answers its refusal and returns undefined): the signed digest of its body. */
-  const admitWrite = (req: IncomingMessage, res: ServerResponse, method: "PUT" | "DELETE", group: string, key: string): WriteAdmission => {
-    if (signed === undefined) return { ok: true, digest: "" };
-    const admission = signed.admit(req, method, group, key);
-    if (!admission.ok) {
-      stats[admission.reason]++;
-      sendText(req, res, admission.status, admission.text, admission.headers);
+  if (signed === undefined) {
+    logger.warn(
+      { basePath },
+      `cachecluster: the peer plane is unauthenticated: without [cache] secret_keys, PUT and DELETE on ${basePath} are accepted from the address of any current member, ` +
+        "so any process on a member's host can overwrite or drop cached values. Set [cache] secret_keys (openssl rand -base64 32) on every node to sign writes; see SECURITY.md",
+    );
+  }
+
+  /**
+   * Admits a write, or answers its refusal and returns undefined. With secrets, by its signature: returns the
+   * signed digest of its body. Without, by its source address, a current member's: returns "".
+   */
+  const admitWrite = (req: IncomingMessage, res: ServerResponse, method: "PUT" | "DELETE", group: string, key: string): string | undefined => {
+    if (signed === undefined) {
+      if (handler.isMemberAddress(req.socket.remoteAddress ?? "")) return "";
+      stats.notMember++;
+      sendText(req, res, 403, `forbidden: ${method} is accepted from cluster members only, and ${req.socket.remoteAddress ?? "this address"} is none`);
+      return undefined;
     }
-    return admission;
+    const admission = signed.admit(req, method, group, key);
+    if (admission.ok) return admission.digest;
+    stats[admission.reason]++;
+    sendText(req, res, admission.status, admission.text, admission.headers);
+    return undefined;
   };
 
   const failWith = (req: IncomingMessage, res: ServerResponse, error: unknown, group: string, key: string): void => {
@@ -198,7 +216,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
 
   const serveRemove = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.removes++;
-    if (!admitWrite(req, res, "DELETE", group, key).ok) return;
+    if (admitWrite(req, res, "DELETE", group, key) === undefined) return;
     try {
       await handler.remove(group, key);
       res.writeHead(200, { "Content-Length": 0 });
@@ -210,8 +228,8 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
 
   const serveSet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.sets++;
-    const admission = admitWrite(req, res, "PUT", group, key);
-    if (!admission.ok) return;
+    const digest = admitWrite(req, res, "PUT", group, key);
+    if (digest === undefined) return;
     const declared = declaredLength(req);
     if (declared !== undefined && declared > maxSetBytes) {
       stats.tooLarge++;
@@ -227,7 +245,7 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
       return;
     }
     try {
-      await applySet(req, res, group, key, declared, admission.digest);
+      await applySet(req, res, group, key, declared, digest);
     } finally {
       uploads.leave();
     }

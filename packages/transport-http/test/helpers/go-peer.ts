@@ -107,9 +107,9 @@ export class GoPeer {
 }
 
 /** A loopback port that was free a moment ago (for servers whose URL must be known before they start). */
-export async function reservePort(): Promise<number> {
+export async function reservePort(host = "127.0.0.1"): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
