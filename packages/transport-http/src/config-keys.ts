@@ -1,5 +1,5 @@
 import { type CacheClusterConfig, configSection, configValue } from "@cachecluster/core";
-import type { z } from "zod";
+import { z } from "zod";
 import { type HttpTransportOptionsInput, secretKey } from "./options.js";
 
 const OWNER = "@cachecluster/transport-http";
@@ -15,6 +15,10 @@ export const transportCacheKeys = configSection(
       .describe(
         "Base64 secrets (16–64 bytes; `openssl rand -base64 32`) signing peer writes (PUT/DELETE, HMAC-SHA256), comma-separated: the first signs, all verify (rotation). Empty: writes only from the addresses of current members.",
       ),
+    reads: z
+      .enum(["members", "any"], { error: 'expected "members" or "any"' })
+      .default("members")
+      .describe("Who is served peer GETs: `members` (only the addresses of current members, Go members included; others get 403) or `any`."),
     max_set_bytes: configValue.byteSize
       .refine((n) => n >= 1, { error: "expected at least 1 byte" })
       .default(1024 * 1024)
@@ -33,6 +37,7 @@ export function optionsFromConfig(config: CacheClusterConfig, options: HttpTrans
     ...options,
     timeout: options.timeout ?? config.cache.timeout,
     secretKeys: options.secretKeys ?? keys.secret_keys,
+    reads: options.reads ?? keys.reads,
     maxSetBytes: options.maxSetBytes ?? keys.max_set_bytes,
     maxConcurrentSets: options.maxConcurrentSets ?? keys.max_concurrent_sets,
   };
@@ -42,6 +47,8 @@ declare module "@cachecluster/core" {
   interface CacheSectionInput {
     /** Base64 secrets signing peer writes, the first signs (transport-http). */
     secret_keys?: string | readonly string[];
+    /** Who is served peer GETs: `members` or `any` (transport-http). */
+    reads?: "members" | "any";
     /** Largest set body, e.g. `1MiB` (transport-http). */
     max_set_bytes?: number | string;
     /** Set bodies read at once (transport-http). */

@@ -91,6 +91,12 @@ export const httpTransportOptions = z
      * (`PeerRequestHandler.isMemberAddress`), and `listen` logs a warning that the peer plane is unauthenticated.
      */
     secretKeys: z.array(secretKey).default([]),
+    /**
+     * Server: who is served peer GETs. `"members"`: only requests from the address of a current member
+     * (`PeerRequestHandler.isMemberAddress`; Go members included), others get 403 and run no loader, so an
+     * outsider cannot drive loads with keys of its choosing. `"any"`: every address (golang/groupcache's way).
+     */
+    reads: z.enum(["members", "any"], { error: 'expected reads to be "members" or "any"' }).default("members"),
     /** Server: ms a signed write stays valid either side of its timestamp (clock skew plus transit). */
     signatureWindow: ms("signatureWindow").default(10_000),
     /** Server: largest request line + headers, so it bounds the key length; larger requests get 431. */

@@ -9,8 +9,10 @@ import { decodeGetResponse } from "../src/wire/get-response.js";
 import { GoPeer, reservePort } from "./helpers/go-peer.js";
 
 /**
- * A mixed cluster on loopback: 2 golang/groupcache peers (packages/testing/go/groupcache-peer) + 2 cachecluster nodes
- * (createCacheCluster + httpTransport + staticDiscovery, DirectMembership), one sorted peer list.
+ * A mixed cluster on loopback: 2 golang/groupcache peers (packages/testing/go/groupcache-peer, on 127.0.0.1) + 2 cachecluster
+ * nodes on addresses of their own (127.0.0.51, .52; createCacheCluster + httpTransport + staticDiscovery,
+ * DirectMembership), one sorted peer list. The Node nodes run with the default peer access checks: reads and
+ * writes from current members' addresses only, so every Go→Node fetch proves a Go member is served.
  *
  * Known golang/groupcache behaviour the assertions spell out: its client escapes a space as `+` and its
  * server decodes the path with path rules, where `+` stays a plus, so a Go peer asking another Go peer for
@@ -68,8 +70,9 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
   before(async () => {
     const [peerBinary, ringBinary] = await Promise.all([buildGoProgram("groupcache-peer"), buildGoProgram("ring-vectors")]);
     goPeers.push(await GoPeer.start(peerBinary, ["-group", GROUP]), await GoPeer.start(peerBinary, ["-group", GROUP]));
-    const nodePorts = [await reservePort(), await reservePort()];
-    const nodeUrls = nodePorts.map((p) => `http://127.0.0.1:${p}`);
+    const nodeHosts = ["127.0.0.51", "127.0.0.52"];
+    const nodePorts = await Promise.all(nodeHosts.map((h) => reservePort(h)));
+    const nodeUrls = nodePorts.map((p, i) => `http://${nodeHosts[i]}:${p}`);
     peers = [...goPeers.map((g) => g.url), ...nodeUrls].sort();
     ring = new HashRing(peers);
     await Promise.all(goPeers.map((g) => g.setPeers(peers)));
@@ -77,7 +80,8 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
       const url = nodeUrls[i]!;
       const loads: string[] = [];
       nodeLoads.set(url, loads);
-      const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port, self: url }, cluster: { advertise: "127.0.0.1", name: `node-${i}` } }, [
+      const host = nodeHosts[i]!;
+      const cluster = await createCacheCluster({ cache: { host, port, self: url }, cluster: { advertise: host, name: `node-${i}` } }, [
         httpTransport(),
         staticDiscovery(peers),
       ]);
@@ -190,6 +194,7 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
     for (const cluster of clusters) {
       const transport = cluster.transport as HttpTransport;
       assert.equal(transport.serverStats.badRequests + transport.serverStats.errors + transport.serverStats.notFound, 0);
+      assert.equal(transport.serverStats.notMember, 0, "no request from a member was refused");
       assert.ok(transport.serverStats.gets > 50, "Go peers fetched from this node");
     }
   });
@@ -252,6 +257,23 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
     for (const go of goPeers) {
       assert.ok(go.alive, `Go peer ${go.url} still running: ${go.stderr}`);
       for (const k of keys.slice(0, 20)) assert.equal(await go.get(k), expectedVia(go.url, k));
+    }
+  });
+
+  it("a client that is no member (another address) is refused by the Node nodes: 403, and no load runs", async () => {
+    for (const cluster of clusters) {
+      const before = nodeLoads.get(cluster.local.cacheUrl)!.length;
+      const outsider = new HttpTransport({ localAddress: "127.0.0.53" });
+      try {
+        const error = await outsider.client.fetch(cluster.local.cacheUrl, GROUP, "chosen-by-the-attacker").then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof PeerError && error.status === 403, `got ${String(error)}`);
+      } finally {
+        await outsider.stop();
+      }
+      assert.equal(nodeLoads.get(cluster.local.cacheUrl)!.length, before);
     }
   });
 });

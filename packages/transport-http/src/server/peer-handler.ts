@@ -105,7 +105,8 @@ export interface PeerHandlerDeps {
 /**
  * Serves `{basePath}{group}/{key}` as golang/groupcache's `HTTPPool` does, plus the extensions:
  * - GET is a get: 200 `application/x-protobuf` `GetResponse` (`expire` = field 3, ns since epoch, when the
- *   value has one);
+ *   value has one); with `reads: "members"` (the default) only for current members' addresses, else 403;
+ * - PUT and DELETE are admitted by signature (`secretKeys`) or else by a member's address (401/403 otherwise);
  * - DELETE removes the key here (main and hot cache): 200, empty body (mailgun/groupcache's form);
  * - PUT with a protobuf `SetRequest` body stores the value here: 200, empty body (mailgun's form);
  * - errors as Go's `http.Error`: 400 `bad request`, 404 `no such group: <g>`, 500 the loader's error text,
@@ -193,8 +194,14 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     return state;
   };
 
+  const membersOnly = opts.reads === "members";
   const serveGet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
     stats.gets++;
+    if (membersOnly && !handler.isMemberAddress(req.socket.remoteAddress ?? "")) {
+      stats.notMember++;
+      sendText(req, res, 403, `forbidden: peer reads are served to cluster members only, and ${req.socket.remoteAddress ?? "this address"} is none`);
+      return;
+    }
     const connection = connectionOf(req.socket);
     connection.inflight++;
     try {

@@ -72,6 +72,39 @@ describe("writes without secret keys: only from the addresses of current members
   });
 });
 
+describe('reads: served to the addresses of current members only, unless reads is "any"', () => {
+  it("a GET from an address that is no member's is 403 and runs no loader; a member's is served", async () => {
+    const handler = new RecordingPeerHandler();
+    handler.memberAddresses = new Set(["127.0.0.2"]);
+    const transport = new HttpTransport();
+    const { port } = await transport.listen(handler, { host: "127.0.0.1", port: 0 });
+    try {
+      const outsider = await sendFrom("127.0.0.3", port, "GET", "/_groupcache/g/any-key-i-like");
+      assert.equal(outsider.status, 403);
+      assert.match(outsider.body, /^forbidden: peer reads are served to cluster members only, and 127\.0\.0\.3 is none/);
+      assert.deepEqual(handler.gets, [], "no loader ran");
+      assert.equal(transport.serverStats.notMember, 1);
+      assert.equal((await sendFrom("127.0.0.2", port, "GET", "/_groupcache/g/k")).status, 200);
+      assert.deepEqual(handler.gets, [{ group: "g", key: "k" }]);
+    } finally {
+      await transport.stop();
+    }
+  });
+
+  it('with reads "any", every address is served (writes still need a member\'s address)', async () => {
+    const handler = new RecordingPeerHandler();
+    handler.memberAddresses = new Set(["127.0.0.2"]);
+    const transport = new HttpTransport({ reads: "any" });
+    const { port } = await transport.listen(handler, { host: "127.0.0.1", port: 0 });
+    try {
+      assert.equal((await sendFrom("127.0.0.3", port, "GET", "/_groupcache/g/k")).status, 200);
+      assert.equal((await sendFrom("127.0.0.3", port, "DELETE", "/_groupcache/g/k")).status, 403);
+    } finally {
+      await transport.stop();
+    }
+  });
+});
+
 describe("the client sends from the address its server listens on, which members know it by", () => {
   it("a request to a peer comes from the listening IP, and from the system's choice when the server listens on a wildcard", async () => {
     const peer = new RecordingPeerHandler();
