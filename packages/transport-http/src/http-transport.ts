@@ -189,14 +189,25 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
   serverRemovesTotal: served("Removes (DELETE) from peers."),
   serverSetsTotal: served("Sets (PUT) from peers."),
   serverBadRequestsTotal: served("Peer requests answered 400: malformed path, escapes, UTF-8 or set body."),
+  serverMethodNotAllowedTotal: served("Peer requests answered 405: a method other than GET, PUT and DELETE (no loader ran)."),
   serverNotFoundTotal: served("Peer requests answered 404: unknown group, or a path outside the base path."),
-  serverTooLargeTotal: served("Peer sets answered 413: body over maxRequestBytes."),
+  serverNotMemberTotal: served("Peer requests answered 403: from an address that is no current member's (reads: members; writes without secretKeys)."),
+  serverUnsignedTotal: served("Peer writes answered 401: no signature where secretKeys are set."),
+  serverBadSignatureTotal: served("Peer writes answered 401: malformed signature, another key, or not matching the request or body."),
+  serverStaleTotal: served("Peer writes answered 401: timestamp more than signatureWindow off this node's clock."),
+  serverReplayedTotal: served("Peer writes answered 401: a signed write seen before (replay cache)."),
+  serverTooLargeTotal: served("Peer sets answered 413: body over maxSetBytes."),
+  serverBusyTotal: served("Peer sets answered 503: maxConcurrentSets bodies being read and the waiting line full."),
   serverErrorsTotal: served("Peer requests answered 500: the loader or the handler failed."),
   serverAbortedTotal: served("Peer requests whose client went away before the answer."),
   serverProtocolErrorsTotal: served("Requests the HTTP parser refused (malformed, oversized headers, header timeout)."),
+  serverUploadsActive: { type: "gauge", help: "Set bodies being read now (at most maxConcurrentSets)." },
+  serverUploadsWaiting: { type: "gauge", help: "Sets waiting, unread, for an upload slot." },
+  serverReplayCacheEntries: { type: "gauge", help: "Nonces of signed writes remembered to refuse replays." },
   clientPeerPools: { type: "gauge", help: "Connection pools to peers held by the client." },
   clientPoolsClosedIdleTotal: served("Peer connection pools closed for being unused for idlePoolTimeout."),
 };
+
 function isWildcard(host: string): boolean {
   return host === "0.0.0.0" || host === "::" || host === "[::]";
 }
