@@ -38,7 +38,7 @@ async function phase(ejectAfter) {
     { logger: { debug() {}, info() {}, warn() {}, error() {} } },
   );
   const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => sleep(LOAD_MS).then(() => `loaded:${key}`) });
-  await cluster.listen({ statusRoutes: false });
+  await cluster.listen({ statusRoutes: false, admin: false });
   /** @type {number[]} */
   const latencies = [];
   const end = performance.now() + SECONDS * 1000;

@@ -26,4 +26,4 @@ const thumbs = cluster.group("thumbs", {
 const { url } = await cluster.listen();
 const app = appServer({ thumbs }).listen(Number(process.env.APP_PORT ?? 8080));
 cluster.closeOnSignals({ beforeClose: () => new Promise<void>((resolve) => app.close(() => resolve())), logger });
-logger.info(`peer server ${url}, status page ${url}/_cachecluster/status, app on :${process.env.APP_PORT ?? 8080}`);
+logger.info(`peer server ${url}, status page ${cluster.adminUrl}/_cachecluster/status, app on :${process.env.APP_PORT ?? 8080}`);

@@ -16,6 +16,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "24" },
     "phase-seconds": { type: "string", default: "6" },
     "cache-port": { type: "string", default: "19080" },
+    "admin-port": { type: "string", default: "19081" },
     "cluster-port": { type: "string", default: "19946" },
     "app-port": { type: "string", default: "18080" },
     keep: { type: "boolean", default: false },
@@ -71,6 +72,8 @@ function launch(): Promise<DemoNode> {
       ip,
       "--cache-port",
       values["cache-port"],
+      "--admin-port",
+      values["admin-port"],
       "--cluster-port",
       values["cluster-port"],
       "--app-port",
@@ -198,9 +201,11 @@ for (const [signal, code] of [
 
 try {
   log(`fake GCE on ${fake.url} (project demo-project, zone us-central1-a)`);
-  log(`starting ${NODES} nodes on 127.0.0.11..${10 + NODES}: cache :${values["cache-port"]}, SWIM :${values["cluster-port"]}, app :${values["app-port"]}`);
+  log(
+    `starting ${NODES} nodes on 127.0.0.11..${10 + NODES}: cache :${values["cache-port"]}, admin :${values["admin-port"]}, SWIM :${values["cluster-port"]}, app :${values["app-port"]}`,
+  );
   await Promise.all(Array.from({ length: NODES }, () => launch()));
-  for (const n of nodes) log(`${n.name} up: status http://${n.ip}:${values["cache-port"]}/_cachecluster/status`);
+  for (const n of nodes) log(`${n.name} up: status http://${n.ip}:${values["admin-port"]}/_cachecluster/status`);
   // A node is up before its discovery has loaded the Google client (in a worker thread, in the background): forming
   // takes that load, ~2 s of CPU per node, tens of seconds on a loaded machine.
   if (!(await waitForMembers(NODES, 60_000))) throw new Error("the cluster did not form within 60 s");

@@ -12,6 +12,7 @@ const { values } = parseArgs({
     name: { type: "string" },
     ip: { type: "string" },
     "cache-port": { type: "string" },
+    "admin-port": { type: "string" },
     "cluster-port": { type: "string" },
     "app-port": { type: "string" },
     "compute-port": { type: "string" },
@@ -26,6 +27,8 @@ process.env.DEMO_NODE_NAME = name;
 const cluster = await createCacheCluster(
   {
     cache: { host: ip, port: Number(values["cache-port"]) },
+    // Each demo "VM" is one loopback address, so its admin listener (status page, metrics) binds that address.
+    admin: { host: ip, port: Number(values["admin-port"]) },
     cluster: { host: ip, advertise: ip, port: Number(values["cluster-port"]), heartbeat: Number(values.heartbeat), name },
     match: { tags: ["cachecluster-demo"], refresh: Number(values.refresh) },
   },

@@ -21,5 +21,5 @@ const cluster = resolveCluster(container);
 const pages = cluster.group("pages", { load: (path) => `<h1>${path}</h1>` });
 const { url } = await cluster.listen();
 cluster.closeOnSignals({ logger });
-logger.info(`peer server ${url}; status ${url}/_cachecluster/status`);
+logger.info(`peer server ${url}; status ${cluster.adminUrl}/_cachecluster/status`);
 logger.info(`home page from the cluster: ${await pages.getString("/")}`);

@@ -34,4 +34,4 @@ const users = cluster.group("users", {
 const { url } = await cluster.listen({ metricsPath: "/metrics" });
 const app = appServer({ users }).listen(8080);
 cluster.closeOnSignals({ beforeClose: () => new Promise<void>((resolve) => app.close(() => resolve())), timeoutMs: 15_000, logger });
-logger.info(`peer server ${url}; status ${url}/_cachecluster/status; Prometheus ${url}/metrics`);
+logger.info(`peer server ${url}; status ${cluster.adminUrl}/_cachecluster/status; Prometheus ${cluster.adminUrl}/metrics`);

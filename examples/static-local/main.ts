@@ -14,7 +14,8 @@ const urls = ports.map((port) => `http://127.0.0.1:${port}`);
 const nodes: CacheCluster[] = [];
 for (const [i, port] of ports.entries()) {
   const name = `node-${i + 1}`;
-  const cluster = await createCacheCluster({ cache: { port, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [
+  // Two nodes on one host: each admin listener (status page, metrics) takes a free port on 127.0.0.1.
+  const cluster = await createCacheCluster({ cache: { port, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" }, admin: { port: 0 } }, [
     staticDiscovery(urls),
     httpTransport(),
   ]);
@@ -27,7 +28,7 @@ if (smoke) {
   process.exitCode = (await smokeTest()) ? 0 : 1;
   await Promise.all(nodes.map((n) => n.close()));
 } else {
-  for (const n of nodes) console.log(`${n.local.name}: status page ${n.local.cacheUrl}/_cachecluster/status`);
+  for (const n of nodes) console.log(`${n.local.name}: status page ${n.adminUrl}/_cachecluster/status`);
   console.log("generating a little traffic every 500 ms; Ctrl-C to stop");
   let i = 0;
   const traffic = setInterval(() => {
@@ -57,11 +58,11 @@ async function smokeTest(): Promise<boolean> {
   const loads = nodes.map((n) => n.getGroup("thumbs")!.stats.localLoads);
   if (loads.reduce((a, b) => a + b, 0) !== keys.length) problems.push(`expected ${keys.length} loads in the cluster, got ${loads.join(" + ")}`);
   for (const n of nodes) {
-    const status = (await (await fetch(`${n.local.cacheUrl}/_cachecluster/status.json`)).json()) as { mode: string; members: unknown[] };
+    const status = (await (await fetch(`${n.adminUrl}/_cachecluster/status.json`)).json()) as { mode: string; members: unknown[] };
     if (status.mode !== "clustered" || status.members.length !== 2) problems.push(`${n.local.name}: status ${JSON.stringify(status).slice(0, 200)}`);
-    const page = await fetch(`${n.local.cacheUrl}/_cachecluster/status`);
+    const page = await fetch(`${n.adminUrl}/_cachecluster/status`);
     if (page.status !== 200 || !(await page.text()).includes(n.local.name)) problems.push(`${n.local.name}: status page answered ${page.status}`);
-    const metrics = await (await fetch(`${n.local.cacheUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${n.adminUrl}/metrics`)).text();
     const gets = Number(/^cachecluster_group_gets_total\{group="thumbs"\} (\d+)$/m.exec(metrics)?.[1]);
     const expected = keys.length + n.getGroup("thumbs")!.stats.serverRequests; // gets from peers count too
     if (gets !== expected) problems.push(`${n.local.name}: metrics say ${gets} gets, expected ${expected}`);

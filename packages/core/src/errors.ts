@@ -17,7 +17,8 @@ export type ErrorCode =
   | "CACHECLUSTER_STOPPED"
   | "CACHECLUSTER_DISCOVERY_FAILED"
   | "CACHECLUSTER_MEMBERSHIP_FAILED"
-  | "CACHECLUSTER_DECODE_FAILED";
+  | "CACHECLUSTER_DECODE_FAILED"
+  | "CACHECLUSTER_LISTEN_FAILED";
 
 export class CacheClusterError extends Error {
   readonly code: ErrorCode;

@@ -21,7 +21,7 @@ export { staticDiscovery, StaticDiscovery } from "./discovery/static-discovery.j
 export { loadConfig, parseConfig, parseConfigText, type LoadConfigOptions, type ConfigConsumers } from "./config/load-config.js";
 export { CacheClusterConfig } from "./config/cache-cluster-config.js";
 export type { CacheClusterConfigInput, CacheSectionInput, ClusterSectionInput } from "./config/config-input.js";
-export { cacheSection, clusterSection, type CacheSettings, type ClusterSettings } from "./config/schema.js";
+export { cacheSection, clusterSection, adminSection, type CacheSettings, type ClusterSettings, type AdminSettings } from "./config/schema.js";
 export { configSection, openConfigSection, configTable, type ConfigSection, type ConfigKeyDoc, type ConfigSectionOptions } from "./config/config-section.js";
 export * as configValue from "./config/config-values.js";
 export { parseOptions } from "./config/format-issues.js";

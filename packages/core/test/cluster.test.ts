@@ -120,7 +120,7 @@ describe("createCacheCluster", () => {
       assert.ok(error instanceof ConfigError);
       assert.deepEqual(error.issues, [
         'config cluster.heartbeat: unknown key "heartbeat" in [cluster]; known keys: port, host, name, advertise, join_timeout',
-        "config match: unknown section [match]; known sections: [cache], [cluster]",
+        "config match: unknown section [match]; known sections: [cache], [cluster], [admin]",
       ]);
       return true;
     });

@@ -103,7 +103,7 @@ describe("config", () => {
     const issues = issuesOf(() => parseConfigText("[cache]\nprot = 1\n[cahce]\nport = 1\n[cluster]\nheartbaet = 5\n", { file: "x.ini", env: {}, plugins }));
     assert.deepEqual(issues, [
       'x.ini:2 [cache] prot: unknown key "prot" in [cache] (did you mean "port"?); known keys: port, host, self, replicas, max_bytes, store, timeout, eject_after, eject_time',
-      'x.ini:3 [cahce]: unknown section [cahce] (did you mean "cache"?); known sections: [cache], [cluster], [match], [meta]',
+      'x.ini:3 [cahce]: unknown section [cahce] (did you mean "cache"?); known sections: [cache], [cluster], [admin], [match], [meta]',
       'x.ini:6 [cluster] heartbaet: unknown key "heartbaet" in [cluster] (did you mean "heartbeat"?); known keys: port, host, name, advertise, join_timeout, heartbeat, secret_keys',
     ]);
   });
@@ -113,7 +113,7 @@ describe("config", () => {
     assert.equal(c.cache.port, 9080, "core's keys are checked and usable now");
     const issues = issuesOf(() => c.check(plugins.flatMap((p) => p.config)));
     assert.deepEqual(issues, [
-      "cachecluster.ini:3 [nope]: unknown section [nope]; known sections: [cache], [cluster], [match], [meta]",
+      "cachecluster.ini:3 [nope]: unknown section [nope]; known sections: [cache], [cluster], [admin], [match], [meta]",
       'cachecluster.ini:2 [match] zone[0]: expected a zone name such as us-central1-b, got "Nowhere"',
     ]);
   });

@@ -56,8 +56,9 @@ async function node(modules: ContainerModule[], logger: Logger, joinTimeout = 60
     [fakeHttpTransport(), ...modules],
     { logger },
   );
-  const { url } = await cluster.listen();
-  return { cluster, url };
+  await cluster.listen();
+  // The health checks are served by the admin listener.
+  return { cluster, url: cluster.adminUrl ?? "" };
 }
 
 describe("/healthz and /readyz", () => {

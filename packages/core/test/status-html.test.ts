@@ -31,7 +31,7 @@ describe("status page escaping", () => {
       { host: HOSTILE_HOST, cacheUrl: HOSTILE_URL, name: HOSTILE_NAME },
       { host: "127.0.0.2", cacheUrl: JS_URL, name: "js-link" },
     ]);
-    page = (await getText(`${node.url}/_cachecluster/status`)).body;
+    page = (await getText(`${node.admin}/_cachecluster/status`)).body;
   });
   after(() => closeAll([node]));
 

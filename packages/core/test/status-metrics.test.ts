@@ -32,7 +32,7 @@ describe("Prometheus metrics", () => {
   after(() => closeAll([a, b]));
 
   async function scrape(node: TestNode, path = "/_cachecluster/metrics") {
-    const res = await getText(`${node.url}${path}`);
+    const res = await getText(`${node.admin}${path}`);
     assert.equal(res.status, 200);
     assert.equal(res.type, "text/plain; version=0.0.4; charset=utf-8");
     return parseExposition(res.body);
@@ -108,7 +108,7 @@ describe("Prometheus metrics", () => {
     assert.equal(first.samples.has("cachecluster_membership_broken"), false, "non-finite values are skipped");
     assert.equal(first.samples.get(`cachecluster_membership_events_total{type="join"}`), 1, "core's metric kept");
     assert.equal(first.samples.has("cachecluster_membership_events_total"), false);
-    assert.ok((first.samples.get("cachecluster_transport_requests_total") ?? 0) > 0);
+    assert.ok(((await scrape(b)).samples.get("cachecluster_transport_requests_total") ?? 0) > 0, "B's transport served A's fetches");
     assert.equal(first.types.get("cachecluster_transport_in_flight"), "gauge");
     membership.probes = 42;
     assert.equal((await scrape(a)).samples.get("cachecluster_membership_probes_total"), 42);

@@ -6,6 +6,8 @@ export interface TestNode {
   readonly cluster: CacheCluster;
   readonly transport: FakeHttpTransport;
   readonly url: string;
+  /** The admin listener (status page, metrics, health checks). */
+  readonly admin: string;
 }
 
 /** One node on loopback with the fake HTTP transport and core's DirectMembership (no gossip). */
@@ -16,7 +18,7 @@ export async function startNode(name: string, overrides: ListenOverrides = {}, m
     ...modules,
   ]);
   const { url } = await cluster.listen(overrides);
-  return { cluster, transport, url };
+  return { cluster, transport, url, admin: cluster.adminUrl ?? "" };
 }
 
 /** Tell each node about the others, as static discovery would (DirectMembership takes the list as it is). */

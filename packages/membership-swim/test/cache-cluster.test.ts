@@ -6,6 +6,7 @@ import { pollUntil } from "./helpers/real.js";
 
 const config = (name: string, cachePort: number) => ({
   cache: { port: cachePort, self: `http://127.0.0.1:${cachePort}` },
+  admin: { port: 0 },
   cluster: { port: 0, host: "127.0.0.1", advertise: "127.0.0.1", heartbeat: 200, name },
 });
 

@@ -29,6 +29,7 @@ describe("static discovery of cache URLs with SWIM", () => {
         const cluster = await createCacheCluster(
           {
             cache: { port: cachePort, self: urls[i] },
+            admin: { port: 0 },
             cluster: { port: await freePort(), host: "127.0.0.1", advertise: "127.0.0.1", heartbeat: 200, name: `node-${i}`, join_timeout: 800 },
           },
           [swimMembership(), staticDiscovery(urls)],
@@ -64,6 +65,7 @@ describe("static discovery of cache URLs with SWIM", () => {
         const cluster = await createCacheCluster(
           {
             cache: { port: 19093 + i, self: `http://127.0.0.1:${19093 + i}` },
+            admin: { port: 0 },
             cluster: { port, host: "127.0.0.1", advertise: "127.0.0.1", heartbeat: 200, name: `g-${i}` },
           },
           [swimMembership(), staticDiscovery(gossip.map((p) => `127.0.0.1:${p}`))],

@@ -14,7 +14,7 @@ describe("two cachecluster nodes over HTTP", () => {
     urls = ports.map((p) => `http://127.0.0.1:${p}`).sort();
     for (const [i, url] of urls.entries()) {
       const port = Number(new URL(url).port);
-      const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port, self: url }, cluster: { advertise: "127.0.0.1" } }, [
+      const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port, self: url }, cluster: { advertise: "127.0.0.1" }, admin: { port: 0 } }, [
         httpTransport(),
         staticDiscovery(urls),
       ]);
@@ -77,10 +77,10 @@ describe("a cluster whose owner peer is down", () => {
     const [port, dead] = [await reservePort(), await reservePort()];
     const self = `http://127.0.0.1:${port}`;
     const deadUrl = `http://127.0.0.1:${dead}`;
-    const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port, self, timeout: 500 }, cluster: { advertise: "127.0.0.1" } }, [
-      httpTransport(),
-      staticDiscovery([self, deadUrl]),
-    ]);
+    const cluster = await createCacheCluster(
+      { cache: { host: "127.0.0.1", port, self, timeout: 500 }, cluster: { advertise: "127.0.0.1" }, admin: { port: 0 } },
+      [httpTransport(), staticDiscovery([self, deadUrl])],
+    );
     const group = cluster.group("g", { load: (key) => `local:${key}` });
     await cluster.listen();
     try {

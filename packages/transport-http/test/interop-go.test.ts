@@ -81,7 +81,7 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
       const loads: string[] = [];
       nodeLoads.set(url, loads);
       const host = nodeHosts[i]!;
-      const cluster = await createCacheCluster({ cache: { host, port, self: url }, cluster: { advertise: host, name: `node-${i}` } }, [
+      const cluster = await createCacheCluster({ cache: { host, port, self: url }, admin: { port: 0 }, cluster: { advertise: host, name: `node-${i}` } }, [
         httpTransport(),
         staticDiscovery(peers),
       ]);

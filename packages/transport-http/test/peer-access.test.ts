@@ -136,10 +136,10 @@ describe("a cluster's members write to each other, outsiders cannot (no secret k
     const ports = await Promise.all(hosts.map((host) => reservePort(host)));
     const urls = hosts.map((h, i) => `http://${h}:${ports[i]}`);
     for (const [i, host] of hosts.entries()) {
-      const cluster = await createCacheCluster({ cache: { host, port: ports[i], self: urls[i] }, cluster: { advertise: host, name: `w${i}` } }, [
-        httpTransport(),
-        staticDiscovery(urls),
-      ]);
+      const cluster = await createCacheCluster(
+        { cache: { host, port: ports[i], self: urls[i] }, admin: { port: 0 }, cluster: { advertise: host, name: `w${i}` } },
+        [httpTransport(), staticDiscovery(urls)],
+      );
       cluster.group("g", { load: (key) => `loaded:${key}` });
       await cluster.listen();
       clusters.push(cluster);

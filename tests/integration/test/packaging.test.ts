@@ -204,6 +204,7 @@ console.log(JSON.stringify({ report: true, ring: cluster.ring.peers, owner: clus
                   CACHECLUSTER_LOG_LEVEL: "warn",
                   CACHECLUSTER_CACHE_HOST: ip,
                   CACHECLUSTER_CACHE_PORT: "29181",
+                  CACHECLUSTER_ADMIN_HOST: ip,
                   CACHECLUSTER_CLUSTER_HOST: ip,
                   CACHECLUSTER_CLUSTER_ADVERTISE: ip,
                   CACHECLUSTER_CLUSTER_PORT: "29947",

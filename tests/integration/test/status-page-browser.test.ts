@@ -12,13 +12,15 @@ const SCREENSHOT = "/tmp/cachecluster-status.png";
 interface Node {
   readonly cluster: CacheCluster;
   readonly url: string;
+  /** The admin listener, which serves the status page. */
+  readonly admin: string;
 }
 
-/** A node on loopback with `httpTransport()`, the status page on its cache port. */
+/** A node on loopback with `httpTransport()`, the status page on its admin listener. */
 async function startNode(name: string): Promise<Node> {
   const cluster = await createCacheCluster({ cache: { port: 0, host: "127.0.0.1" }, cluster: { name, advertise: "127.0.0.1" } }, [httpTransport()]);
   const { url } = await cluster.listen();
-  return { cluster, url };
+  return { cluster, url, admin: cluster.adminUrl ?? "" };
 }
 
 async function connect(nodes: readonly Node[]): Promise<void> {
@@ -90,7 +92,7 @@ describe("status page in a real headless Chromium", () => {
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = watchErrors(page);
-    const res = await page.goto(`${a.url}/_cachecluster/status`, { timeout: 15_000 });
+    const res = await page.goto(`${a.admin}/_cachecluster/status`, { timeout: 15_000 });
     assert.equal(res?.status(), 200);
 
     assert.equal(await page.locator("#node-name").textContent(), "node-a");
@@ -146,7 +148,7 @@ describe("status page in a real headless Chromium", () => {
     for (let i = 0; i < 20; i++) await pages.get(`/p/${i}`);
     const page = await browser.newPage();
     const errors = watchErrors(page);
-    const res = await page.goto(`${a.url}/_cachecluster/status`, { timeout: 15_000 });
+    const res = await page.goto(`${a.admin}/_cachecluster/status`, { timeout: 15_000 });
     assert.equal(res?.status(), 200);
     assert.match(res?.headers()["content-security-policy"] ?? "", /script-src 'nonce-/);
     assert.ok(await page.locator('#members tr[data-member="http-b"]').isVisible());
@@ -173,7 +175,7 @@ describe("status page in a real headless Chromium", () => {
       dialogs++;
       void dialog.dismiss();
     });
-    await page.goto(`${victim.url}/_cachecluster/status`, { timeout: 15_000 });
+    await page.goto(`${victim.admin}/_cachecluster/status`, { timeout: 15_000 });
     const cell = page.locator("#members tbody tr").nth(1).locator("td.name");
     assert.equal(await cell.textContent(), hostile, "server-rendered as text");
     await page.waitForFunction(() => Number(document.getElementById("live")?.dataset.polls ?? 0) >= 1, undefined, { timeout: 10_000 });

@@ -17,6 +17,8 @@ import { PrometheusMetrics } from "../status/cluster-metrics.js";
 import { type ClusterStatus, collectStatus } from "../status/cluster-status.js";
 import { healthRoutes, type HealthStatus } from "../status/health-routes.js";
 import { metricsRoute, statusRoute } from "../status/status-route.js";
+import { AdminServer } from "../status/admin-server.js";
+import { DEFAULT_ADMIN_PORT } from "../config/schema.js";
 import { type CloseOnSignalsOptions, closeOnSignals } from "./close-on-signals.js";
 import { systemClock } from "../interfaces/clock.js";
 import { defaultNodeName, primaryAddress } from "./local-address.js";
@@ -59,6 +61,7 @@ export class ClusterNode implements CacheCluster {
   #state: "idle" | "starting" | "listening" | "stopping" | "stopped" = "idle";
   #url: string | undefined;
   #membershipStarted = false;
+  #admin: AdminServer | undefined;
   readonly #watch: LocalModeWatch;
   readonly #memberAddresses: MemberAddresses;
 
@@ -218,13 +221,15 @@ export class ClusterNode implements CacheCluster {
     this.#state = "starting";
     try {
       const { transport, membership, discovery } = this.#deps;
+      const adminRoutes = this.#adminRoutes(overrides);
       if (transport !== undefined) {
         await transport.start();
         this.#started.push(transport);
+        const onPeerPort = overrides.adminOnPeerPort ?? this.config.admin.on_peer_port;
         const bound = await transport.listen(this.peerHandler, {
           host: overrides.host ?? this.config.cache.host,
           port: overrides.port ?? this.config.cache.port,
-          routes: this.#routes(overrides),
+          routes: [...(overrides.routes ?? []), ...(onPeerPort ? adminRoutes : [])],
         });
         if (this.config.cache.self === undefined) {
           this.#local = { ...this.#local, cacheUrl: `http://${formatHost(this.#local.host)}:${bound.port}` };
@@ -232,6 +237,7 @@ export class ClusterNode implements CacheCluster {
         }
         this.#url = bound.url;
       }
+      await this.#listenAdmin(overrides, adminRoutes);
       // Discovery first: membership consumes its results, and a discovery that loads a heavy client
       // (GCE) does it before this node starts gossiping, so the stall cannot make peers suspect it.
       if (discovery !== undefined) {
@@ -290,8 +296,26 @@ export class ClusterNode implements CacheCluster {
     this.#state = "stopped";
   }
 
-  #routes(overrides: ListenOverrides): readonly HttpRoute[] {
-    const routes = [...(overrides.routes ?? [])];
+  /** The admin listener's URL (`[admin]`: status page, metrics, health checks), once listening; undefined without one. */
+  get adminUrl(): string | undefined {
+    return this.#admin?.url;
+  }
+
+  async #listenAdmin(overrides: ListenOverrides, routes: readonly HttpRoute[]): Promise<void> {
+    const settings = this.config.admin;
+    const given = overrides.admin;
+    if (given === false || (given === undefined && !settings.enabled) || routes.length === 0) return;
+    const cachePort = overrides.port ?? this.config.cache.port;
+    const port = given?.port ?? settings.port ?? (cachePort === 0 ? 0 : DEFAULT_ADMIN_PORT);
+    const admin = new AdminServer(routes, this.#deps.logger);
+    await admin.listen(given?.host ?? settings.host, port);
+    this.#admin = admin;
+    this.#started.push(admin);
+  }
+
+  /** Health checks, status page and metrics, as `overrides` ask: served by the admin listener (and the peer port with `on_peer_port`). */
+  #adminRoutes(overrides: ListenOverrides): readonly HttpRoute[] {
+    const routes: HttpRoute[] = [];
     if (overrides.healthRoutes !== false) routes.push(...healthRoutes(this));
     if (overrides.statusRoutes === false) return routes;
     routes.push(statusRoute(this));

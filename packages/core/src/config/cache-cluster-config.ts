@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import type { ConfigSection } from "./config-section.js";
 import type { ConfigSource } from "./config-source.js";
-import { type CacheSettings, type ClusterSettings, cacheSection, clusterSection, coreSections } from "./schema.js";
+import { type AdminSettings, type CacheSettings, type ClusterSettings, adminSection, cacheSection, clusterSection, coreSections } from "./schema.js";
 import { validateSections } from "./validate-sections.js";
 
 const REDACTED = "<redacted>";
@@ -16,6 +16,8 @@ export class CacheClusterConfig {
   readonly cache: CacheSettings;
   /** `[cluster]` keys core owns: port, host, name, advertise. Membership plugins read their own keys with `section()`. */
   readonly cluster: ClusterSettings;
+  /** `[admin]`: enabled, host, port, on_peer_port (where the status page, metrics and health checks are served). */
+  readonly admin: AdminSettings;
   /** The raw values and where each came from. */
   readonly source: ConfigSource;
   readonly #values = new Map<ConfigSection, unknown>();
@@ -31,6 +33,7 @@ export class CacheClusterConfig {
     else this.#validate([...coreSections, ...sections], false);
     this.cache = this.#values.get(cacheSection) as CacheSettings;
     this.cluster = this.#values.get(clusterSection) as ClusterSettings;
+    this.admin = this.#values.get(adminSection) as AdminSettings;
   }
 
   /** The validated keys of one declared section (validated now if they were not yet; throws `ConfigError`). */

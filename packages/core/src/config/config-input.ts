@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { cacheSection, clusterSection } from "./schema.js";
+import type { adminSection, cacheSection, clusterSection } from "./schema.js";
 
 /**
  * `[cache]` as given in code. Plugins that add keys to `[cache]` extend this interface by module augmentation:
@@ -20,5 +20,6 @@ export interface ClusterSectionInput extends NonNullable<z.input<typeof clusterS
 export interface CacheClusterConfigInput {
   readonly cache?: CacheSectionInput;
   readonly cluster?: ClusterSectionInput;
+  readonly admin?: z.input<typeof adminSection.schema>;
   readonly [section: string]: object | undefined;
 }

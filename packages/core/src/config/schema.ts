@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { STORE_KINDS } from "../cache/store-kinds.js";
 import { configSection } from "./config-section.js";
-import { byteSize, integer, milliseconds, port } from "./config-values.js";
+import { boolean, byteSize, integer, milliseconds, port } from "./config-values.js";
 
 const CORE = "@cachecluster/core";
 
@@ -43,8 +43,26 @@ export const clusterSection = configSection("cluster", CORE, {
     ),
 });
 
+/** The admin port when `[admin] port` is not set (and `[cache] port` is not 0). */
+export const DEFAULT_ADMIN_PORT = 9081;
+
+/** `[admin]`: the listener of the status page, `status.json`, `/metrics`, `/healthz` and `/readyz`, apart from the peer port. */
+export const adminSection = configSection("admin", CORE, {
+  enabled: boolean.default(true).describe("Serve the admin endpoints on their own listener; `false`: none (unless `on_peer_port`)."),
+  host: z
+    .string()
+    .min(1, { error: "expected an address to bind" })
+    .default("127.0.0.1")
+    .describe("Address the admin listener binds: loopback by default, so only this host sees members, metrics and config."),
+  port: port.optional().describe(`Admin port (0 picks a free one); default ${DEFAULT_ADMIN_PORT}, or a free one when \`[cache] port\` is 0.`),
+  on_peer_port: boolean
+    .default(false)
+    .describe("Also serve the admin endpoints on the peer port, to whoever reaches it (as before `[admin]` existed). Explicit opt-in: they list every member."),
+});
+
 /** The sections core itself declares. */
-export const coreSections = [cacheSection, clusterSection] as const;
+export const coreSections = [cacheSection, clusterSection, adminSection] as const;
 
 export type CacheSettings = z.output<typeof cacheSection.schema>;
 export type ClusterSettings = z.output<typeof clusterSection.schema>;
+export type AdminSettings = z.output<typeof adminSection.schema>;

@@ -14,11 +14,18 @@ import type { HttpRoute, PeerRequestHandler, Transport } from "./transport.js";
 export interface ListenOverrides {
   readonly host?: string;
   readonly port?: number;
-  /** Extra routes on the cache server; they come before the built-in ones. */
+  /** Extra routes on the cache server (the peer port); with `adminOnPeerPort`, they come before the admin ones. */
   readonly routes?: readonly HttpRoute[];
-  /** Mount `/healthz` (liveness) and `/readyz` (readiness); default true. See `healthRoutes` to serve them elsewhere. */
+  /**
+   * Where the admin listener binds, over `[admin] host` and `port`; `false`: no admin listener (over `[admin] enabled`).
+   * It serves the health checks, the status page and the metrics, as the three options below say.
+   */
+  readonly admin?: false | { readonly host?: string; readonly port?: number };
+  /** Also serve the admin endpoints on the peer port, to whoever reaches it; default `[admin] on_peer_port` (false). */
+  readonly adminOnPeerPort?: boolean;
+  /** Serve `/healthz` (liveness) and `/readyz` (readiness); default true. See `healthRoutes` to serve them elsewhere. */
   readonly healthRoutes?: boolean;
-  /** Mount `/_cachecluster/status`, `/_cachecluster/status.json` and `/_cachecluster/metrics`; default true. */
+  /** Serve `/_cachecluster/status`, `/_cachecluster/status.json` and `/_cachecluster/metrics`; default true. */
   readonly statusRoutes?: boolean;
   /** Also serve the Prometheus metrics on this exact path; default `"/metrics"`, `false` for none. Needs `statusRoutes`. */
   readonly metricsPath?: string | false;
@@ -56,6 +63,8 @@ export interface CacheCluster {
   readonly local: LocalNode;
   /** Bound cache server URL after `listen()`. */
   readonly url: string | undefined;
+  /** The admin listener's URL after `listen()` (`[admin]`: status page, metrics, `/healthz`, `/readyz`); undefined without one. */
+  readonly adminUrl: string | undefined;
   /** idle (before `listen()`), starting, listening, stopping, stopped. */
   readonly state: "idle" | "starting" | "listening" | "stopping" | "stopped";
   /** `Date.now()` when this cluster was created. */

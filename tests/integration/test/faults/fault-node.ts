@@ -36,6 +36,7 @@ modules.push(swimMembership(swim), httpTransport({ timeout: config.peerTimeoutMs
 const cluster = await createCacheCluster(
   {
     cache: { host: config.ip, port: config.cachePort, timeout: config.peerTimeoutMs },
+    admin: { host: config.ip, port: 0 },
     cluster: { host: config.ip, advertise: config.ip, port: config.clusterPort, heartbeat: config.heartbeatMs, name: config.name },
   },
   modules,

@@ -76,7 +76,7 @@ export class SimulatedPartition {
       const group = cluster.group("faults", { maxBytes: 1 << 20, load: (key) => expectedValue(key) });
       sim.nodes.push({ ip: host.ip, side: i < sideA ? "a" : "b", cluster, group });
     }
-    for (const node of sim.nodes) await node.cluster.listen();
+    for (const node of sim.nodes) await node.cluster.listen({ admin: false });
     return sim;
   }
 
