@@ -24,6 +24,14 @@ export const transportCacheKeys = configSection(
       .default(1024 * 1024)
       .describe("Largest set (PUT) body a peer may send, e.g. `1MiB`; refused before reading when declared larger, cut off when streamed."),
     max_concurrent_sets: configValue.integer(1, 1024).default(8).describe("Set bodies read at once; 8 times as many wait unread, beyond that 503."),
+    tls_cert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PEM certificate file: with `tls_key`, the peer plane speaks HTTPS (the server's certificate, and the client's for mutual TLS)."),
+    tls_key: z.string().min(1).optional().describe("PEM private key file of `tls_cert`."),
+    tls_ca: z.string().min(1).optional().describe("PEM file of the CA(s) peers' certificates are checked against; default the system's CAs."),
+    tls_client_auth: configValue.boolean.default(false).describe("Mutual TLS: the server refuses connections without a client certificate signed by `tls_ca`."),
   },
   { sensitive: ["secret_keys"] },
 );
@@ -40,6 +48,17 @@ export function optionsFromConfig(config: CacheClusterConfig, options: HttpTrans
     reads: options.reads ?? keys.reads,
     maxSetBytes: options.maxSetBytes ?? keys.max_set_bytes,
     maxConcurrentSets: options.maxConcurrentSets ?? keys.max_concurrent_sets,
+    tls: options.tls ?? tlsFromConfig(keys),
+  };
+}
+
+function tlsFromConfig(keys: TransportCacheKeys): HttpTransportOptionsInput["tls"] {
+  if (keys.tls_cert === undefined && keys.tls_key === undefined && keys.tls_ca === undefined && !keys.tls_client_auth) return undefined;
+  return {
+    cert: keys.tls_cert ?? "",
+    key: keys.tls_key ?? "",
+    clientAuth: keys.tls_client_auth,
+    ...(keys.tls_ca === undefined ? {} : { ca: keys.tls_ca }),
   };
 }
 
@@ -53,5 +72,13 @@ declare module "@cachecluster/core" {
     max_set_bytes?: number | string;
     /** Set bodies read at once (transport-http). */
     max_concurrent_sets?: number | string;
+    /** PEM certificate file; with `tls_key`, HTTPS between peers (transport-http). */
+    tls_cert?: string;
+    /** PEM private key file of `tls_cert` (transport-http). */
+    tls_key?: string;
+    /** PEM CA file peers' certificates are checked against (transport-http). */
+    tls_ca?: string;
+    /** Mutual TLS: demand a client certificate signed by `tls_ca` (transport-http). */
+    tls_client_auth?: boolean | string;
   }
 }

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, type Socket, isIP } from "node:net";
 import {
   CacheClusterError,
@@ -15,6 +16,7 @@ import {
 } from "@cachecluster/core";
 import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
+import { type TlsMaterial, readTlsMaterial } from "./tls-material.js";
 import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPeerServerStats } from "./server/peer-handler.js";
 
 export interface HttpTransportDeps {
@@ -31,22 +33,30 @@ export class HttpTransport implements Transport {
   readonly options: HttpTransportOptions;
   readonly client: HttpTransportClient;
   #protocolErrors = 0;
+  #tlsRefused = 0;
   readonly #logger: Logger;
   readonly #clock: Pick<Clock, "now"> | undefined;
   #server: Server | undefined;
   #peerHandler: PeerHttpHandler | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #tls: TlsMaterial | undefined;
 
   constructor(options?: HttpTransportOptionsInput, deps: HttpTransportDeps = {}) {
     this.options = parseHttpTransportOptions(options);
     this.#logger = deps.logger ?? silentLogger;
     this.#clock = deps.clock;
-    this.client = new HttpTransportClient(this.options);
+    this.#tls = readTlsMaterial(this.options.tls);
+    this.client = new HttpTransportClient(this.options, this.#tls);
   }
 
   /** Requests the HTTP parser refused (malformed, oversized headers, header timeout), answered 400/431/408. */
   get protocolErrors(): number {
     return this.#protocolErrors;
+  }
+
+  /** Connections refused in the TLS handshake (plain HTTP on a TLS port, no or an untrusted client certificate). */
+  get tlsRefused(): number {
+    return this.#tlsRefused;
   }
 
   /** Counters of the peer server (zero before `listen`). */
@@ -65,6 +75,7 @@ export class HttpTransport implements Transport {
     for (const [name, value] of Object.entries(this.serverStats as unknown as Record<string, number>))
       out[`server${name[0]?.toUpperCase() ?? ""}${name.slice(1)}Total`] = value;
     out.serverProtocolErrorsTotal = this.#protocolErrors;
+    out.serverTlsRefusedTotal = this.#tlsRefused;
     const gauges = this.#peerHandler?.gauges();
     out.serverUploadsActive = gauges?.uploadsActive ?? 0;
     out.serverUploadsWaiting = gauges?.uploadsWaiting ?? 0;
@@ -95,28 +106,45 @@ export class HttpTransport implements Transport {
     const peer = createPeerHandler(handler, o, this.#clock === undefined ? { logger: this.#logger } : { logger: this.#logger, clock: this.#clock });
     const routes: readonly HttpRoute[] = options.routes ?? [];
     const logger = this.#logger;
-    const server = createServer(
-      {
-        headersTimeout: o.headersTimeout,
-        requestTimeout: o.requestTimeout,
-        keepAliveTimeout: o.serverKeepAliveTimeout,
-        maxHeaderSize: o.maxHeaderSize,
-        // How often node:http enforces headersTimeout/requestTimeout (default 30 s, too coarse for slowloris).
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headersTimeout / 4))),
-        noDelay: true,
-      },
-      (req: IncomingMessage, res: ServerResponse) => {
-        const url = req.url ?? "";
-        if (routes.length > 0 && !url.startsWith(o.basePath)) {
-          const route = routes.find((r) => url.startsWith(r.prefix));
-          if (route !== undefined) {
-            serveRoute(route, req, res, logger);
-            return;
-          }
+    const tls = this.#tls;
+    const serverOptions = {
+      headersTimeout: o.headersTimeout,
+      requestTimeout: o.requestTimeout,
+      keepAliveTimeout: o.serverKeepAliveTimeout,
+      maxHeaderSize: o.maxHeaderSize,
+      // How often node:http enforces headersTimeout/requestTimeout (default 30 s, too coarse for slowloris).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headersTimeout / 4))),
+      noDelay: true,
+    };
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
+      const url = req.url ?? "";
+      if (routes.length > 0 && !url.startsWith(o.basePath)) {
+        const route = routes.find((r) => url.startsWith(r.prefix));
+        if (route !== undefined) {
+          serveRoute(route, req, res, logger);
+          return;
         }
-        peer(req, res);
-      },
-    );
+      }
+      peer(req, res);
+    };
+    // With TLS, a client that speaks plain HTTP (or has no certificate, under clientAuth) fails the handshake
+    // and is never served; node:https counts it as a tlsClientError.
+    const server: Server =
+      tls === undefined
+        ? createServer(serverOptions, serve)
+        : createHttpsServer(
+            {
+              ...serverOptions,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              requestCert: tls.clientAuth,
+              rejectUnauthorized: tls.clientAuth,
+              minVersion: "TLSv1.2",
+            },
+            serve,
+          );
+    if (tls !== undefined) server.on("tlsClientError", () => this.#tlsRefused++);
     server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
       // Malformed or oversized requests, header timeouts: answer like Go's server, never crash.
       if (!socket.writable || error.code === "ECONNRESET") {
@@ -148,7 +176,7 @@ export class HttpTransport implements Transport {
     this.client.useLocalAddress(isIP(host) !== 0 && !isWildcard(host) ? host : undefined);
     const port = (server.address() as AddressInfo).port;
     const reachable = isWildcard(host) || host === "" ? "127.0.0.1" : host;
-    return { url: `http://${formatHost(reachable)}:${port}`, port };
+    return { url: `${tls === undefined ? "http" : "https"}://${formatHost(reachable)}:${port}`, port };
   }
 
   /**
@@ -201,6 +229,7 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
   serverErrorsTotal: served("Peer requests answered 500: the loader or the handler failed."),
   serverAbortedTotal: served("Peer requests whose client went away before the answer."),
   serverProtocolErrorsTotal: served("Requests the HTTP parser refused (malformed, oversized headers, header timeout)."),
+  serverTlsRefusedTotal: served("Connections refused in the TLS handshake: plain HTTP on the TLS port, no or an untrusted client certificate."),
   serverUploadsActive: { type: "gauge", help: "Set bodies being read now (at most maxConcurrentSets)." },
   serverUploadsWaiting: { type: "gauge", help: "Sets waiting, unread, for an upload slot." },
   serverReplayCacheEntries: { type: "gauge", help: "Nonces of signed writes remembered to refuse replays." },

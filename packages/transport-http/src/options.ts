@@ -23,6 +23,23 @@ export const secretKey = z.string({ error: "expected a base64 secret key" }).ref
   { error: "expected base64 of a 16 to 64 byte key (openssl rand -base64 32)" },
 );
 
+const pemFile = (what: string) => z.string({ error: `expected ${what} to be the path of a PEM file` }).min(1, { error: `expected ${what} to be a path` });
+
+/**
+ * TLS for the peer plane: the server answers HTTPS with `cert` and `key`; the client trusts `ca` (else the
+ * system's CAs) for `https:` peers and presents `cert` and `key` as its own certificate. With `clientAuth`, the
+ * server also demands a client certificate signed by `ca` (mutual TLS).
+ */
+export const tlsOptions = z
+  .object({
+    cert: pemFile("tls.cert"),
+    key: pemFile("tls.key"),
+    ca: pemFile("tls.ca").optional(),
+    clientAuth: z.boolean({ error: "expected tls.clientAuth to be true or false" }).default(false),
+  })
+  .strict()
+  .refine((t) => !t.clientAuth || t.ca !== undefined, { error: "tls.clientAuth needs tls.ca, the CA that signs the members' certificates", path: ["ca"] });
+
 /** Options of `HttpTransport` / `httpTransport()` / `createPeerHandler()`; every field has a default. */
 export const httpTransportOptions = z
   .object({
@@ -97,6 +114,8 @@ export const httpTransportOptions = z
      * outsider cannot drive loads with keys of its choosing. `"any"`: every address (golang/groupcache's way).
      */
     reads: z.enum(["members", "any"], { error: 'expected reads to be "members" or "any"' }).default("members"),
+    /** HTTPS for the peer plane (server and client), with mutual TLS as an option; none by default (plain HTTP, as Go peers speak). */
+    tls: tlsOptions.optional(),
     /** Server: ms a signed write stays valid either side of its timestamp (clock skew plus transit). */
     signatureWindow: ms("signatureWindow").default(10_000),
     /** Server: largest request line + headers, so it bounds the key length; larger requests get 431. */
@@ -114,6 +133,7 @@ export const httpTransportOptions = z
 
 export type HttpTransportOptions = z.output<typeof httpTransportOptions>;
 export type HttpTransportOptionsInput = z.input<typeof httpTransportOptions>;
+export type TlsOptions = z.output<typeof tlsOptions>;
 
 /** Parses options eagerly; a `ConfigError` lists every problem as `httpTransport options.<field>: <message>, got <value>`. */
 export function parseHttpTransportOptions(options: HttpTransportOptionsInput | undefined): HttpTransportOptions {

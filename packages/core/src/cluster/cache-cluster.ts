@@ -232,7 +232,9 @@ export class ClusterNode implements CacheCluster {
           routes: [...(overrides.routes ?? []), ...(onPeerPort ? adminRoutes : [])],
         });
         if (this.config.cache.self === undefined) {
-          this.#local = { ...this.#local, cacheUrl: `http://${formatHost(this.#local.host)}:${bound.port}` };
+          // The transport's scheme (https with TLS), this node's advertised address, the bound port.
+          const scheme = bound.url.startsWith("https:") ? "https" : "http";
+          this.#local = { ...this.#local, cacheUrl: `${scheme}://${formatHost(this.#local.host)}:${bound.port}` };
           this.picker.setSelf(this.#local.cacheUrl);
         }
         this.#url = bound.url;

@@ -1,3 +1,4 @@
+import type { TlsMaterial } from "../tls-material.js";
 import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TraceCarrier, type TransportClient, describeError } from "@cachecluster/core";
@@ -55,8 +56,12 @@ export class HttpTransportClient implements TransportClient {
   /** Source address of new connections (`localAddress`, else the server's listening IP once known). */
   #localAddress: string | undefined;
 
-  constructor(options: HttpClientOptions) {
+  /** Client side of `tls`: the CA to trust and the certificate to present to `https:` peers. */
+  readonly #tls: TlsMaterial | undefined;
+
+  constructor(options: HttpClientOptions, tls?: TlsMaterial) {
     this.#options = options;
+    this.#tls = tls;
     this.#deadlines = new Deadlines(options.timeout);
     const first = options.secretKeys[0];
     this.#signingKey = first === undefined ? undefined : Buffer.from(first, "base64");
@@ -208,12 +213,18 @@ export class HttpTransportClient implements TransportClient {
       keepAliveTimeout: o.keepAliveTimeout,
       headersTimeout: o.timeout,
       bodyTimeout: o.timeout,
-      connect: { timeout: o.connectTimeout },
+      connect: url.protocol === "https:" ? { timeout: o.connectTimeout, ...this.#tlsConnect() } : { timeout: o.connectTimeout },
       ...(localAddress === undefined ? {} : { localAddress }),
     });
     peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now };
     this.#peers.set(peerUrl, peer);
     return peer;
+  }
+
+  #tlsConnect(): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+    const tls = this.#tls;
+    if (tls === undefined) return {};
+    return { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }) };
   }
 
   /** The source address for connections to a peer host: the local address, when there is one of the host's family. */
