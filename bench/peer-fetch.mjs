@@ -3,6 +3,10 @@
 //   Node pair: our undici client (HttpTransport.client.fetch) → our server (createCacheCluster + httpTransport).
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
+// Peer-plane checks: the Node pair runs twice per round, interleaved: with the default checks on (reads by
+// members only, member-only writes) and with them off (reads: "any"); the table prints on/off (target >= 0.95).
+// Then signed vs unsigned writes: a client sets and removes 1 KiB values against a server with secretKeys
+// (client signs, server verifies) and one without, interleaved; CPU per write on each side and writes/s.
 // Usage: pnpm build && node bench/peer-fetch.mjs [--runs 5] [--duration 2] [--warmup 1] [--warmup-requests 20000] [--concurrency 1,64]
 // Prints each run, then the medians with the ratio Node/Go of requests per second, and CPU time per request
 // (client: its own user+system CPU over the measured window; server: /proc CPU over the client's run), which
@@ -27,12 +31,20 @@ function valueOf(key) {
 
 // ---- child modes ------------------------------------------------------------------------------------
 
-async function serveNode() {
+const SECRET = "c2VjcmV0LWtleS1mb3ItdGhlLWJlbmNoLW9ubHktMzI=";
+
+/**
+ * mode: "checks" (defaults), "open" (reads: "any"), "signed" (secretKeys).
+ * @param {string} [mode]
+ */
+async function serveNode(mode = "checks") {
   const { createCacheCluster } = await import("../packages/core/dist/src/index.js");
   const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
-  const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port: 0 }, cluster: { advertise: "127.0.0.1" } }, [httpTransport()]);
+  /** @type {import("../packages/transport-http/dist/src/index.js").HttpTransportOptionsInput} */
+  const options = mode === "open" ? { reads: "any" } : mode === "signed" ? { secretKeys: [SECRET] } : {};
+  const cluster = await createCacheCluster({ cache: { host: "127.0.0.1", port: 0 }, cluster: { advertise: "127.0.0.1" } }, [httpTransport(options)]);
   cluster.group(GROUP, { maxBytes: 64 << 20, load: (key) => valueOf(key) });
-  const { url } = await cluster.listen();
+  const { url } = await cluster.listen({ admin: false });
   console.log(JSON.stringify({ event: "listening", url }));
   // Exit cleanly on SIGINT/SIGTERM (lets --cpu-prof write its profile).
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
@@ -96,9 +108,41 @@ async function clientNode(url, concurrency, seconds, warmupSeconds, warmupReques
   console.log(JSON.stringify({ requests: lat.length, errors, seconds: secs, p50_us: pct(0.5), p99_us: pct(0.99), cpu_us: cpu.user + cpu.system, total }));
 }
 
+/**
+ * Sequential set + remove of 1 KiB values for `seconds`; signed when `signed`. Prints writes, seconds, CPU.
+ * @param {string} url
+ * @param {boolean} signed
+ * @param {number} seconds
+ */
+async function clientWrites(url, signed, seconds) {
+  const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
+  const transport = new HttpTransport(signed ? { secretKeys: [SECRET] } : {});
+  const value = new TextEncoder().encode(valueOf("w"));
+  for (let i = 0; i < 2000; i++) await transport.client.set(url, GROUP, `w-${i % 100}`, { value });
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  let writes = 0;
+  let errors = 0;
+  while (Date.now() < end) {
+    const key = `w-${writes % 100}`;
+    try {
+      await transport.client.set(url, GROUP, key, { value });
+      await transport.client.remove(url, GROUP, key);
+    } catch {
+      errors++;
+    }
+    writes += 2;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  await transport.stop();
+  console.log(JSON.stringify({ writes, errors, seconds: secs, cpu_us: cpu.user + cpu.system, total: writes + 2000 }));
+}
+
 // ---- orchestration -----------------------------------------------------------------------------------
 
-/** @typedef {"node" | "go"} Pair */
+/** @typedef {"node" | "open" | "go"} Pair */
 
 /**
  * @param {string} cmd
@@ -123,7 +167,7 @@ function startServer(cmd, argv) {
 
 /**
  * What a client run printed.
- * @typedef {{ requests: number, errors: number, seconds: number, p50_us: number, p99_us: number, cpu_us: number, total: number }} ClientResult
+ * @typedef {{ requests: number, errors: number, seconds: number, p50_us: number, p99_us: number, cpu_us: number, total: number, writes?: number }} ClientResult
  */
 
 /**
@@ -165,10 +209,14 @@ async function main() {
   const { buildGoProgram } = await import("../packages/testing/dist/src/go.js");
   const goBinary = await buildGoProgram("groupcache-peer");
 
-  const nodeServer = await startServer(process.execPath, [self, "--serve-node"]);
+  const nodeServer = await startServer(process.execPath, [self, "--serve-node", "checks"]);
+  const openServer = await startServer(process.execPath, [self, "--serve-node", "open"]);
+  const signedServer = await startServer(process.execPath, [self, "--serve-node", "signed"]);
   const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
   /** @type {{ pair: Pair, c: number, run: number, rps: number, p50: number, p99: number, errors: number, clientCpu: number, serverCpu: number }[]} */
   const results = [];
+  /** @type {{ kind: string, rps: number, clientCpu: number, serverCpu: number, errors: number }[]} */
+  const writeResults = [];
   try {
     console.log(
       `peer-fetch: ${VALUE_SIZE} B values, ${KEYS} keys, ${seconds} s per measurement after a warm-up of ${warmup} s and ${warmupRequests} requests (at most 10 s), ${runs} runs`,
@@ -178,13 +226,13 @@ async function main() {
       for (const c of concurrencies) {
         // Alternate which pair goes first, so drift on a shared machine hits both alike.
         /** @type {Pair[]} */
-        const order = run % 2 === 1 ? ["node", "go"] : ["go", "node"];
+        const order = run % 2 === 1 ? ["node", "open", "go"] : ["go", "open", "node"];
         for (const pair of order) {
-          const server = pair === "node" ? nodeServer : goServer;
+          const server = pair === "node" ? nodeServer : pair === "open" ? openServer : goServer;
           const serverCpu0 = procCpuMicros(server.proc.pid);
           const r =
-            pair === "node"
-              ? await runClient(process.execPath, [self, "--client-node", nodeServer.url, String(c), String(seconds), String(warmup), String(warmupRequests)])
+            pair !== "go"
+              ? await runClient(process.execPath, [self, "--client-node", server.url, String(c), String(seconds), String(warmup), String(warmupRequests)])
               : await runClient(goBinary, [
                   "-bench-client",
                   goServer.url,
@@ -212,9 +260,22 @@ async function main() {
         }
       }
     }
+    for (let run = 1; run <= runs; run++) {
+      const order = run % 2 === 1 ? ["unsigned", "signed"] : ["signed", "unsigned"];
+      for (const kind of order) {
+        const server = kind === "signed" ? signedServer : nodeServer;
+        const serverCpu0 = procCpuMicros(server.proc.pid);
+        const r = await runClient(process.execPath, [self, "--client-writes", server.url, kind, String(seconds)]);
+        const writes = r.writes ?? 0;
+        const serverCpu = (procCpuMicros(server.proc.pid) - serverCpu0) / r.total;
+        writeResults.push({ kind, rps: writes / r.seconds, clientCpu: r.cpu_us / writes, serverCpu, errors: r.errors });
+        console.log(
+          `run ${run} writes ${kind.padEnd(8)} ${fmt(writes / r.seconds).padStart(8)} writes/s  CPU/write client ${fmt(r.cpu_us / writes, 1)} µs server ${fmt(serverCpu, 1)} µs  errors ${r.errors}`,
+        );
+      }
+    }
   } finally {
-    nodeServer.proc.kill("SIGKILL");
-    goServer.proc.kill("SIGKILL");
+    for (const server of [nodeServer, openServer, signedServer, goServer]) server.proc.kill("SIGKILL");
   }
 
   console.log("");
@@ -227,7 +288,7 @@ async function main() {
   );
   for (const c of concurrencies) {
     const m = /** @type {Record<Pair, Record<"rps" | "p50" | "p99" | "clientCpu" | "serverCpu", number>>} */ ({});
-    for (const pair of /** @type {Pair[]} */ (["node", "go"])) {
+    for (const pair of /** @type {Pair[]} */ (["node", "open", "go"])) {
       const rs = results.filter((r) => r.pair === pair && r.c === c);
       m[pair] = {
         rps: median(rs.map((r) => r.rps)),
@@ -246,15 +307,51 @@ async function main() {
       ratio: `${ratio.toFixed(2)}x`,
       goal: "-",
     });
-    const label = { node: "Node: undici client → node:http server", go: "Go: groupcache httpGetter → HTTPPool" };
-    for (const pair of /** @type {Pair[]} */ (["node", "go"])) {
+    const checks = m.node.rps / m.open.rps;
+    summarize({
+      bench: "peer-fetch",
+      figure: `peer fetches/s with the access checks on, concurrency ${c}`,
+      cachecluster: fmt(m.node.rps),
+      reference: `checks off (reads: any) ${fmt(m.open.rps)}`,
+      ratio: `${checks.toFixed(2)}x`,
+      goal: ">= 0.95x",
+    });
+    const label = {
+      node: "Node, checks on (default)",
+      open: 'Node, checks off (reads: "any")',
+      go: "Go: groupcache httpGetter → HTTPPool",
+    };
+    for (const pair of /** @type {Pair[]} */ (["node", "open", "go"])) {
       console.log(
-        `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(8)} | ${fmt(m[pair].p99, 1).padStart(8)} | ${fmt(m[pair].clientCpu, 1).padStart(17)} | ${fmt(m[pair].serverCpu, 1).padStart(17)} | ${(pair === "node" ? `${ratio.toFixed(2)}x` : "").padStart(13)} |`,
+        `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(8)} | ${fmt(m[pair].p99, 1).padStart(8)} | ${fmt(m[pair].clientCpu, 1).padStart(17)} | ${fmt(m[pair].serverCpu, 1).padStart(17)} | ${(pair === "go" ? "" : `${(m[pair].rps / m.go.rps).toFixed(2)}x`).padStart(13)} |`,
       );
     }
+    console.log(`checks on / off, concurrency ${c}: ${checks.toFixed(3)}x req/s, server CPU/req ${(m.node.serverCpu / m.open.serverCpu).toFixed(3)}x`);
   }
+
+  console.log("");
+  console.log(`writes (set + remove of 1 KiB, sequential), medians of ${runs} runs`);
+  console.log("| writes   | writes/s | client CPU µs/write | server CPU µs/write |");
+  console.log("|----------|---------:|--------------------:|--------------------:|");
+  const w = /** @type {Record<"unsigned" | "signed", Record<"rps" | "clientCpu" | "serverCpu", number>>} */ ({});
+  for (const kind of /** @type {("unsigned" | "signed")[]} */ (["unsigned", "signed"])) {
+    const rs = writeResults.filter((r) => r.kind === kind);
+    w[kind] = { rps: median(rs.map((r) => r.rps)), clientCpu: median(rs.map((r) => r.clientCpu)), serverCpu: median(rs.map((r) => r.serverCpu)) };
+    console.log(
+      `| ${kind.padEnd(8)} | ${fmt(w[kind].rps).padStart(8)} | ${fmt(w[kind].clientCpu, 1).padStart(19)} | ${fmt(w[kind].serverCpu, 1).padStart(19)} |`,
+    );
+  }
+  summarize({
+    bench: "peer-fetch",
+    figure: "signed set/remove: CPU µs per write, client + server",
+    cachecluster: fmt(w.signed.clientCpu + w.signed.serverCpu, 1),
+    reference: `unsigned ${fmt(w.unsigned.clientCpu + w.unsigned.serverCpu, 1)}`,
+    ratio: `${((w.signed.clientCpu + w.signed.serverCpu) / (w.unsigned.clientCpu + w.unsigned.serverCpu)).toFixed(2)}x`,
+    goal: "-",
+  });
 }
 
-if (args[0] === "--serve-node") await serveNode();
+if (args[0] === "--serve-node") await serveNode(args[1]);
+else if (args[0] === "--client-writes") await clientWrites(args[1] ?? "", args[2] === "signed", Number(args[3]));
 else if (args[0] === "--client-node") await clientNode(args[1] ?? "", Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"));
 else await main();
