@@ -66,6 +66,7 @@ async function startNode(variant: Variant, i: number, loads: Map<string, number>
   const node = await createCacheCluster(
     {
       cache: { host: ip(i), port: CACHE_PORT },
+      admin: { host: ip(i), port: 0 },
       cluster: { host: ip(i), advertise: ip(i), port: variant.clusterPort(i), name: `node-${i}`, heartbeat: 100 },
       dns: { name: variant.name, type: variant.type, servers: [server.address], refresh: 1_000, min_refresh: 100, timeout: 1_000 },
     },
