@@ -12,6 +12,9 @@ class ContextRecorder implements PeerRequestHandler {
   }
   async remove(): Promise<void> {}
   async set(): Promise<void> {}
+  isMemberAddress(): boolean {
+    return true;
+  }
 }
 
 describe("trace context over HTTP (W3C traceparent)", () => {
