@@ -159,6 +159,11 @@ main() {
 [cache]
 port = ${cache_port}
 timeout = ${peer_timeout}
+; /readyz, /healthz, the status page and /metrics on the peer port: the MIG health check asks /readyz there, and the
+; firewall lets only the cluster's VMs and Google's health checkers reach it (reads and writes stay members-only)
+[admin]
+enabled = false
+on_peer_port = true
 [cluster]
 port = ${gossip_port}
 heartbeat = ${heartbeat}
