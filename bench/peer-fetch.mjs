@@ -4,7 +4,7 @@
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
 // Peer-plane checks: the Node pair runs twice per round, interleaved: with the default checks on (reads by
-// members only, member-only writes) and with them off (reads: "any"); the table prints on/off (target >= 0.95).
+// members only, member-only writes) and with them off (reads: "any"); the table prints on/off (target >= 0.95). Each run starts a fresh pair of Node servers, in alternating order.
 // Then signed vs unsigned writes: a client sets and removes 1 KiB values against a server with secretKeys
 // (client signs, server verifies) and one without, interleaved; CPU per write on each side and writes/s.
 // Usage: pnpm build && node bench/peer-fetch.mjs [--runs 5] [--duration 2] [--warmup 1] [--warmup-requests 20000] [--concurrency 1,64]
@@ -143,6 +143,22 @@ async function clientWrites(url, signed, seconds) {
 // ---- orchestration -----------------------------------------------------------------------------------
 
 /** @typedef {"node" | "open" | "go"} Pair */
+/** @typedef {{ proc: import("node:child_process").ChildProcess, url: string }} Server */
+
+/**
+ * The two Node servers of one run, checks on ("node") and off ("open"), fresh each run and started in an order
+ * that alternates with the run: an A/A run (both servers with the checks on) measured the long-lived process
+ * started first ~10 % slower at concurrency 64, whatever it served, which read as a cost of the checks.
+ * @param {number} run
+ * @returns {Promise<{ node: Server, open: Server }>}
+ */
+async function startNodePair(run) {
+  const modes = run % 2 === 1 ? ["checks", "open"] : ["open", "checks"];
+  /** @type {Record<string, Server>} */
+  const started = {};
+  for (const mode of modes) started[mode] = await startServer(process.execPath, [self, "--serve-node", mode]);
+  return { node: /** @type {Server} */ (started["checks"]), open: /** @type {Server} */ (started["open"]) };
+}
 
 /**
  * @param {string} cmd
@@ -210,8 +226,9 @@ async function main() {
   const goBinary = await buildGoProgram("groupcache-peer");
 
   const nodeServer = await startServer(process.execPath, [self, "--serve-node", "checks"]);
-  const openServer = await startServer(process.execPath, [self, "--serve-node", "open"]);
   const signedServer = await startServer(process.execPath, [self, "--serve-node", "signed"]);
+  /** @type {Server[]} */
+  const runServers = [];
   const goServer = await startServer(goBinary, ["-listen", "127.0.0.1:0", "-value-size", String(VALUE_SIZE), "-group", GROUP]);
   /** @type {{ pair: Pair, c: number, run: number, rps: number, p50: number, p99: number, errors: number, clientCpu: number, serverCpu: number }[]} */
   const results = [];
@@ -223,12 +240,14 @@ async function main() {
     );
     console.log(`node ${process.version}; Node server ${nodeServer.url}, Go server ${goServer.url}`);
     for (let run = 1; run <= runs; run++) {
+      const nodePair = await startNodePair(run);
+      runServers.push(nodePair.node, nodePair.open);
       for (const c of concurrencies) {
         // Alternate which pair goes first, so drift on a shared machine hits both alike.
         /** @type {Pair[]} */
         const order = run % 2 === 1 ? ["node", "open", "go"] : ["go", "open", "node"];
         for (const pair of order) {
-          const server = pair === "node" ? nodeServer : pair === "open" ? openServer : goServer;
+          const server = pair === "go" ? goServer : nodePair[pair];
           const serverCpu0 = procCpuMicros(server.proc.pid);
           const r =
             pair !== "go"
@@ -259,6 +278,7 @@ async function main() {
           );
         }
       }
+      for (const server of [nodePair.node, nodePair.open]) server.proc.kill("SIGKILL");
     }
     for (let run = 1; run <= runs; run++) {
       const order = run % 2 === 1 ? ["unsigned", "signed"] : ["signed", "unsigned"];
@@ -275,7 +295,7 @@ async function main() {
       }
     }
   } finally {
-    for (const server of [nodeServer, openServer, signedServer, goServer]) server.proc.kill("SIGKILL");
+    for (const server of [nodeServer, signedServer, goServer, ...runServers]) server.proc.kill("SIGKILL");
   }
 
   console.log("");
