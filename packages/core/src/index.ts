@@ -68,4 +68,5 @@ export {
 
 // Status, health and metrics (what `cluster.status()`, `cluster.health()` and `cluster.metrics` return)
 export { healthRoutes, type HealthStatus } from "./status/health-routes.js";
+export { serveRoute } from "./status/serve-route.js";
 export type { ClusterStatus, MemberStatus, GroupStatus, CacheStatus, EventStatus, ComponentStatus } from "./status/cluster-status.js";

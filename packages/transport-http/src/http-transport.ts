@@ -12,7 +12,7 @@ import {
   type Transport,
   formatHost,
   silentLogger,
-  describeError,
+  serveRoute,
 } from "@cachecluster/core";
 import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
@@ -239,23 +239,4 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
 
 function isWildcard(host: string): boolean {
   return host === "0.0.0.0" || host === "::" || host === "[::]";
-}
-
-function serveRoute(route: HttpRoute, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
-  const onError = (error: unknown): void => {
-    logger.error({ err: error, prefix: route.prefix }, "cachecluster: HTTP route failed");
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const body = `${describeError(error)}\n`;
-    res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
-  };
-  try {
-    const result = route.handle(req, res);
-    if (result instanceof Promise) result.catch(onError);
-  } catch (error) {
-    onError(error);
-  }
 }

@@ -4,6 +4,7 @@ import { CacheClusterError, describe } from "../errors.js";
 import type { HttpRoute } from "../interfaces/transport.js";
 import type { Logger } from "../interfaces/logger.js";
 import { joinHostPort } from "../net/host-port.js";
+import { serveRoute } from "./serve-route.js";
 
 /**
  * The admin listener (`[admin]`): the status page, `status.json`, metrics and health checks on their own
@@ -74,21 +75,6 @@ export class AdminServer {
       res.end(req.method === "HEAD" ? undefined : body);
       return;
     }
-    const onError = (error: unknown): void => {
-      this.#logger.error({ err: error, prefix: route.prefix }, "cachecluster: admin route failed");
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const body = `${describe(error)}\n`;
-      res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
-      res.end(body);
-    };
-    try {
-      const result = route.handle(req, res);
-      if (result instanceof Promise) result.catch(onError);
-    } catch (error) {
-      onError(error);
-    }
+    serveRoute(route, req, res, this.#logger, "admin");
   }
 }
