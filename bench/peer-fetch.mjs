@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Peer fetch over loopback: client and server in separate processes, 1 KiB values, concurrency 1 and 64.
-//   Node pair: our undici client (HttpTransport.client.fetch) → our server (createCacheCluster + httpTransport).
+//   Node pair: HttpTransport.client.fetch → our server (createCacheCluster + httpTransport), with the defaults: the
+//   gets go over the peer stream (one multiplexed binary connection, negotiated by an HTTP upgrade).
+//   Node over HTTP: the same with `stream: false` on the client: golang/groupcache's HTTP protocol, our undici client.
 //   Go pair:   golang/groupcache's httpGetter (HTTPPool.PickPeer(...).Get) → golang/groupcache HTTPPool server.
 // Both servers answer from their main cache (1000 keys, warmed by the warm-up phase).
 // Peer-plane checks: the Node pair runs twice per round, interleaved: with the default checks on (reads by
@@ -57,10 +59,11 @@ async function serveNode(mode = "checks") {
  * @param {number} warmupSeconds
  * @param {number} warmupRequests
  */
-async function clientNode(url, concurrency, seconds, warmupSeconds, warmupRequests) {
+async function clientNode(url, concurrency, seconds, warmupSeconds, warmupRequests, protocol = "stream") {
   const { HttpTransport } = await import("../packages/transport-http/dist/src/index.js");
   // PEER_FETCH_OPTIONS (JSON) tries other client options; the reported figures use the defaults.
-  const transport = new HttpTransport(JSON.parse(process.env.PEER_FETCH_OPTIONS ?? "{}"));
+  const options = JSON.parse(process.env.PEER_FETCH_OPTIONS ?? "{}");
+  const transport = new HttpTransport(protocol === "http" ? { ...options, stream: false } : options);
   const keys = Array.from({ length: KEYS }, (_, i) => `key-${i}`);
   let measuring = false;
   let stop = false;
@@ -142,7 +145,7 @@ async function clientWrites(url, signed, seconds) {
 
 // ---- orchestration -----------------------------------------------------------------------------------
 
-/** @typedef {"node" | "open" | "go"} Pair */
+/** @typedef {"node" | "http" | "open" | "go"} Pair */
 /** @typedef {{ proc: import("node:child_process").ChildProcess, url: string }} Server */
 
 /**
@@ -245,13 +248,22 @@ async function main() {
       for (const c of concurrencies) {
         // Alternate which pair goes first, so drift on a shared machine hits both alike.
         /** @type {Pair[]} */
-        const order = run % 2 === 1 ? ["node", "open", "go"] : ["go", "open", "node"];
+        const order = run % 2 === 1 ? ["node", "http", "open", "go"] : ["go", "open", "http", "node"];
         for (const pair of order) {
-          const server = pair === "go" ? goServer : nodePair[pair];
+          const server = pair === "go" ? goServer : pair === "http" ? nodePair.node : nodePair[pair];
           const serverCpu0 = procCpuMicros(server.proc.pid);
           const r =
             pair !== "go"
-              ? await runClient(process.execPath, [self, "--client-node", server.url, String(c), String(seconds), String(warmup), String(warmupRequests)])
+              ? await runClient(process.execPath, [
+                  self,
+                  "--client-node",
+                  server.url,
+                  String(c),
+                  String(seconds),
+                  String(warmup),
+                  String(warmupRequests),
+                  pair === "http" ? "http" : "stream",
+                ])
               : await runClient(goBinary, [
                   "-bench-client",
                   goServer.url,
@@ -308,7 +320,7 @@ async function main() {
   );
   for (const c of concurrencies) {
     const m = /** @type {Record<Pair, Record<"rps" | "p50" | "p99" | "clientCpu" | "serverCpu", number>>} */ ({});
-    for (const pair of /** @type {Pair[]} */ (["node", "open", "go"])) {
+    for (const pair of /** @type {Pair[]} */ (["node", "http", "open", "go"])) {
       const rs = results.filter((r) => r.pair === pair && r.c === c);
       m[pair] = {
         rps: median(rs.map((r) => r.rps)),
@@ -325,6 +337,22 @@ async function main() {
       cachecluster: fmt(m.node.rps),
       reference: `Go httpGetter → HTTPPool ${fmt(m.go.rps)}`,
       ratio: `${ratio.toFixed(2)}x`,
+      goal: c === 1 ? ">= 1.0x" : "-",
+    });
+    summarize({
+      bench: "peer-fetch",
+      figure: `peer fetch p50 latency µs, concurrency ${c}`,
+      cachecluster: fmt(m.node.p50, 1),
+      reference: `Go ${fmt(m.go.p50, 1)}; Node over HTTP ${fmt(m.http.p50, 1)}`,
+      ratio: `${(m.node.p50 / m.go.p50).toFixed(2)}x`,
+      goal: c === 1 ? "<= 1.0x" : "-",
+    });
+    summarize({
+      bench: "peer-fetch",
+      figure: `peer fetches/s, the stream against HTTP (Node client and server), concurrency ${c}`,
+      cachecluster: fmt(m.node.rps),
+      reference: `HTTP ${fmt(m.http.rps)}`,
+      ratio: `${(m.node.rps / m.http.rps).toFixed(2)}x`,
       goal: "-",
     });
     const checks = m.node.rps / m.open.rps;
@@ -337,11 +365,12 @@ async function main() {
       goal: ">= 0.95x",
     });
     const label = {
-      node: "Node, checks on (default)",
+      node: "Node, checks on (default: stream)",
+      http: "Node over HTTP (stream: false)",
       open: 'Node, checks off (reads: "any")',
       go: "Go: groupcache httpGetter → HTTPPool",
     };
-    for (const pair of /** @type {Pair[]} */ (["node", "open", "go"])) {
+    for (const pair of /** @type {Pair[]} */ (["node", "http", "open", "go"])) {
       console.log(
         `| ${label[pair].padEnd(38)} | ${String(c).padStart(11)} | ${fmt(m[pair].rps).padStart(8)} | ${fmt(m[pair].p50, 1).padStart(8)} | ${fmt(m[pair].p99, 1).padStart(8)} | ${fmt(m[pair].clientCpu, 1).padStart(17)} | ${fmt(m[pair].serverCpu, 1).padStart(17)} | ${(pair === "go" ? "" : `${(m[pair].rps / m.go.rps).toFixed(2)}x`).padStart(13)} |`,
       );
@@ -373,5 +402,5 @@ async function main() {
 
 if (args[0] === "--serve-node") await serveNode(args[1]);
 else if (args[0] === "--client-writes") await clientWrites(args[1] ?? "", args[2] === "signed", Number(args[3]));
-else if (args[0] === "--client-node") await clientNode(args[1] ?? "", Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"));
+else if (args[0] === "--client-node") await clientNode(args[1] ?? "", Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5] ?? "0"), args[6]);
 else await main();

@@ -24,6 +24,11 @@ export const transportCacheKeys = configSection(
       .default(1024 * 1024)
       .describe("Largest set (PUT) body a peer may send, e.g. `1MiB`; refused before reading when declared larger, cut off when streamed."),
     max_concurrent_sets: configValue.integer(1, 1024).default(8).describe("Set bodies read at once; 8 times as many wait unread, beyond that 503."),
+    peer_stream: configValue.boolean
+      .default(true)
+      .describe(
+        "Gets between cachecluster peers over one multiplexed binary stream per peer (an HTTP upgrade on the peer port); Go peers refuse it and are fetched over HTTP. `false`: HTTP only, and refuse the upgrade.",
+      ),
     tls_cert: z
       .string()
       .min(1)
@@ -48,6 +53,7 @@ export function optionsFromConfig(config: CacheClusterConfig, options: HttpTrans
     reads: options.reads ?? keys.reads,
     maxSetBytes: options.maxSetBytes ?? keys.max_set_bytes,
     maxConcurrentSets: options.maxConcurrentSets ?? keys.max_concurrent_sets,
+    stream: options.stream ?? keys.peer_stream,
     tls: options.tls ?? tlsFromConfig(keys),
   };
 }
@@ -72,6 +78,8 @@ declare module "@cachecluster/core" {
     max_set_bytes?: number | string;
     /** Set bodies read at once (transport-http). */
     max_concurrent_sets?: number | string;
+    /** Gets between cachecluster peers over a binary stream (transport-http). */
+    peer_stream?: boolean | string;
     /** PEM certificate file; with `tls_key`, HTTPS between peers (transport-http). */
     tls_cert?: string;
     /** PEM private key file of `tls_cert` (transport-http). */

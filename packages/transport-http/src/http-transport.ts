@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, type Socket, isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import {
   CacheClusterError,
   type HttpRoute,
@@ -18,6 +19,7 @@ import { HttpTransportClient } from "./client/http-client.js";
 import { type HttpTransportOptions, type HttpTransportOptionsInput, parseHttpTransportOptions } from "./options.js";
 import { type TlsMaterial, readTlsMaterial } from "./tls-material.js";
 import { type PeerHttpHandler, type PeerServerStats, createPeerHandler, emptyPeerServerStats } from "./server/peer-handler.js";
+import { StreamServer } from "./server/stream-server.js";
 
 export interface HttpTransportDeps {
   readonly logger?: Logger;
@@ -38,6 +40,7 @@ export class HttpTransport implements Transport {
   readonly #clock: Pick<Clock, "now"> | undefined;
   #server: Server | undefined;
   #peerHandler: PeerHttpHandler | undefined;
+  #streams: StreamServer | undefined;
   #stopping: Promise<void> | undefined;
   readonly #tls: TlsMaterial | undefined;
 
@@ -83,6 +86,12 @@ export class HttpTransport implements Transport {
     const pools = this.client.poolStats;
     out.clientPeerPools = pools.pools;
     out.clientPoolsClosedIdleTotal = pools.closedIdle;
+    out.clientStreams = pools.streams;
+    out.clientStreamsOpenedTotal = pools.streamsOpened;
+    out.clientStreamsRefusedTotal = pools.streamsRefused;
+    out.serverStreams = this.#streams?.open ?? 0;
+    out.serverStreamsOpenedTotal = this.#streams?.upgrades ?? 0;
+    out.serverStreamProtocolErrorsTotal = this.#streams?.protocolErrors ?? 0;
     return out;
   }
 
@@ -145,6 +154,13 @@ export class HttpTransport implements Transport {
             serve,
           );
     if (tls !== undefined) server.on("tlsClientError", () => this.#tlsRefused++);
+    const streams = new StreamServer(
+      handler,
+      { enabled: o.stream, basePath: o.basePath, reads: o.reads, maxFrameBytes: o.maxHeaderSize, idleTimeout: o.serverKeepAliveTimeout, logger },
+      peer.stats,
+    );
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => streams.upgrade(req, socket as Socket, head));
+    this.#streams = streams;
     server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
       // Malformed or oversized requests, header timeouts: answer like Go's server, never crash.
       if (!socket.writable || error.code === "ECONNRESET") {
@@ -194,8 +210,12 @@ export class HttpTransport implements Transport {
     if (server !== undefined) {
       closing.push(
         new Promise<void>((resolve) => {
-          const timer = setTimeout(() => server.closeAllConnections(), this.options.closeTimeout);
+          const timer = setTimeout(() => {
+            server.closeAllConnections();
+            this.#streams?.close(true);
+          }, this.options.closeTimeout);
           timer.unref();
+          this.#streams?.close();
           server.close(() => {
             clearTimeout(timer);
             resolve();
@@ -235,6 +255,12 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
   serverReplayCacheEntries: { type: "gauge", help: "Nonces of signed writes remembered to refuse replays." },
   clientPeerPools: { type: "gauge", help: "Connection pools to peers held by the client." },
   clientPoolsClosedIdleTotal: served("Peer connection pools closed for being unused for idlePoolTimeout."),
+  clientStreams: { type: "gauge", help: "Peer streams open (gets to cachecluster peers over the binary stream)." },
+  clientStreamsOpenedTotal: served("Peer streams this node asked peers for (HTTP upgrades sent)."),
+  clientStreamsRefusedTotal: served("Peer streams refused (a Go peer, or stream: false there): that peer is fetched over HTTP for a minute."),
+  serverStreams: { type: "gauge", help: "Peer streams open from peers to this node." },
+  serverStreamsOpenedTotal: served("Peer streams this node accepted (HTTP upgrades answered 101)."),
+  serverStreamProtocolErrorsTotal: served("Peer stream frames refused: undecodable, or over maxHeaderSize (the stream is then closed)."),
 };
 
 function isWildcard(host: string): boolean {

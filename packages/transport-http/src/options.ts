@@ -64,6 +64,13 @@ export const httpTransportOptions = z
       .string()
       .refine((a) => isIP(a) !== 0, { error: "expected localAddress to be an IP address" })
       .optional(),
+    /**
+     * The peer stream, between cachecluster peers: the client asks each peer once to upgrade a connection to a
+     * lean binary protocol and sends its gets there, many in flight at once; a peer that refuses (golang/groupcache,
+     * or a node with `stream: false`) is fetched over HTTP and asked again a minute later. The server accepts the
+     * upgrade with the same checks as HTTP gets (`reads`, TLS). Sets and removes always go over HTTP.
+     */
+    stream: z.boolean({ error: "expected stream to be true or false" }).default(true),
     /** Client: keep-alive connections per peer (undici Pool `connections`). */
     connections: z.number().int().min(1, { error: "expected connections to be at least 1" }).default(64),
     /**

@@ -170,7 +170,7 @@ describe("client: a misbehaving peer gives a clear PeerError and nothing else br
     results.forEach((r, i) => {
       if (i % 5 === 0) assert.equal(r.status, "rejected");
       else {
-        assert.equal(r.status, "fulfilled");
+        assert.equal(r.status, "fulfilled", r.status === "rejected" ? String((r.reason as Error).message) : "");
         if (r.status === "fulfilled") assert.equal(new TextDecoder().decode(r.value.value), `ok:good-${i}`);
       }
     });
@@ -186,7 +186,8 @@ describe("client: keep-alive", () => {
   it("sequential fetches to one peer reuse a kept-alive connection", async () => {
     const peer = badPeer({});
     const url = await peer.start();
-    const transport = new HttpTransport();
+    // The HTTP path's connections: no peer stream.
+    const transport = new HttpTransport({ stream: false });
     try {
       for (let i = 0; i < 50; i++) await transport.client.fetch(url, "g", `k${i}`);
       // undici may open a second socket while the first is being released; never one per request.
@@ -200,22 +201,22 @@ describe("client: keep-alive", () => {
   it("closes and forgets the pool of a peer unused for idlePoolTimeout, and opens a new one when it is called again", async () => {
     const peers = [badPeer({}), badPeer({})];
     const [a, b] = await Promise.all(peers.map((p) => p.start()));
-    const transport = new HttpTransport({ timeout: 10, idlePoolTimeout: 100 });
+    const transport = new HttpTransport({ timeout: 10, idlePoolTimeout: 100, stream: false });
     try {
       await transport.client.fetch(a!, "g", "k");
       await transport.client.fetch(b!, "g", "k");
-      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 0 });
+      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 0, streams: 0, streamsOpened: 0, streamsRefused: 0 });
       // b stays in use, a does not.
       for (let i = 0; i < 300 && transport.client.poolStats.closedIdle === 0; i++) {
         await new Promise((r) => setTimeout(r, 10));
         await transport.client.fetch(b!, "g", `k${i}`);
       }
-      assert.deepEqual(transport.client.poolStats, { pools: 1, closedIdle: 1 });
+      assert.deepEqual(transport.client.poolStats, { pools: 1, closedIdle: 1, streams: 0, streamsOpened: 0, streamsRefused: 0 });
       for (let i = 0; i < 100 && peers[0]!.open() > 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(peers[0]!.open(), 0, "a's sockets are closed with its pool");
       assert.ok(peers[1]!.open() > 0, "b keeps its connection");
       assert.equal(new TextDecoder().decode((await transport.client.fetch(a!, "g", "again")).value), "ok:again");
-      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 1 });
+      assert.deepEqual(transport.client.poolStats, { pools: 2, closedIdle: 1, streams: 0, streamsOpened: 0, streamsRefused: 0 });
       const stats = transport.stats();
       assert.equal(stats.clientPeerPools, 2);
       assert.equal(stats.clientPoolsClosedIdleTotal, 1);

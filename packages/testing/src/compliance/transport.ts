@@ -9,6 +9,11 @@ export interface TransportComplianceSetup {
   readonly teardown?: () => Promise<void>;
   /** A peer URL nothing answers on; default: an http://127.0.0.1 URL on a port just closed. */
   readonly unreachableUrl?: string;
+  /**
+   * Run once the transport listens, before each test: e.g. calls that bring the client to the state under
+   * test (a warm connection). What it asks the handler is forgotten before the test starts.
+   */
+  readonly warmUp?: (url: string) => Promise<void>;
 }
 
 /** A PeerRequestHandler over in-memory groups, recording what the transport handed it. */
@@ -137,6 +142,11 @@ export function transportCompliance(setup: () => Promise<TransportComplianceSetu
       handler = new RecordingPeerHandler();
       await ctx.transport.start();
       url = (await ctx.transport.listen(handler, { host: "127.0.0.1", port: 0 })).url;
+      if (ctx.warmUp !== undefined) {
+        await ctx.warmUp(url);
+        handler.gets.length = 0;
+        handler.memberChecks.length = 0;
+      }
     });
     afterEach(async () => {
       await ctx.transport.stop();

@@ -1,5 +1,4 @@
 import type { TlsMaterial } from "../tls-material.js";
-import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TraceCarrier, type TransportClient, describeError } from "@cachecluster/core";
 import { Pool } from "undici";
@@ -8,10 +7,18 @@ import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
 import { signWrite } from "../wire/write-signature.js";
 import { Deadlines } from "./deadlines.js";
+import { ERROR_TEXT_LIMIT, requestError, statusError } from "./peer-errors.js";
+import { PeerStream } from "./peer-stream.js";
+import { encodeTrace } from "../wire/stream-frames.js";
 import { BodyLimitError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
 
 interface Peer {
   readonly pool: Pool;
+  readonly url: URL;
+  /** The peer stream, while one is opening or open. */
+  stream: PeerStream | undefined;
+  /** `performance.now()` before which no stream is asked for (the peer refused one: a Go peer). */
+  streamRetryAt: number;
   /** Path of the peer's base URL plus the base path, e.g. `/_groupcache/`. */
   readonly prefix: string;
   /** `performance.now()` of the last call to this peer. */
@@ -30,10 +37,13 @@ export type HttpClientOptions = Pick<
   | "idlePoolTimeout"
   | "secretKeys"
   | "localAddress"
+  | "stream"
 >;
 
-/** How much of a non-200 answer's text goes into the PeerError message. */
-const ERROR_TEXT_LIMIT = 1024;
+/** ms before a peer that refused the stream (a Go peer) is asked again: the address may be a Node peer's by then. */
+export const STREAM_RETRY_MS = 60_000;
+/** ms before a stream that failed to open (unreachable peer, no answer in time) is tried again. */
+const STREAM_FAILED_RETRY_MS = 1000;
 
 /**
  * The peer client: one undici keep-alive `Pool` per peer origin. `fetch` sends golang/groupcache's GET;
@@ -52,6 +62,8 @@ export class HttpTransportClient implements TransportClient {
   /** `performance.now()` of the last look for idle pools. */
   #lastSweep = performance.now();
   #poolsClosedIdle = 0;
+  #streamsOpened = 0;
+  #streamsRefused = 0;
   #closed = false;
   /** Source address of new connections (`localAddress`, else the server's listening IP once known). */
   #localAddress: string | undefined;
@@ -76,9 +88,14 @@ export class HttpTransportClient implements TransportClient {
     if (this.#options.localAddress === undefined) this.#localAddress = address;
   }
 
-  /** Peer pools held now, and pools closed so far because they were idle. */
-  get poolStats(): { pools: number; closedIdle: number } {
-    return { pools: this.#peers.size, closedIdle: this.#poolsClosedIdle };
+  /**
+   * Peer pools held now and pools closed so far because they were idle; peer streams open now, opened so far,
+   * and refused (peers that answered the upgrade otherwise: Go peers, or Node peers with `stream: false`).
+   */
+  get poolStats(): { pools: number; closedIdle: number; streams: number; streamsOpened: number; streamsRefused: number } {
+    let streams = 0;
+    for (const peer of this.#peers.values()) if (peer.stream?.state === "open") streams++;
+    return { pools: this.#peers.size, closedIdle: this.#poolsClosedIdle, streams, streamsOpened: this.#streamsOpened, streamsRefused: this.#streamsRefused };
   }
 
   fetch(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue> {
@@ -89,12 +106,30 @@ export class HttpTransportClient implements TransportClient {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     const signal = options?.signal;
+    if (this.#options.stream) {
+      const stream = peer.stream;
+      // #peer just read the clock into lastUsed: the call's deadline starts from it.
+      if (stream?.state === "open") return stream.get(group, key, signal, encodeTrace(options?.traceContext), peer.lastUsed);
+      // Until the peer accepts the stream, and if it refuses, gets go over HTTP.
+      if (stream === undefined && peer.lastUsed >= peer.streamRetryAt) this.#openStream(peerUrl, peer);
+    }
+    return this.#httpFetch(peerUrl, peer, group, key, signal, options?.traceContext);
+  }
+
+  /** golang/groupcache's GET over the peer's undici pool. */
+  #httpFetch(
+    peerUrl: string,
+    peer: Peer,
+    group: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    traceContext: TraceCarrier | undefined,
+  ): Promise<PeerValue> {
+    const path = `${peer.prefix}${escapeSegment(group)}/${escapeSegment(key)}`;
     // The caller's trace context (W3C traceparent) as headers; golang/groupcache ignores them.
-    const headers = traceHeaders(options?.traceContext);
+    const headers = traceHeaders(traceContext);
     const request = headers === undefined ? { path, method: "GET" as const, signal } : { path, method: "GET" as const, signal, headers };
-    // #peer just read the clock into lastUsed: the call's deadline starts from it.
     return exchange(peer.pool, request, this.#options.maxResponseBytes, ERROR_TEXT_LIMIT, this.#deadlines, peer.lastUsed).then(
       (response) => {
         if (response.status !== 200) throw statusError(peerUrl, "GET", path, response.status, response.body);
@@ -114,6 +149,32 @@ export class HttpTransportClient implements TransportClient {
     );
   }
 
+  /** Opens the peer stream, used once the peer accepts it. */
+  #openStream(peerUrl: string, peer: Peer): PeerStream {
+    const o = this.#options;
+    const stream = new PeerStream({
+      peerUrl,
+      url: peer.url,
+      prefix: peer.prefix,
+      connectTimeout: o.connectTimeout,
+      maxResponseBytes: o.maxResponseBytes,
+      idleTimeout: o.keepAliveTimeout,
+      localAddress: this.#localAddressFor(peer.url.hostname),
+      tls: peer.url.protocol === "https:" ? this.#tlsConnect() : undefined,
+      deadlines: this.#deadlines,
+      onEnd: (ended, how) => {
+        if (peer.stream === ended) peer.stream = undefined;
+        if (how === "refused") {
+          peer.streamRetryAt = performance.now() + STREAM_RETRY_MS;
+          this.#streamsRefused++;
+        } else if (how === "failed") peer.streamRetryAt = performance.now() + STREAM_FAILED_RETRY_MS;
+      },
+    });
+    peer.stream = stream;
+    this.#streamsOpened++;
+    return stream;
+  }
+
   async remove(peerUrl: string, group: string, key: string, options: PeerCallOptions = {}): Promise<void> {
     await this.#mutate(peerUrl, "DELETE", group, key, undefined, options);
   }
@@ -127,6 +188,7 @@ export class HttpTransportClient implements TransportClient {
     this.#closed = true;
     this.#deadlines.close();
     const pools = [...this.#peers.values()].map((p) => p.pool);
+    for (const peer of this.#peers.values()) peer.stream?.close();
     this.#peers.clear();
     await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
   }
@@ -216,7 +278,7 @@ export class HttpTransportClient implements TransportClient {
       connect: url.protocol === "https:" ? { timeout: o.connectTimeout, ...this.#tlsConnect() } : { timeout: o.connectTimeout },
       ...(localAddress === undefined ? {} : { localAddress }),
     });
-    peer = { pool, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now };
+    peer = { pool, url, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now, stream: undefined, streamRetryAt: 0 };
     this.#peers.set(peerUrl, peer);
     return peer;
   }
@@ -246,6 +308,7 @@ export class HttpTransportClient implements TransportClient {
       if (now - peer.lastUsed <= idle) continue;
       this.#peers.delete(url);
       this.#poolsClosedIdle++;
+      peer.stream?.close();
       peer.pool.close().catch(() => undefined);
     }
   }
@@ -261,19 +324,4 @@ function traceHeaders(carrier: TraceCarrier | undefined): Record<string, string>
     if (first !== undefined) (headers ??= {})[name] = first;
   }
   return headers;
-}
-
-function statusError(peerUrl: string, method: string, path: string, status: number, body: Buffer): PeerError {
-  const text = body.subarray(0, ERROR_TEXT_LIMIT).toString("utf8").trim();
-  const reason = STATUS_CODES[status] ?? "";
-  return new PeerError(peerUrl, `${method} ${path}: server returned ${status} ${reason}${text === "" ? "" : `: ${text}`}`, { status });
-}
-
-function requestError(peerUrl: string, method: string, path: string, error: unknown, signal: AbortSignal | undefined): PeerError {
-  if (signal?.aborted === true) {
-    return new PeerError(peerUrl, `${method} ${path}: aborted`, { cause: signal.reason ?? error });
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  const detail = typeof code === "string" ? `${code}: ${describeError(error)}` : describeError(error);
-  return new PeerError(peerUrl, `${method} ${path}: ${detail}`, { cause: error });
 }

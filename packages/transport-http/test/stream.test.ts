@@ -1,0 +1,385 @@
+import assert from "node:assert/strict";
+import { type Server, type Socket, connect, createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { PeerError } from "@cachecluster/core";
+import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
+import { HttpTransport } from "../src/index.js";
+import { encodeGetResponse } from "../src/wire/messages.js";
+import {
+  FrameReader,
+  REPLY_BAD_REQUEST,
+  REPLY_FORBIDDEN,
+  REPLY_OK,
+  decodeReply,
+  encodeCancel,
+  encodeErrorReply,
+  encodeGetRequest,
+  encodeOkReply,
+} from "../src/wire/stream-frames.js";
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, what: string, ms = 2000): Promise<void> {
+  for (const end = Date.now() + ms; !check();) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Fetches until the client's stream to `url` is open (the first gets go over HTTP while it opens). */
+async function openStream(transport: HttpTransport, url: string): Promise<void> {
+  await transport.client.fetch(url, "g", "opening");
+  await until(() => transport.stats().clientStreams === 1, "the peer stream to open");
+}
+
+async function rejection(p: Promise<unknown>): Promise<PeerError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof PeerError, `expected a PeerError, got ${String(error)}`);
+  return error;
+}
+
+/** A raw client of the stream: sends the upgrade from `from`, then frames; collects the replies. */
+async function rawStream(port: number, from = "127.0.0.1"): Promise<{ status: number; socket: Socket; replies: ReturnType<typeof decodeReply>[] }> {
+  const socket = connect({ host: "127.0.0.1", port, localAddress: from });
+  socket.write("GET /_groupcache/_stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: cachecluster-peer/1\r\n\r\n");
+  const replies: ReturnType<typeof decodeReply>[] = [];
+  let head = "";
+  const reader = new FrameReader(1 << 20, (frame) => replies.push(decodeReply(frame)));
+  const status = await new Promise<number>((resolve, reject) => {
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Number(head.slice(9, 12)) || 0));
+    socket.on("data", (chunk: Buffer) => {
+      if (head.includes("\r\n\r\n")) {
+        if (head.startsWith("HTTP/1.1 101 ")) reader.push(chunk);
+        return;
+      }
+      head += chunk.toString("latin1");
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const rest = Buffer.from(head.slice(end + 4), "latin1");
+      head = head.slice(0, end + 4);
+      resolve(Number(head.slice(9, 12)));
+      if (rest.length > 0 && head.startsWith("HTTP/1.1 101 ")) reader.push(rest);
+    });
+  });
+  return { status, socket, replies };
+}
+
+describe("the peer stream between two cachecluster transports", () => {
+  const handler = new RecordingPeerHandler();
+  const server = new HttpTransport({ closeTimeout: 500 });
+  const client = new HttpTransport({ timeout: 1000 });
+  let url = "";
+  before(async () => {
+    url = (await server.listen(handler, { host: "127.0.0.1", port: 0 })).url;
+    await openStream(client, url);
+  });
+  after(async () => {
+    await client.stop();
+    await server.stop();
+  });
+
+  it("once open, gets go over it (one upgrade, one connection), and values, expiry and awkward keys round-trip", async () => {
+    const gets = server.stats().serverGetsTotal ?? 0;
+    const expire = Date.now() + 60_000;
+    handler.values.get("g")?.set("with-expiry", { value: new Uint8Array([0, 1, 255]), expire });
+    const got = await client.client.fetch(url, "g", "with-expiry");
+    assert.deepEqual([...got.value], [0, 1, 255]);
+    assert.equal(got.expire, expire);
+    assert.equal((await client.client.fetch(url, "g", "no-expiry")).expire, undefined);
+    for (const key of ["", "a b/c?d#e%", "日本語", "x".repeat(5000)]) assert.equal(text((await client.client.fetch(url, "g", key)).value), `value-of:${key}`);
+    assert.equal(server.stats().serverGetsTotal, gets + 6);
+    assert.equal(server.stats().serverStreamsOpenedTotal, 1);
+    assert.equal(client.stats().clientStreamsOpenedTotal, 1);
+    assert.equal(server.stats().serverStreams, 1);
+  });
+
+  it("many gets in flight at once each get their own answer, in whatever order they come", async () => {
+    handler.values.get("g")?.set("big", { value: new Uint8Array(3 << 20).fill(7) });
+    const keys = Array.from({ length: 300 }, (_, i) => (i % 100 === 0 ? "big" : `k${i}`));
+    const got = await Promise.all(keys.map((k) => client.client.fetch(url, "g", k)));
+    got.forEach((g, i) => {
+      if (keys[i] === "big") assert.equal(g.value.length, 3 << 20);
+      else assert.equal(text(g.value), `value-of:${keys[i]}`);
+    });
+    assert.equal(client.stats().clientStreamsOpenedTotal, 1);
+  });
+
+  it("errors come back as the same PeerErrors as over HTTP, and the stream stays usable", async () => {
+    const missing = await rejection(client.client.fetch(url, "nope", "k"));
+    assert.equal(missing.status, 404);
+    assert.match(missing.message, /GET \/_groupcache\/nope\/k: server returned 404 Not Found: no such group: nope/);
+    const failed = await rejection(client.client.fetch(url, "fail", "k"));
+    assert.equal(failed.status, 500);
+    assert.match(failed.message, /boom: k/);
+    assert.equal(text((await client.client.fetch(url, "g", "after")).value), "value-of:after");
+    assert.equal(client.stats().clientStreamsOpenedTotal, 1);
+  });
+
+  it("an abort sends a cancel: the get's signal is aborted at the server, the stream stays open", async () => {
+    const controller = new AbortController();
+    const entered = handler.slowEntered;
+    const pending = rejection(client.client.fetch(url, "slow", "k", { signal: controller.signal }));
+    await until(() => handler.slowEntered > entered, "the slow get to reach the server");
+    controller.abort(new Error("caller gave up"));
+    assert.match((await pending).message, /aborted/);
+    await until(() => handler.slowAborted.length > 0, "the server's signal to be aborted");
+    assert.equal(text((await client.client.fetch(url, "g", "still-open")).value), "value-of:still-open");
+    assert.equal(client.stats().clientStreamsOpenedTotal, 1);
+  });
+
+  it("a get past the client's timeout fails with the deadline's PeerError and is cancelled at the server", async () => {
+    const quick = new HttpTransport({ timeout: 100 });
+    try {
+      await openStream(quick, url);
+      const aborted = handler.slowAborted.length;
+      const error = await rejection(quick.client.fetch(url, "slow", "k"));
+      assert.match(error.message, /no complete answer within 100 ms/);
+      await until(() => handler.slowAborted.length > aborted, "the cancel to abort the server's get");
+    } finally {
+      await quick.stop();
+    }
+  });
+});
+
+describe("peers that do not take the stream", () => {
+  it("a Go-like HTTP server (400 to the upgrade) is fetched over HTTP, asked once, and counted as refused", async () => {
+    let upgrades = 0;
+    let gets = 0;
+    const go = createHttpServer((req, res) => {
+      if (req.url === "/_groupcache/_stream") {
+        upgrades++;
+        res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+        res.end("bad request\n");
+        return;
+      }
+      gets++;
+      const body = encodeGetResponse(new TextEncoder().encode(`go:${req.url}`));
+      res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": body.length });
+      res.end(body);
+    });
+    await new Promise<void>((r) => go.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(go.address() as { port: number }).port}`;
+    const client = new HttpTransport();
+    try {
+      for (let i = 0; i < 20; i++) assert.equal(text((await client.client.fetch(url, "g", `k${i}`)).value), `go:/_groupcache/g/k${i}`);
+      await until(() => client.stats().clientStreamsRefusedTotal === 1, "the refusal");
+      for (let i = 0; i < 20; i++) await client.client.fetch(url, "g", `again${i}`);
+      assert.equal(upgrades, 1);
+      assert.equal(gets, 40);
+      assert.equal(client.stats().clientStreams, 0);
+    } finally {
+      await client.stop();
+      go.closeAllConnections();
+      await new Promise((r) => go.close(r));
+    }
+  });
+
+  it("a cachecluster node with stream: false refuses the upgrade with 400, and serves the client over HTTP", async () => {
+    const handler = new RecordingPeerHandler();
+    const server = new HttpTransport({ stream: false });
+    const client = new HttpTransport();
+    try {
+      const { url, port } = await server.listen(handler, { host: "127.0.0.1", port: 0 });
+      assert.equal((await rawStream(port)).status, 400);
+      for (let i = 0; i < 5; i++) await client.client.fetch(url, "g", `k${i}`);
+      await until(() => client.stats().clientStreamsRefusedTotal === 1, "the refusal");
+      assert.equal(text((await client.client.fetch(url, "g", "http")).value), "value-of:http");
+      assert.equal(server.stats().serverStreamsOpenedTotal, 0);
+    } finally {
+      await client.stop();
+      await server.stop();
+    }
+  });
+});
+
+describe("the stream server facing bad or foreign clients", () => {
+  const handler = new RecordingPeerHandler();
+  const server = new HttpTransport({ maxHeaderSize: 4096 });
+  let port = 0;
+  before(async () => {
+    handler.memberAddresses = new Set(["127.0.0.1"]);
+    ({ port } = await server.listen(handler, { host: "127.0.0.1", port: 0 }));
+  });
+  after(() => server.stop());
+
+  it("with reads: members, an address that is no member's is refused the upgrade with 403, and no loader runs", async () => {
+    const gets = handler.gets.length;
+    const { status } = await rawStream(port, "127.0.0.9");
+    assert.equal(status, 403);
+    assert.equal(handler.gets.length, gets);
+  });
+
+  it("a member's gets are checked again on an open stream: once it is no member, it gets forbidden replies", async () => {
+    const { status, socket, replies } = await rawStream(port);
+    assert.equal(status, 101);
+    socket.write(encodeGetRequest(1, "g", "a", undefined));
+    await until(() => replies.length === 1, "the first reply");
+    handler.memberAddresses = new Set(["127.0.0.2"]);
+    try {
+      socket.write(encodeGetRequest(2, "g", "b", undefined));
+      await until(() => replies.length === 2, "the second reply");
+      assert.deepEqual(
+        replies.map((r) => [r.id, r.status]),
+        [
+          [1, REPLY_OK],
+          [2, REPLY_FORBIDDEN],
+        ],
+      );
+    } finally {
+      handler.memberAddresses = new Set(["127.0.0.1"]);
+      socket.destroy();
+    }
+  });
+
+  it("undecodable frames get bad-request replies and the stream goes on; an oversized length closes it; the server serves on", async () => {
+    const { status, socket, replies } = await rawStream(port);
+    assert.equal(status, 101);
+    const garbage = [
+      Buffer.from([0, 0, 0, 5, 9, 0, 0, 0, 7]), // unknown kind
+      Buffer.from([0, 0, 0, 3, 1, 0, 0]), // a get shorter than its header
+      (() => {
+        const f = encodeGetRequest(8, "g", "k", undefined);
+        f.writeUInt32BE(1000, 11); // a key length beyond the frame
+        return f;
+      })(),
+      (() => {
+        const f = encodeGetRequest(9, "g", "k", undefined);
+        f[f.length - 1] = 0xff; // not UTF-8
+        return f;
+      })(),
+      encodeCancel(12345), // a cancel for nothing in flight: ignored
+    ];
+    for (const frame of garbage) socket.write(frame);
+    socket.write(encodeGetRequest(10, "g", "good", undefined));
+    await until(() => replies.some((r) => r.id === 10), "the good get's reply");
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      [REPLY_BAD_REQUEST, REPLY_BAD_REQUEST, REPLY_BAD_REQUEST, REPLY_BAD_REQUEST, REPLY_OK],
+    );
+    const errors = server.stats().serverStreamProtocolErrorsTotal ?? 0;
+    const closed = new Promise((r) => socket.once("close", r));
+    socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff])); // a 4 GiB frame
+    await closed;
+    assert.equal(server.stats().serverStreamProtocolErrorsTotal, errors + 1);
+    const again = await rawStream(port);
+    again.socket.write(encodeGetRequest(1, "g", "after", undefined));
+    await until(() => again.replies.length === 1, "a reply on a new stream");
+    again.socket.destroy();
+  });
+
+  it("an upgrade to another protocol or path is answered 400, as Go's server answers that path", async () => {
+    for (const request of [
+      "GET /_groupcache/_stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      "GET /_groupcache/other HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: cachecluster-peer/1\r\n\r\n",
+    ]) {
+      const socket = connect({ host: "127.0.0.1", port });
+      socket.write(request);
+      const answer = await new Promise<string>((resolve) => {
+        let out = "";
+        socket.on("data", (c: Buffer) => (out += c.toString("latin1")));
+        socket.on("close", () => resolve(out));
+      });
+      assert.match(answer, /^HTTP\/1\.1 400 /);
+    }
+  });
+});
+
+describe("the stream client facing a misbehaving server", () => {
+  /** A server that accepts the upgrade, then answers each get frame as `reply` says. */
+  function streamPeer(reply: (socket: Socket, frame: Buffer) => void): Server {
+    return createServer((socket) => {
+      let upgraded = false;
+      let head = "";
+      const reader = new FrameReader(1 << 20, (frame) => reply(socket, frame));
+      socket.on("error", () => socket.destroy());
+      socket.on("data", (chunk: Buffer) => {
+        if (upgraded) return reader.push(chunk);
+        head += chunk.toString("latin1");
+        if (!head.includes("\r\n\r\n")) return;
+        if (!head.startsWith("GET /_groupcache/_stream ")) {
+          // The HTTP gets while the stream opens.
+          const body = encodeGetResponse(new TextEncoder().encode("http"));
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${body.length}\r\n\r\n`);
+          socket.write(body);
+          head = "";
+          return;
+        }
+        upgraded = true;
+        socket.write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: cachecluster-peer/1\r\n\r\n");
+      });
+    });
+  }
+
+  async function withPeer(reply: (socket: Socket, frame: Buffer) => void, run: (client: HttpTransport, url: string) => Promise<void>): Promise<void> {
+    const server = streamPeer(reply);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const client = new HttpTransport({ timeout: 300, maxResponseBytes: 1024 });
+    try {
+      await openStream(client, url);
+      await run(client, url);
+    } finally {
+      await client.stop();
+      await new Promise((r) => server.close(r));
+    }
+  }
+
+  const idOf = (frame: Buffer): number => frame.readUInt32BE(1);
+
+  it("an undecodable reply fails the gets in flight with CACHECLUSTER_PEER_RESPONSE_INVALID, and a new stream opens later", async () => {
+    await withPeer(
+      (socket) => socket.write(Buffer.from([0, 0, 0, 5, 77, 0, 0, 0, 1])),
+      async (client, url) => {
+        const error = await rejection(client.client.fetch(url, "g", "k"));
+        assert.equal(error.code, "CACHECLUSTER_PEER_RESPONSE_INVALID");
+        assert.match(error.message, /unknown reply status 77/);
+        assert.equal(client.stats().clientStreams, 0);
+      },
+    );
+  });
+
+  it("a reply over maxResponseBytes closes the stream: CACHECLUSTER_PEER_RESPONSE_INVALID", async () => {
+    await withPeer(
+      (socket, frame) => socket.write(encodeOkReply(idOf(frame), new Uint8Array(5000), undefined)),
+      async (client, url) => {
+        const error = await rejection(client.client.fetch(url, "g", "k"));
+        assert.equal(error.code, "CACHECLUSTER_PEER_RESPONSE_INVALID");
+        assert.match(error.message, /exceeds the limit/);
+      },
+    );
+  });
+
+  it("a server that never replies fails the get at the timeout; replies for unknown ids are ignored", async () => {
+    await withPeer(
+      (socket, frame) => {
+        if (frame[0] === 1) socket.write(encodeErrorReply(idOf(frame) + 1000, 2, "not yours"));
+      },
+      async (client, url) => {
+        const t0 = Date.now();
+        const error = await rejection(client.client.fetch(url, "g", "k"));
+        assert.match(error.message, /no complete answer within 300 ms/);
+        assert.ok(Date.now() - t0 < 1500);
+      },
+    );
+  });
+
+  it("a connection cut mid-reply fails the gets in flight with a PeerError", async () => {
+    await withPeer(
+      (socket, frame) => {
+        socket.write(encodeOkReply(idOf(frame), new Uint8Array(100), undefined).subarray(0, 50));
+        setTimeout(() => socket.destroy(), 10);
+      },
+      async (client, url) => {
+        const error = await rejection(client.client.fetch(url, "g", "k"));
+        assert.equal(error.code, "CACHECLUSTER_PEER_FETCH_FAILED");
+        assert.match(error.message, /closed the stream/);
+      },
+    );
+  });
+});
