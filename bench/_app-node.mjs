@@ -44,7 +44,7 @@ if (cfg.mode === "cachecluster") {
     },
     [staticDiscovery(cfg.peers ?? []), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
   );
-  const group = cluster.group("bench", { maxBytes: 64 << 20, load: (key) => backend(key) });
+  const group = cluster.group("bench", { maxBytes: cfg.maxBytes ?? 64 << 20, load: (key) => backend(key) });
   await cluster.listen({ statusRoutes: false, admin: false });
   get = (key) => group.get(key);
   close = () => cluster.close();
