@@ -11,7 +11,7 @@
 // processes (not the load client) over the measured window, per request: steadier than req/s on a shared machine.
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
-//          [--runs 1] [--duration 3] [--warmup 6] [--systems cachecluster,go,redis]
+//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--systems cachecluster,go,redis]
 // Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -20,8 +20,10 @@ import { arg, fmt, freePort, median, sleep, startCluster, startRedis, summarize 
 
 const RUNS = Number(arg("runs", "1"));
 const SECONDS = Number(arg("duration", "3"));
-// Long enough for V8 to optimize the hot path even on a loaded machine (2 s measured 4x the CPU per request at load 15).
-const WARMUP = Number(arg("warmup", "6"));
+const WARMUP = Number(arg("warmup", "3"));
+// And at least this many requests: V8 optimizes the hot path after enough work, not time (at load 15, a 2 s
+// warm-up measured 4x the CPU per request of an 8 s one).
+const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
 /** @type {(name: string, fallback: string) => number[]} */
 const list = (name, fallback) => arg(name, fallback).split(",").map(Number);
 const NODE_COUNTS = list("nodes", "3,5");
@@ -126,6 +128,8 @@ function runLoad(shape, apps, pids) {
         `${SECONDS}s`,
         "-warmup",
         `${WARMUP}s`,
+        "-warmup-requests",
+        String(WARMUP_REQUESTS),
         "-expect-bytes",
         String(shape.valueSize),
       ],
@@ -133,10 +137,11 @@ function runLoad(shape, apps, pids) {
     );
     let out = "";
     let cpuStart = Number.NaN;
-    const timer = setTimeout(() => (cpuStart = cpuUs(pids)), WARMUP * 1000);
-    proc.stdout.on("data", (c) => (out += c));
+    proc.stdout.on("data", (c) => {
+      out += c;
+      if (Number.isNaN(cpuStart) && out.includes('"measuring"')) cpuStart = cpuUs(pids);
+    });
     proc.once("exit", (code) => {
-      clearTimeout(timer);
       const cpu = cpuUs(pids) - cpuStart;
       try {
         resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), cpu_us: cpu });
@@ -157,7 +162,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${shapes.length} shapes, ${SECONDS} s after ${WARMUP} s warm-up, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${shapes.length} shapes, ${SECONDS} s after a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
 );
 try {
   /** @type {System[][]} */

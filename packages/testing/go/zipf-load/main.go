@@ -27,6 +27,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 32, "closed-loop workers")
 	duration := flag.Duration("duration", 5*time.Second, "measuring time")
 	warmup := flag.Duration("warmup", time.Second, "warm-up before measuring")
+	warmupRequests := flag.Int64("warmup-requests", 0, "also warm up until this many requests completed (at most 60 s more): a JIT needs work, not time")
 	expectBytes := flag.Int("expect-bytes", 0, "count answers of another size as errors (0: any)")
 	seed := flag.Int64("seed", 1, "random seed")
 	flag.Parse()
@@ -43,7 +44,7 @@ func main() {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: 0, DisableCompression: true}, Timeout: 10 * time.Second}
 
 	var measuring, stop atomic.Bool
-	var errorsN atomic.Int64
+	var errorsN, done atomic.Int64
 	lat := make([][]time.Duration, *concurrency)
 	var wg sync.WaitGroup
 	for w := 0; w < *concurrency; w++ {
@@ -67,6 +68,7 @@ func main() {
 					ok = resp.StatusCode == 200 && (*expectBytes == 0 || int(n) == *expectBytes)
 				}
 				d := time.Since(t0)
+				done.Add(1)
 				if measuring.Load() {
 					if ok {
 						local = append(local, d)
@@ -79,6 +81,11 @@ func main() {
 		}(w)
 	}
 	time.Sleep(*warmup)
+	for limit := time.Now().Add(60 * time.Second); done.Load() < *warmupRequests && time.Now().Before(limit); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The caller starts its own readings (CPU of the system under test) on this line.
+	fmt.Println(`{"event":"measuring"}`)
 	measuring.Store(true)
 	t0 := time.Now()
 	time.Sleep(*duration)
