@@ -26,6 +26,7 @@ import type { SwimClusterKeys } from "./cluster-keys.js";
 import type { SwimJoinError } from "./errors.js";
 import { udpTcpNetwork } from "./net/udp-tcp-network.js";
 import { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
+import { maxUserPayload } from "./protocol/broadcasts.js";
 import { protocolTimings, type SwimNodeConfig } from "./protocol/config.js";
 import type { SwimIssue } from "./protocol/diagnostics.js";
 import { decodeMeta, encodeMeta } from "./protocol/meta.js";
@@ -60,6 +61,8 @@ export interface SwimMembershipStats extends SwimStats {
   readonly members: number;
   readonly healthScore: number;
   readonly queuedBroadcasts: number;
+  /** User messages (`broadcast()`) waiting to be piggybacked. */
+  readonly queuedUserBroadcasts: number;
   /** 1 while gossip from another member cannot be read for key or encryption reasons (`diagnose()` says which), else 0. */
   readonly gossipKeyMismatch: 0 | 1;
   /** 1 while UDP between members looks blocked (probes reach members only through the TCP fallback ping), else 0. */
@@ -79,6 +82,7 @@ export class SwimMembership implements Membership, Diagnosable {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #listeners = new Set<(event: MembershipEvent) => void>();
+  readonly #messageListeners = new Set<(payload: Uint8Array, from: string | undefined) => void>();
   readonly #defaultPort: number;
   readonly #advertise: { host: string; port: number | undefined } | undefined;
   readonly #keyring: Keyring | undefined;
@@ -101,6 +105,14 @@ export class SwimMembership implements Membership, Diagnosable {
     const keys = (o.secretKeys ?? cluster.secret_keys ?? []).map((k, i) => decodeKey(k, i));
     const [primary, ...rest] = keys;
     this.#keyring = primary === undefined ? undefined : new Keyring(primary, rest);
+  }
+
+  /**
+   * Largest payload `broadcast()` and `sendBestEffort()` accept, in bytes: what one datagram carries beside
+   * its framing (udpBufferSize less the compound and userMsg headers and, when encrypting, the encryption's).
+   */
+  get maxBroadcastBytes(): number {
+    return maxUserPayload(this.options.udpBufferSize, this.#keyring !== undefined && this.options.verifyOutgoing);
   }
 
   /** The port UDP and TCP are bound on (after `start()`). */
@@ -156,6 +168,18 @@ export class SwimMembership implements Membership, Diagnosable {
       verifyIncoming,
       verifyOutgoing,
       network: this.#deps.network ?? udpTcpNetwork(),
+      delegate: {
+        notifyMsg: (payload, from) => {
+          for (const listener of this.#messageListeners) {
+            try {
+              listener(payload, from);
+            } catch (error) {
+              if (this.#node !== undefined) this.#node.stats.delegateErrorsTotal++;
+              this.#logger.warn({ err: error }, "swim: a user message listener threw");
+            }
+          }
+        },
+      },
       clock: this.#clock,
       random: this.#deps.random ?? Math.random,
       logger: this.#logger,
@@ -300,6 +324,47 @@ export class SwimMembership implements Membership, Diagnosable {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Gossip `payload` to every member (memberlist's user-message broadcast, message type 8): it is piggybacked
+   * on protocol datagrams after membership news and retransmitted `retransmitMult * ceil(log10(N + 1))` times,
+   * as membership news is; Go memberlist members get it in their delegate's NotifyMsg. A later broadcast with
+   * the same `key` replaces a queued one. Throws an InvalidArgumentError over `maxBroadcastBytes`, a
+   * CACHECLUSTER_NOT_STARTED error before `start()`; after `stop()`, does nothing.
+   */
+  broadcast(payload: Uint8Array, key?: string): void {
+    if (this.#state === "stopped") return;
+    if (key !== undefined && typeof key !== "string") throw new InvalidArgumentError("expected the key of broadcast() to be a string");
+    this.#started("broadcast()").broadcastUser(payload, key);
+  }
+
+  /**
+   * `payload` to member `memberId` in one datagram, without gossip (memberlist's SendBestEffort): it may be
+   * lost. Throws an InvalidArgumentError over `maxBroadcastBytes`, a CACHECLUSTER_MEMBERSHIP_FAILED error
+   * when no live member has that id.
+   */
+  sendBestEffort(memberId: string, payload: Uint8Array): void {
+    this.#started("sendBestEffort()").sendBestEffort(memberId, payload);
+  }
+
+  /**
+   * `payload` to member `memberId` over a TCP stream (memberlist's SendReliable), up to 20 MiB; resolves once
+   * it is written, rejects when the member is unknown or cannot be reached within tcpTimeoutMs.
+   */
+  async sendReliable(memberId: string, payload: Uint8Array): Promise<void> {
+    await this.#started("sendReliable()").sendReliable(memberId, payload);
+  }
+
+  /**
+   * User messages from other members (memberlist's NotifyMsg): broadcasts, and what was sent with
+   * `sendBestEffort`/`sendReliable` (or Go's SendBestEffort/SendReliable). `from` is the member the datagram
+   * came from (for a broadcast, the member that relayed it); undefined over TCP or from an unknown address.
+   * A listener that throws is logged and counted (`delegateErrorsTotal`); the others still run.
+   */
+  onMessage(listener: (payload: Uint8Array, from: string | undefined) => void): Unsubscribe {
+    this.#messageListeners.add(listener);
+    return () => this.#messageListeners.delete(listener);
+  }
+
   /** The type, unit and help text of each `stats()` key, for the cluster's Prometheus metrics (core's `Observable`). */
   describeStats(): Readonly<Record<keyof SwimMembershipStats, StatDescription>> {
     return SWIM_STAT_DESCRIPTIONS;
@@ -312,6 +377,7 @@ export class SwimMembership implements Membership, Diagnosable {
       members: this.memberCount(),
       healthScore: node?.healthScore ?? 0,
       queuedBroadcasts: node?.queuedBroadcasts ?? 0,
+      queuedUserBroadcasts: node?.queuedUserBroadcasts ?? 0,
       gossipKeyMismatch: node?.diagnostics.keyMismatch() === true ? 1 : 0,
       udpUnreachable: node?.reachability.udpUnreachable === true ? 1 : 0,
       tcpOnlyMembers: node?.reachability.tcpOnlyMembers() ?? 0,

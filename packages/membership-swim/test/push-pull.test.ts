@@ -86,7 +86,7 @@ describe("PushPull (memberlist pushPullNode and handleConn)", () => {
 
   it("answering a push/pull writes our state back, then merges the remote state", async () => {
     const { net, host, table, pushPull, peer, incoming } = await setup();
-    incoming.handler = (conn) => pushPull.answer(conn, [state("far", "10.6.0.1")]);
+    incoming.handler = (conn) => pushPull.answer(conn, { join: false, states: [state("far", "10.6.0.1")], userState: new Uint8Array(0) });
     const reply = new Promise<Uint8Array>((resolve) => {
       void peer.socket.dial(`${host.ip}:7946`, 1000).then((conn: StreamConnection) => conn.setHandlers({ data: resolve, end: () => {} }));
     });

@@ -7,6 +7,13 @@ import type { NodeTable } from "./node-table.js";
 /** compound overheads (net.go): 1 type byte + 1 count byte; 2 length bytes per part. */
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
+/** The userMsg type byte in front of each user broadcast (net.go userMsgOverhead). */
+const USER_MSG_OVERHEAD = 1;
+
+/** The largest user payload one datagram of `udpBufferSize` carries on its own (see Broadcasts.maxUserPayload). */
+export function maxUserPayload(udpBufferSize: number, encrypting: boolean): number {
+  return udpBufferSize - COMPOUND_HEADER_OVERHEAD - (encrypting ? encryptOverhead(1) : 0) - COMPOUND_OVERHEAD - USER_MSG_OVERHEAD;
+}
 
 export type RawSend = (address: string, name: string, msgs: Uint8Array[]) => void;
 
@@ -19,6 +26,9 @@ export class Broadcasts {
   readonly #config: Pick<SwimNodeConfig, "name" | "clock" | "udpBufferSize" | "gossipNodes" | "gossipToTheDeadMs">;
   readonly #table: NodeTable;
   readonly #queue: BroadcastQueue;
+  /** User broadcasts (the delegate's own TransmitLimitedQueue in memberlist), each stored framed as a userMsg. */
+  readonly #user: BroadcastQueue;
+  #userSeq = 0;
   readonly #encryptOverhead: number;
   readonly #send: RawSend;
 
@@ -26,13 +36,27 @@ export class Broadcasts {
     this.#config = config;
     this.#table = table;
     this.#queue = new BroadcastQueue(config.retransmitMult, () => table.size);
+    this.#user = new BroadcastQueue(config.retransmitMult, () => table.size);
     this.#encryptOverhead = config.keyring !== undefined && config.verifyOutgoing ? encryptOverhead(1) : 0;
     this.#send = send;
   }
 
-  /** Messages waiting to be sent (again). */
+  /** Membership messages waiting to be sent (again). */
   get size(): number {
     return this.#queue.size;
+  }
+
+  /** User messages waiting to be sent (again). */
+  get userSize(): number {
+    return this.#user.size;
+  }
+
+  /**
+   * The largest user payload one datagram carries on its own: the datagram budget less the compound part's
+   * length and the userMsg type byte (what `gossip()` can always send).
+   */
+  get maxUserPayload(): number {
+    return maxUserPayload(this.#config.udpBufferSize, this.#encryptOverhead > 0);
   }
 
   /** Queue news about member `name`, replacing older news about it; `onFinished` runs once it is sent out or replaced. */
@@ -40,14 +64,22 @@ export class Broadcasts {
     this.#queue.queue(name, msg, onFinished);
   }
 
+  /**
+   * Queue a user message (`framed`: the userMsg type byte, then the payload). With a `key`, it replaces a queued
+   * one of the same key; without, it is queued beside every other.
+   */
+  queueUser(framed: Uint8Array, key?: string): void {
+    this.#user.queue(key === undefined ? `u${++this.#userSeq}` : `k${key}`, framed);
+  }
+
   /** Broadcasts to send along with a message of `msgLength` bytes, within one datagram (getBroadcasts). */
   piggyback(msgLength: number): Uint8Array[] {
-    return this.#queue.get(COMPOUND_OVERHEAD, this.#budget() - msgLength);
+    return this.#get(this.#budget() - msgLength);
   }
 
   /** One gossip round: a datagram of queued broadcasts to each of gossipNodes random members (state.go gossip). */
   gossip(): void {
-    if (this.#queue.size === 0) return;
+    if (this.#queue.size === 0 && this.#user.size === 0) return;
     const c = this.#config;
     const now = c.clock.now();
     const targets = this.#table.kRandom(c.gossipNodes, (n) => {
@@ -63,7 +95,7 @@ export class Broadcasts {
       }
     });
     for (const node of targets) {
-      const msgs = this.#queue.get(COMPOUND_OVERHEAD, this.#budget());
+      const msgs = this.#get(this.#budget());
       if (msgs.length === 0) return;
       this.#send(joinHostPort(node.ip, node.port), node.name, msgs);
     }
@@ -72,6 +104,22 @@ export class Broadcasts {
   /** Drop everything (shutdown). */
   clear(): void {
     this.#queue.clear();
+    this.#user.clear();
+  }
+
+  /**
+   * memberlist's getBroadcasts: membership messages first, then, in the room they leave, user messages, each
+   * costing the compound overhead plus its type byte (the delegate's GetBroadcasts(overhead + 1, avail)).
+   */
+  #get(limit: number): Uint8Array[] {
+    const out = this.#queue.get(COMPOUND_OVERHEAD, limit);
+    if (this.#user.size === 0) return out;
+    let used = 0;
+    for (const msg of out) used += msg.byteLength + COMPOUND_OVERHEAD;
+    const avail = limit - used;
+    // the queue holds framed messages, so `overhead + 1 + payload` is `overhead + framed length`
+    if (avail > COMPOUND_OVERHEAD + USER_MSG_OVERHEAD) for (const msg of this.#user.get(COMPOUND_OVERHEAD, avail)) out.push(msg);
+    return out;
   }
 
   #budget(): number {

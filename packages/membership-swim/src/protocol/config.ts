@@ -1,6 +1,7 @@
 import type { Clock, DatagramNetwork, Logger } from "@cachecluster/core";
 import { z } from "zod";
 import type { Keyring } from "../wire/index.js";
+import type { NodeDelegate } from "./delegate.js";
 
 /** A whole number of milliseconds, >= 0; errors name the option. */
 export const ms = (what: string) =>
@@ -64,6 +65,10 @@ export interface SwimNodeConfig extends ProtocolTimings {
   /** With a keyring: encrypt what is sent (GossipVerifyOutgoing). */
   verifyOutgoing: boolean;
   network: DatagramNetwork;
+  /** The application's hooks and user state (memberlist's delegates); none: memberlist without delegates. */
+  delegate?: NodeDelegate | undefined;
+  /** Largest user state accepted in a push/pull, and sent (a larger local state is sent as none). */
+  maxUserStateBytes?: number | undefined;
   clock: Clock;
   random: () => number;
   logger: Logger;

@@ -9,6 +9,7 @@ import type { PushPull } from "./push-pull.js";
 import type { StateTransitions } from "./state-transitions.js";
 import type { ProtocolStats } from "./stats.js";
 import type { Timers } from "./timers.js";
+import type { UserMessages } from "./user-messages.js";
 
 export interface InboundDeps {
   readonly config: SwimNodeConfig;
@@ -19,6 +20,7 @@ export interface InboundDeps {
   readonly transitions: StateTransitions;
   readonly prober: Prober;
   readonly pushPull: PushPull;
+  readonly userMessages: UserMessages;
 }
 
 /**
@@ -83,6 +85,8 @@ export class Inbound implements NetworkHandlers {
         transitions.deadNode(msg.body);
         break;
       case MessageType.User:
+        this.#deps.userMessages.fromPacket(msg.body, from);
+        break;
       case MessageType.Err:
         break;
       default:
@@ -90,14 +94,17 @@ export class Inbound implements NetworkHandlers {
     }
   }
 
-  /** handleConn: one message per stream, a push/pull or a TCP ping. */
+  /** handleConn: one message per stream, a push/pull, a user message or a TCP ping. */
   async #handleConn(conn: StreamConnection): Promise<void> {
     const { config, stats, messenger } = this.#deps;
     try {
       const msg = await messenger.readStream(conn, config.tcpTimeoutMs);
       switch (msg.type) {
         case MessageType.PushPull:
-          this.#deps.pushPull.answer(conn, msg.body.states);
+          this.#deps.pushPull.answer(conn, msg.body);
+          break;
+        case MessageType.User:
+          this.#deps.userMessages.fromStream(msg.body);
           break;
         case MessageType.Ping: {
           const reply = this.#deps.prober.streamPingReply(msg.body);

@@ -1,6 +1,6 @@
 import { DecodeError, joinHostPort, type StreamConnection } from "@cachecluster/core";
 import { RemoteError, type SeedFailure } from "../errors.js";
-import { MessageType, NodeStateType, encodePushPull, type PushNodeState } from "../wire/index.js";
+import { MessageType, NodeStateType, encodePushPull, type PushNodeState, type PushPull as PushPullMessage } from "../wire/index.js";
 import type { SwimNodeConfig } from "./config.js";
 import { classifyExchangeError, type Diagnostics } from "./diagnostics.js";
 import type { Messenger } from "./messenger.js";
@@ -82,9 +82,9 @@ export class PushPull {
   }
 
   /** Answer a push/pull another member started: our state back, then merge theirs (handleConn). */
-  answer(conn: StreamConnection, remote: readonly PushNodeState[]): void {
+  answer(conn: StreamConnection, remote: PushPullMessage): void {
     conn.write(this.#encodedLocalState(false));
-    this.#mergeRemoteState(remote);
+    this.#mergeRemoteState(remote.states);
   }
 
   async #sendAndReceiveState(address: string, join: boolean): Promise<PushNodeState[]> {

@@ -40,6 +40,14 @@ export class ProtocolStats {
   remoteErrorsTotal = 0;
   /** join() calls that failed because the seeds' answers could not be used (a wrong key, most likely). */
   joinErrorsTotal = 0;
+  /** User messages queued for gossip with `broadcast()`. */
+  userBroadcastsQueued = 0;
+  /** User messages sent directly to one member (`sendBestEffort`, `sendReliable`). */
+  userMessagesSent = 0;
+  /** User messages received (gossiped, or sent directly over UDP or TCP). */
+  userMessagesReceived = 0;
+  /** Hooks, user state callbacks and user message listeners that threw (or returned an oversized state). */
+  delegateErrorsTotal = 0;
 
   snapshot(): SwimStats {
     return { ...this };

@@ -1,6 +1,15 @@
-import { joinHostPort } from "@cachecluster/core";
+import { CacheClusterError, InvalidArgumentError, joinHostPort } from "@cachecluster/core";
 import { SwimJoinError } from "../errors.js";
-import { NodeStateType, PROTOCOL_VERSION_2_COMPATIBLE, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, type PushNodeState } from "../wire/index.js";
+import {
+  MAX_PUSH_STATE_BYTES,
+  MessageType,
+  NodeStateType,
+  encodeStreamUserMsg,
+  PROTOCOL_VERSION_2_COMPATIBLE,
+  PROTOCOL_VERSION_MAX,
+  PROTOCOL_VERSION_MIN,
+  type PushNodeState,
+} from "../wire/index.js";
 import { bytesToIp, ipToBytes } from "./addr.js";
 import { Awareness } from "./awareness.js";
 import { Broadcasts } from "./broadcasts.js";
@@ -18,6 +27,7 @@ import { ProtocolStats } from "./stats.js";
 import { Timers } from "./timers.js";
 import { pushPullScale } from "./timing.js";
 import { UdpReachability } from "./udp-reachability.js";
+import { UserMessages } from "./user-messages.js";
 
 /**
  * One SWIM + Lifeguard member as hashicorp/memberlist 0.2.2 runs it (memberlist.go): it owns the socket
@@ -78,7 +88,8 @@ export class SwimNode {
     const pushPull = (this.#pushPull = new PushPull({ config, stats, table, messenger, transitions, diagnostics }));
     this.#reconnector = new Reconnector({ config, stats, table, self: () => this.address, pushPull: (address) => pushPull.pushPullNode(address, false) });
     transitions.onEvent((event) => this.#reconnector.onNodeEvent(event));
-    this.#inbound = new Inbound({ config, stats, timers, messenger, diagnostics, transitions, prober, pushPull });
+    const userMessages = new UserMessages(config, stats, table);
+    this.#inbound = new Inbound({ config, stats, timers, messenger, diagnostics, transitions, prober, pushPull, userMessages });
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------
@@ -138,12 +149,66 @@ export class SwimNode {
     return this.#broadcasts.size;
   }
 
+  get queuedUserBroadcasts(): number {
+    return this.#broadcasts.userSize;
+  }
+
+  /** The largest payload `broadcast()` and `sendBestEffort()` take: what one datagram carries. */
+  get maxUserPayload(): number {
+    return this.#broadcasts.maxUserPayload;
+  }
+
   get left(): boolean {
     return this.#transitions.left;
   }
 
   onEvent(listener: (event: NodeEvent) => void): () => void {
     return this.#transitions.onEvent(listener);
+  }
+
+  // ---- user messages (memberlist's GetBroadcasts, SendBestEffort, SendReliable; received: config.delegate) ----
+
+  /** Gossip `payload` as a user message; with `key`, it replaces a queued one of the same key. */
+  broadcastUser(payload: Uint8Array, key?: string): void {
+    this.#checkUserPayload(payload, this.maxUserPayload, "broadcast()");
+    this.#broadcasts.queueUser(frameUserMsg(payload), key);
+    this.stats.userBroadcastsQueued++;
+  }
+
+  /** `payload` as one user message datagram to member `name`, without piggybacking (SendBestEffort). */
+  sendBestEffort(name: string, payload: Uint8Array): void {
+    this.#checkUserPayload(payload, this.maxUserPayload, "sendBestEffort()");
+    const node = this.#liveNode(name, "sendBestEffort()");
+    this.#messenger.rawSend(joinHostPort(node.ip, node.port), node.name, [frameUserMsg(payload)]);
+    this.stats.userMessagesSent++;
+  }
+
+  /** `payload` as a user message on a stream to member `name` (SendReliable); resolves once it is handed to the connection. */
+  async sendReliable(name: string, payload: Uint8Array): Promise<void> {
+    this.#checkUserPayload(payload, MAX_PUSH_STATE_BYTES, "sendReliable()");
+    const node = this.#liveNode(name, "sendReliable()");
+    const conn = await this.#messenger.dial(joinHostPort(node.ip, node.port), this.config.tcpTimeoutMs);
+    try {
+      conn.write(this.#messenger.encodeStream(encodeStreamUserMsg(payload)));
+    } finally {
+      conn.close();
+    }
+    this.stats.userMessagesSent++;
+  }
+
+  #checkUserPayload(payload: Uint8Array, max: number, what: string): void {
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError(`expected the payload of ${what} to be a Uint8Array`);
+    if (payload.byteLength > max) {
+      throw new InvalidArgumentError(`expected the payload of ${what} to be at most ${max} bytes, got ${payload.byteLength}`);
+    }
+  }
+
+  #liveNode(name: string, what: string): NodeState {
+    const node = this.#table.get(name);
+    if (node === undefined || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
+      throw new CacheClusterError("CACHECLUSTER_MEMBERSHIP_FAILED", `${what}: no live member named ${JSON.stringify(name)}`);
+    }
+    return node;
   }
 
   /** Every member known, dead ones included until reaped (a live view). */
@@ -266,4 +331,12 @@ export class SwimNode {
   #leaveSpread(): void {
     for (const waiter of this.#leaveWaiters.splice(0)) waiter();
   }
+}
+
+/** A user message as a datagram part: the userMsg type byte, then the payload. */
+function frameUserMsg(payload: Uint8Array): Uint8Array {
+  const framed = new Uint8Array(payload.byteLength + 1);
+  framed[0] = MessageType.User;
+  framed.set(payload, 1);
+  return framed;
 }
