@@ -3,9 +3,10 @@ import { CacheClusterError } from "@cachecluster/core";
 /**
  * Why a member's answer to a push/pull could not be used: `keys-differ`: one side cannot decrypt the
  * other's gossip; `encryption-mismatch`: one side encrypts and the other does not; `undecodable`: the
- * answer does not decode; `remote-error`: the member answered with an error of another kind.
+ * answer does not decode; `remote-error`: the member answered with an error of another kind; `merge-refused`:
+ * this member's `notifyMerge` refused the member's cluster.
  */
-export type ExchangeProblem = "keys-differ" | "encryption-mismatch" | "undecodable" | "remote-error";
+export type ExchangeProblem = "keys-differ" | "encryption-mismatch" | "undecodable" | "remote-error" | "merge-refused";
 
 /** One seed whose answer could not be used. */
 export interface SeedFailure {
@@ -19,7 +20,8 @@ export interface SeedFailure {
 
 /**
  * `join()` reached seeds but could use none of their answers: the gossip keys differ, one side encrypts
- * and the other does not, or the answers do not decode (memberlist's Join returns an error then too).
+ * and the other does not, the answers do not decode, or `notifyMerge` refused them (memberlist's Join
+ * returns an error then too).
  * Code `CACHECLUSTER_MEMBERSHIP_FAILED`; `problem` is the first seed's, `seeds` lists each.
  */
 export class SwimJoinError extends CacheClusterError {
@@ -46,5 +48,13 @@ export class RemoteError extends CacheClusterError {
     super("CACHECLUSTER_MEMBERSHIP_FAILED", `remote error: ${remoteMessage}`);
     this.name = "RemoteError";
     this.remoteMessage = remoteMessage;
+  }
+}
+
+/** `notifyMerge` refused to merge the member list of a join's push/pull (memberlist's "merge canceled"). */
+export class MergeRefusedError extends CacheClusterError {
+  constructor(reason: Error) {
+    super("CACHECLUSTER_MEMBERSHIP_FAILED", `notifyMerge refused to merge: ${reason.message}`, { cause: reason });
+    this.name = "MergeRefusedError";
   }
 }

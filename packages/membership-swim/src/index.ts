@@ -3,6 +3,7 @@
 export { SwimMembership, type SwimMembershipDeps, type SwimMembershipStats } from "./swim-membership.js";
 export { SwimJoinError, type ExchangeProblem, type SeedFailure } from "./errors.js";
 export { swimMembership, type SwimRuntime } from "./module.js";
-export { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
+export { swimOptions, type SwimOptions, type SwimOptionsInput, type SwimRefusal } from "./options.js";
+export type { SwimPeer } from "./peer.js";
 export { swimClusterKeys, type SwimClusterKeys } from "./cluster-keys.js";
 export type { SwimStats } from "./protocol/stats.js";

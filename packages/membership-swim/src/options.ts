@@ -1,5 +1,14 @@
 import { z } from "zod";
+import type { SwimPeer } from "./peer.js";
 import { ms, protocolTimings } from "./protocol/config.js";
+import { MAX_PUSH_STATE_BYTES } from "./wire/index.js";
+
+/** A function option (zod checks it is a function; TypeScript checks its signature). */
+const fn = <F>(name: string, signature: string) =>
+  z.custom<F>((value) => typeof value === "function", { error: `expected ${name} to be a function ${signature}` }).optional();
+
+/** What `notifyAlive` and `notifyMerge` return: nothing to accept, an Error to refuse. */
+export type SwimRefusal = Error | undefined | void;
 
 /**
  * Options of `SwimMembership`: the protocol's tunables (`protocolTimings`, memberlist's `DefaultLANConfig`) and
@@ -18,6 +27,28 @@ export const swimOptions = protocolTimings
     verifyIncoming: z.boolean().default(true).describe("with keys: refuse unencrypted packets (GossipVerifyIncoming)"),
     verifyOutgoing: z.boolean().default(true).describe("with keys: encrypt what is sent (GossipVerifyOutgoing)"),
     leaveTimeoutMs: ms("leaveTimeoutMs").default(1000).describe("default wait of `leave()`"),
+    localState: fn<(join: boolean) => Uint8Array>("localState", "(join) => Uint8Array").describe(
+      "`(join) => Uint8Array`: user state sent with each push/pull (memberlist's LocalState)",
+    ),
+    mergeRemoteState: fn<(state: Uint8Array, join: boolean) => void>("mergeRemoteState", "(state, join) => void").describe(
+      "`(state, join) => void`: the other member's user state, after a push/pull merged its members (MergeRemoteState)",
+    ),
+    maxUserStateBytes: z
+      .number({ error: "expected maxUserStateBytes to be a number of bytes" })
+      .int({ error: "expected maxUserStateBytes to be a whole number of bytes" })
+      .min(0, { error: "expected maxUserStateBytes to be >= 0" })
+      .max(MAX_PUSH_STATE_BYTES / 2, { error: `expected maxUserStateBytes to be at most ${MAX_PUSH_STATE_BYTES / 2}` })
+      .default(1024 * 1024)
+      .describe("largest user state sent or accepted in a push/pull; a larger one is logged and dropped"),
+    notifyAlive: fn<(peer: SwimPeer) => SwimRefusal>("notifyAlive", "(peer) => Error | undefined").describe(
+      "`(peer) => Error or nothing`: an Error keeps a member out, not added or updated (NotifyAlive)",
+    ),
+    notifyMerge: fn<(peers: readonly SwimPeer[]) => SwimRefusal>("notifyMerge", "(peers) => Error | undefined").describe(
+      "`(peers) => Error or nothing`: on a join, an Error refuses to merge the other cluster (NotifyMerge)",
+    ),
+    notifyConflict: fn<(existing: SwimPeer, other: SwimPeer) => void>("notifyConflict", "(existing, other) => void").describe(
+      "`(existing, other) => void`: a member claims a known member's name from another address (NotifyConflict)",
+    ),
   })
   .strict();
 

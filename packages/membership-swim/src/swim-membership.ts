@@ -27,7 +27,9 @@ import type { SwimJoinError } from "./errors.js";
 import { udpTcpNetwork } from "./net/udp-tcp-network.js";
 import { swimOptions, type SwimOptions, type SwimOptionsInput } from "./options.js";
 import { maxUserPayload } from "./protocol/broadcasts.js";
+import { peerFromAlive, peerFromNode, peerFromPushState } from "./peer.js";
 import { protocolTimings, type SwimNodeConfig } from "./protocol/config.js";
+import type { NodeDelegate } from "./protocol/delegate.js";
 import type { SwimIssue } from "./protocol/diagnostics.js";
 import { decodeMeta, encodeMeta } from "./protocol/meta.js";
 import type { NodeEvent, NodeState } from "./protocol/node-state.js";
@@ -168,21 +170,33 @@ export class SwimMembership implements Membership, Diagnosable {
       verifyIncoming,
       verifyOutgoing,
       network: this.#deps.network ?? udpTcpNetwork(),
-      delegate: {
-        notifyMsg: (payload, from) => {
-          for (const listener of this.#messageListeners) {
-            try {
-              listener(payload, from);
-            } catch (error) {
-              if (this.#node !== undefined) this.#node.stats.delegateErrorsTotal++;
-              this.#logger.warn({ err: error }, "swim: a user message listener threw");
-            }
-          }
-        },
-      },
+      delegate: this.#delegate(),
+      maxUserStateBytes: this.options.maxUserStateBytes,
       clock: this.#clock,
       random: this.#deps.random ?? Math.random,
       logger: this.#logger,
+    };
+  }
+
+  /** The options' hooks and the message listeners, as the protocol calls them (its NodeDelegate). */
+  #delegate(): NodeDelegate {
+    const { localState, mergeRemoteState, notifyAlive, notifyMerge, notifyConflict } = this.options;
+    return {
+      notifyMsg: (payload, from) => {
+        for (const listener of this.#messageListeners) {
+          try {
+            listener(payload, from);
+          } catch (error) {
+            if (this.#node !== undefined) this.#node.stats.delegateErrorsTotal++;
+            this.#logger.warn({ err: error }, "swim: a user message listener threw");
+          }
+        }
+      },
+      ...(localState === undefined ? {} : { localState }),
+      ...(mergeRemoteState === undefined ? {} : { mergeRemoteState }),
+      ...(notifyAlive === undefined ? {} : { notifyAlive: (alive) => notifyAlive(peerFromAlive(alive)) }),
+      ...(notifyMerge === undefined ? {} : { notifyMerge: (states) => notifyMerge(states.map(peerFromPushState)) }),
+      ...(notifyConflict === undefined ? {} : { notifyConflict: (existing, other) => notifyConflict(peerFromNode(existing), peerFromAlive(other)) }),
     };
   }
 

@@ -68,7 +68,7 @@ export interface SwimNodeConfig extends ProtocolTimings {
   /** The application's hooks and user state (memberlist's delegates); none: memberlist without delegates. */
   delegate?: NodeDelegate | undefined;
   /** Largest user state accepted in a push/pull, and sent (a larger local state is sent as none). */
-  maxUserStateBytes?: number | undefined;
+  maxUserStateBytes: number;
   clock: Clock;
   random: () => number;
   logger: Logger;

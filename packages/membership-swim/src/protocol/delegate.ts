@@ -10,17 +10,17 @@ import type { ProtocolStats } from "./stats.js";
  */
 export interface NodeDelegate {
   /** NotifyMsg: a user message arrived, from the member of that name when known. */
-  notifyMsg?(payload: Uint8Array, from: string | undefined): void;
+  readonly notifyMsg?: (payload: Uint8Array, from: string | undefined) => void;
   /** LocalState: the user state sent with a push/pull. */
-  localState?(join: boolean): Uint8Array;
+  readonly localState?: (join: boolean) => Uint8Array;
   /** MergeRemoteState: the other member's user state, after its member list was merged. */
-  mergeRemoteState?(state: Uint8Array, join: boolean): void;
+  readonly mergeRemoteState?: (state: Uint8Array, join: boolean) => void;
   /** NotifyAlive: an Error refuses the member (it is not added, nor updated). */
-  notifyAlive?(alive: Alive): Error | undefined;
+  readonly notifyAlive?: (alive: Alive) => unknown;
   /** NotifyMerge: on a join's push/pull, an Error refuses to merge the other member's list. */
-  notifyMerge?(states: readonly PushNodeState[]): Error | undefined;
+  readonly notifyMerge?: (states: readonly PushNodeState[]) => unknown;
   /** NotifyConflict: `other` claims the name of `existing` from another address. */
-  notifyConflict?(existing: NodeState, other: Alive): void;
+  readonly notifyConflict?: (existing: NodeState, other: Alive) => void;
 }
 
 /** `fn()`, or `fallback` when it throws (logged as `what`, counted in delegateErrorsTotal). */
@@ -32,4 +32,26 @@ export function callDelegate<T>(config: Pick<SwimNodeConfig, "logger">, stats: P
     config.logger.warn({ err: error }, `swim: ${what} threw`);
     return fallback;
   }
+}
+
+/**
+ * Ask a hook that may refuse (notifyAlive, notifyMerge): the reason when it refuses, undefined when it accepts.
+ * Returning nothing accepts; returning an Error, throwing, or returning anything else (a Promise: hooks are
+ * synchronous) refuses, the last two logged and counted as the application's bug.
+ */
+export function refusal(config: Pick<SwimNodeConfig, "logger">, stats: ProtocolStats, what: string, fn: () => unknown): Error | undefined {
+  let result: unknown;
+  try {
+    result = fn();
+  } catch (error) {
+    stats.delegateErrorsTotal++;
+    config.logger.warn({ err: error }, `swim: ${what} threw; taken as a refusal`);
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  if (result === undefined || result === null) return undefined;
+  if (result instanceof Error) return result;
+  stats.delegateErrorsTotal++;
+  const got = result instanceof Promise ? "a Promise (hooks are synchronous)" : typeof result;
+  config.logger.warn({ got }, `swim: ${what} must return nothing or an Error, got ${got}; taken as a refusal`);
+  return new Error(`${what} returned ${got}`);
 }

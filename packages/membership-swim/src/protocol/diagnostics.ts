@@ -1,5 +1,5 @@
 import { DecodeError, splitHostPort } from "@cachecluster/core";
-import { RemoteError, SwimJoinError, type ExchangeProblem, type SeedFailure } from "../errors.js";
+import { MergeRefusedError, RemoteError, SwimJoinError, type ExchangeProblem, type SeedFailure } from "../errors.js";
 import { EncryptionError } from "../wire/index.js";
 import type { SwimNodeConfig } from "./config.js";
 import type { ProtocolStats } from "./stats.js";
@@ -39,6 +39,7 @@ export function classifyExchangeError(error: unknown): { problem: ExchangeProble
     }
     return { problem: "remote-error", message: `it refused the exchange ${said}` };
   }
+  if (error instanceof MergeRefusedError) return { problem: "merge-refused", message: error.message };
   if (error instanceof DecodeError) return { problem: "undecodable", message: `its answer cannot be used: ${error.message}` };
   return undefined;
 }

@@ -1,7 +1,8 @@
 import { DecodeError, joinHostPort, type StreamConnection } from "@cachecluster/core";
-import { RemoteError, type SeedFailure } from "../errors.js";
-import { MessageType, NodeStateType, encodePushPull, type PushNodeState, type PushPull as PushPullMessage } from "../wire/index.js";
+import { MergeRefusedError, RemoteError, type SeedFailure } from "../errors.js";
+import { MessageType, NodeStateType, encodePushPull, type PushPull as PushPullMessage } from "../wire/index.js";
 import type { SwimNodeConfig } from "./config.js";
+import { callDelegate, refusal } from "./delegate.js";
 import { classifyExchangeError, type Diagnostics } from "./diagnostics.js";
 import type { Messenger } from "./messenger.js";
 import type { NodeTable } from "./node-table.js";
@@ -72,22 +73,31 @@ export class PushPull {
     this.#deps.stats.pushPulls++;
     try {
       const remote = await this.#sendAndReceiveState(address, join);
-      this.#mergeRemoteState(remote);
+      this.#mergeRemoteState(remote, join, address);
     } catch (error) {
       this.#deps.stats.pushPullFailures++;
-      this.#deps.diagnostics.exchangeFailed(address, error);
+      // a refusal is this member's own decision, not a problem of the exchange
+      if (!(error instanceof MergeRefusedError)) this.#deps.diagnostics.exchangeFailed(address, error);
       throw error;
     }
     this.#deps.diagnostics.exchangeSucceeded(address);
   }
 
-  /** Answer a push/pull another member started: our state back, then merge theirs (handleConn). */
+  /**
+   * Answer a push/pull another member started: our state back, then merge theirs (handleConn). A merge that
+   * `notifyMerge` refuses is logged; the other member learns nothing of it, as with memberlist.
+   */
   answer(conn: StreamConnection, remote: PushPullMessage): void {
-    conn.write(this.#encodedLocalState(false));
-    this.#mergeRemoteState(remote.states);
+    conn.write(this.#encodedLocalState(remote.join));
+    try {
+      this.#mergeRemoteState(remote, remote.join, conn.remote);
+    } catch (error) {
+      if (!(error instanceof MergeRefusedError)) throw error;
+      this.#deps.config.logger.info({ from: conn.remote, reason: error.message }, "swim: refused to merge the cluster of a joining member");
+    }
   }
 
-  async #sendAndReceiveState(address: string, join: boolean): Promise<PushNodeState[]> {
+  async #sendAndReceiveState(address: string, join: boolean): Promise<PushPullMessage> {
     const { config: c, messenger } = this.#deps;
     const deadline = c.clock.now() + c.tcpTimeoutMs;
     const conn = await messenger.dial(address, c.tcpTimeoutMs);
@@ -96,30 +106,86 @@ export class PushPull {
       const reply = await messenger.readStream(conn, Math.max(1, deadline - c.clock.now()));
       if (reply.type === MessageType.Err) throw new RemoteError(reply.body.Error);
       if (reply.type !== MessageType.PushPull) throw new DecodeError(`expected a push/pull reply, got message type ${reply.type}`);
-      return reply.body.states;
+      return reply.body;
     } finally {
       conn.close();
     }
   }
 
-  /** sendLocalState's bytes, reused while the member table is unchanged (big clusters push/pull often). */
+  /**
+   * sendLocalState's bytes, with the delegate's user state; reused while the member table is unchanged and
+   * there is no user state to ask for (big clusters push/pull often).
+   */
   #encodedLocalState(join: boolean): Uint8Array {
     const { table, messenger } = this.#deps;
+    const userState = this.#localUserState(join);
     const cached = this.#encoded;
-    if (cached !== undefined && cached.version === table.version && cached.join === join && !messenger.encrypting) return cached.bytes;
+    if (userState === undefined && cached !== undefined && cached.version === table.version && cached.join === join && !messenger.encrypting) {
+      return cached.bytes;
+    }
     const states = table.all().map((n) => ({ Name: n.name, Addr: n.addr, Port: n.port, Meta: n.meta, Incarnation: n.incarnation, State: n.state, Vsn: n.vsn }));
-    const bytes = messenger.encodeStream(encodePushPull({ join, states, userState: new Uint8Array(0) }));
-    this.#encoded = { version: table.version, join, bytes };
+    const bytes = messenger.encodeStream(encodePushPull({ join, states, userState: userState ?? new Uint8Array(0) }));
+    if (userState === undefined) this.#encoded = { version: table.version, join, bytes };
     return bytes;
   }
 
-  /** mergeRemoteState: refuse a state with incompatible protocol versions, else merge it. */
-  #mergeRemoteState(remote: readonly PushNodeState[]): void {
-    const problem = verifyProtocol(remote, this.#deps.table.all());
+  /** The delegate's LocalState, or undefined without one; one that throws or is too large is sent as none. */
+  #localUserState(join: boolean): Uint8Array | undefined {
+    const { config: c, stats } = this.#deps;
+    const localState = c.delegate?.localState;
+    if (localState === undefined) return undefined;
+    const state = callDelegate(c, stats, "localState()", () => localState(join), new Uint8Array(0));
+    if (!(state instanceof Uint8Array)) {
+      stats.delegateErrorsTotal++;
+      c.logger.warn({ got: typeof state }, "swim: localState() must return a Uint8Array; sending no user state");
+      return new Uint8Array(0);
+    }
+    if (state.byteLength > c.maxUserStateBytes) {
+      stats.delegateErrorsTotal++;
+      c.logger.warn(
+        { bytes: state.byteLength, max: c.maxUserStateBytes },
+        `swim: localState() returned ${state.byteLength} bytes, over maxUserStateBytes (${c.maxUserStateBytes}); sending no user state`,
+      );
+      return new Uint8Array(0);
+    }
+    return state;
+  }
+
+  /**
+   * mergeRemoteState: refuse a state with incompatible protocol versions, or (on a join) one `notifyMerge`
+   * refuses, else merge it and hand its user state to the delegate.
+   */
+  #mergeRemoteState(remote: PushPullMessage, join: boolean, from: string): void {
+    const { config: c, stats } = this.#deps;
+    const problem = verifyProtocol(remote.states, this.#deps.table.all());
     if (problem !== undefined) {
-      this.#deps.stats.badVersions++;
+      stats.badVersions++;
       throw new DecodeError(`push/pull refused: ${problem}`);
     }
-    this.#deps.transitions.mergeState(remote);
+    const notifyMerge = c.delegate?.notifyMerge;
+    if (join && notifyMerge !== undefined) {
+      const reason = refusal(c, stats, "notifyMerge()", () => notifyMerge(remote.states));
+      if (reason !== undefined) {
+        stats.mergesRefusedTotal++;
+        throw new MergeRefusedError(reason);
+      }
+    }
+    this.#deps.transitions.mergeState(remote.states);
+    this.#mergeUserState(remote.userState, join, from);
+  }
+
+  #mergeUserState(state: Uint8Array, join: boolean, from: string): void {
+    const { config: c, stats } = this.#deps;
+    const mergeRemoteState = c.delegate?.mergeRemoteState;
+    if (mergeRemoteState === undefined || state.byteLength === 0) return;
+    if (state.byteLength > c.maxUserStateBytes) {
+      stats.delegateErrorsTotal++;
+      c.logger.warn(
+        { from, bytes: state.byteLength, max: c.maxUserStateBytes },
+        `swim: the user state from ${from} is ${state.byteLength} bytes, over maxUserStateBytes (${c.maxUserStateBytes}); not passed to mergeRemoteState()`,
+      );
+      return;
+    }
+    callDelegate(c, stats, "mergeRemoteState()", () => mergeRemoteState(state, join), undefined);
   }
 }

@@ -2,6 +2,7 @@ import { MessageType, NodeStateType, encodeMessage, type Alive, type Dead, type 
 import type { Awareness } from "./awareness.js";
 import { bytesToIp } from "./addr.js";
 import type { SwimNodeConfig } from "./config.js";
+import { callDelegate, refusal } from "./delegate.js";
 import type { NodeTable } from "./node-table.js";
 import { isDeadOrLeft, type NodeEvent, type NodeState } from "./node-state.js";
 import type { ProtocolStats } from "./stats.js";
@@ -10,7 +11,7 @@ import type { Timers } from "./timers.js";
 import { suspicionTimeout } from "./timing.js";
 
 export interface TransitionDeps {
-  readonly config: Pick<SwimNodeConfig, "name" | "clock" | "logger" | "suspicionMult" | "suspicionMaxTimeoutMult" | "probeIntervalMs">;
+  readonly config: Pick<SwimNodeConfig, "name" | "clock" | "logger" | "suspicionMult" | "suspicionMaxTimeoutMult" | "probeIntervalMs" | "delegate">;
   readonly table: NodeTable;
   readonly stats: ProtocolStats;
   readonly timers: Timers;
@@ -82,6 +83,7 @@ export class StateTransitions {
       this.#deps.stats.decodeErrors++;
       return;
     }
+    if (a.Node !== c.name && !this.#aliveAllowed(a)) return;
     let updatesNode = false;
     if (state === undefined) {
       state = {
@@ -99,6 +101,7 @@ export class StateTransitions {
     } else if (!sameBytes(state.addr, a.Addr) || state.port !== a.Port) {
       if (state.state !== NodeStateType.Left) {
         this.#deps.stats.conflicts++;
+        this.#conflict(state, a);
         return;
       }
       updatesNode = true;
@@ -214,6 +217,34 @@ export class StateTransitions {
           break;
       }
     }
+  }
+
+  /**
+   * The alive delegate (memberlist's NotifyAlive, asked before a member is added or updated): without its
+   * six version bytes an alive message cannot be described to it and is ignored, as memberlist does. Our own
+   * alive messages are not asked about (a refusal would leave this member out of its own table).
+   */
+  #aliveAllowed(a: Alive): boolean {
+    const { config: c, stats } = this.#deps;
+    const notifyAlive = c.delegate?.notifyAlive;
+    if (notifyAlive === undefined) return true;
+    if (a.Vsn.byteLength < 6) {
+      c.logger.debug({ node: a.Node }, "swim: ignored an alive message without protocol versions (notifyAlive is set)");
+      return false;
+    }
+    const reason = refusal(c, stats, "notifyAlive()", () => notifyAlive(a));
+    if (reason === undefined) return true;
+    stats.aliveRefusedTotal++;
+    c.logger.debug({ node: a.Node, reason: reason.message }, "swim: notifyAlive refused a member");
+    return false;
+  }
+
+  /** memberlist's "Conflicting address": log it and tell the conflict delegate. */
+  #conflict(existing: NodeState, other: Alive): void {
+    const { config: c, stats } = this.#deps;
+    c.logger.debug({ node: existing.name, existing: `${existing.ip}:${existing.port}`, otherPort: other.Port }, "swim: conflicting address for a member");
+    const notifyConflict = c.delegate?.notifyConflict;
+    if (notifyConflict !== undefined) callDelegate(c, stats, "notifyConflict()", () => notifyConflict(existing, other), undefined);
   }
 
   /** Answer a rumour about ourselves with an alive message of a higher incarnation. */

@@ -48,6 +48,10 @@ export class ProtocolStats {
   userMessagesReceived = 0;
   /** Hooks, user state callbacks and user message listeners that threw (or returned an oversized state). */
   delegateErrorsTotal = 0;
+  /** Alive messages `notifyAlive` refused: the member was not added or updated. */
+  aliveRefusedTotal = 0;
+  /** Join push/pulls whose member list `notifyMerge` refused to merge. */
+  mergesRefusedTotal = 0;
 
   snapshot(): SwimStats {
     return { ...this };

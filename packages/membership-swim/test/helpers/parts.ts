@@ -20,6 +20,7 @@ export function testConfig(host: MemoryHost, overrides: Partial<SwimNodeConfig> 
     clock: host.clock,
     random: host.random,
     logger: silentLogger,
+    maxUserStateBytes: 1024 * 1024,
     ...overrides,
   };
 }
