@@ -40,6 +40,12 @@ export const swimOptions = protocolTimings
       .max(MAX_PUSH_STATE_BYTES / 2, { error: `expected maxUserStateBytes to be at most ${MAX_PUSH_STATE_BYTES / 2}` })
       .default(1024 * 1024)
       .describe("largest user state sent or accepted in a push/pull; a larger one is logged and dropped"),
+    maxQueuedBroadcasts: z
+      .number({ error: "expected maxQueuedBroadcasts to be a number" })
+      .int({ error: "expected maxQueuedBroadcasts to be an integer" })
+      .min(1, { error: "expected maxQueuedBroadcasts to be >= 1" })
+      .default(4096)
+      .describe("most user broadcasts queued; past it the oldest quarter is dropped (serf's MaxQueueDepth)"),
     notifyAlive: fn<(peer: SwimPeer) => SwimRefusal>("notifyAlive", "(peer) => Error | undefined").describe(
       "`(peer) => Error or nothing`: an Error keeps a member out, not added or updated (NotifyAlive)",
     ),

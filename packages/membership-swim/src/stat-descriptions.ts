@@ -35,6 +35,7 @@ export const SWIM_STAT_DESCRIPTIONS: Readonly<Record<keyof SwimMembershipStats, 
   remoteErrorsTotal: counter("memberlist error replies received in answer to this node's push/pulls."),
   joinErrorsTotal: counter("join() calls that failed because the seeds answered with what could not be used (a wrong gossip key, most likely)."),
   userBroadcastsQueued: counter("User messages queued for gossip with broadcast()."),
+  userBroadcastsDropped: counter("User broadcasts dropped before all their retransmits because more than maxQueuedBroadcasts were queued."),
   userMessagesSent: counter("User messages sent directly to one member (sendBestEffort, sendReliable)."),
   userMessagesReceived: counter("User messages received, gossiped or sent directly over UDP or TCP."),
   delegateErrorsTotal: counter(

@@ -172,6 +172,7 @@ export class SwimMembership implements Membership, Diagnosable {
       network: this.#deps.network ?? udpTcpNetwork(),
       delegate: this.#delegate(),
       maxUserStateBytes: this.options.maxUserStateBytes,
+      maxQueuedBroadcasts: this.options.maxQueuedBroadcasts,
       clock: this.#clock,
       random: this.#deps.random ?? Math.random,
       logger: this.#logger,

@@ -22,9 +22,9 @@ function record(members: readonly SimMember[]): Map<string, [string, string | un
   return got;
 }
 
-function queueSetup(members: number, retransmitMult = 4) {
+function queueSetup(members: number, retransmitMult = 4, maxQueuedBroadcasts = 4096) {
   const host = new MemoryNetwork({ seed: 4 }).host();
-  const config = testConfig(host, { name: "m0", retransmitMult });
+  const config = testConfig(host, { name: "m0", retransmitMult, maxQueuedBroadcasts });
   const table = new NodeTable(seededRandom(2));
   for (let i = 0; i < members; i++) table.add(member(`m${i}`, { ip: `10.1.0.${i + 1}` }));
   const sent: Uint8Array[][] = [];
@@ -73,6 +73,20 @@ describe("user messages: memberlist's GetBroadcasts path for the delegate's queu
         .map((m) => text(m.subarray(1)))
         .sort(),
       ["a2", "n1", "n1"],
+    );
+  });
+
+  it("past maxQueuedBroadcasts, the oldest quarter is dropped and counted, the newest kept", () => {
+    const { broadcasts } = queueSetup(9, 4, 8);
+    const dropped: number[] = [];
+    for (let i = 0; i < 9; i++) dropped.push(broadcasts.queueUser(userFrame(`b${i}`)));
+    assert.deepEqual(dropped, [0, 0, 0, 0, 0, 0, 0, 0, 3], "the ninth pushes it over 8: down to 6");
+    assert.deepEqual(
+      broadcasts
+        .piggyback(0)
+        .map((m) => text(m.subarray(1)))
+        .sort(),
+      ["b3", "b4", "b5", "b6", "b7", "b8"],
     );
   });
 });

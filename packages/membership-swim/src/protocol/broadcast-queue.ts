@@ -76,6 +76,18 @@ export class BroadcastQueue {
     return out;
   }
 
+  /** Keep the `maxRetain` newest messages and drop the others (memberlist's Prune); returns how many were dropped. */
+  prune(maxRetain: number): number {
+    const excess = this.#byName.size - maxRetain;
+    if (excess <= 0) return 0;
+    const oldest = [...this.#byName.values()].sort((a, b) => a.id - b.id).slice(0, excess);
+    for (const item of oldest) {
+      this.#remove(item);
+      item.onFinished?.();
+    }
+    return excess;
+  }
+
   /** Drop everything (shutdown). */
   clear(): void {
     this.#byName.clear();

@@ -23,7 +23,7 @@ export type RawSend = (address: string, name: string, msgs: Uint8Array[]) => voi
  * on its own every gossip interval to a few random members, each datagram filled to udpBufferSize.
  */
 export class Broadcasts {
-  readonly #config: Pick<SwimNodeConfig, "name" | "clock" | "udpBufferSize" | "gossipNodes" | "gossipToTheDeadMs">;
+  readonly #config: Pick<SwimNodeConfig, "name" | "clock" | "udpBufferSize" | "gossipNodes" | "gossipToTheDeadMs" | "maxQueuedBroadcasts">;
   readonly #table: NodeTable;
   readonly #queue: BroadcastQueue;
   /** User broadcasts (the delegate's own TransmitLimitedQueue in memberlist), each stored framed as a userMsg. */
@@ -66,10 +66,14 @@ export class Broadcasts {
 
   /**
    * Queue a user message (`framed`: the userMsg type byte, then the payload). With a `key`, it replaces a queued
-   * one of the same key; without, it is queued beside every other.
+   * one of the same key; without, it is queued beside every other. Over `maxQueuedBroadcasts`, the oldest
+   * quarter is dropped (serf's MaxQueueDepth; memberlist leaves it to the delegate's Prune); returns how many.
    */
-  queueUser(framed: Uint8Array, key?: string): void {
+  queueUser(framed: Uint8Array, key?: string): number {
     this.#user.queue(key === undefined ? `u${++this.#userSeq}` : `k${key}`, framed);
+    // past the bound, drop the oldest quarter at once (the pruning scan is linear)
+    const max = this.#config.maxQueuedBroadcasts;
+    return this.#user.size > max ? this.#user.prune(Math.floor(max * 0.75)) : 0;
   }
 
   /** Broadcasts to send along with a message of `msgLength` bytes, within one datagram (getBroadcasts). */

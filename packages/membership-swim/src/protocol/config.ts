@@ -69,6 +69,8 @@ export interface SwimNodeConfig extends ProtocolTimings {
   delegate?: NodeDelegate | undefined;
   /** Largest user state accepted in a push/pull, and sent (a larger local state is sent as none). */
   maxUserStateBytes: number;
+  /** Most user broadcasts kept queued; past it the oldest are dropped. */
+  maxQueuedBroadcasts: number;
   clock: Clock;
   random: () => number;
   logger: Logger;

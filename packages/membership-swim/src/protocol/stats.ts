@@ -42,6 +42,8 @@ export class ProtocolStats {
   joinErrorsTotal = 0;
   /** User messages queued for gossip with `broadcast()`. */
   userBroadcastsQueued = 0;
+  /** User broadcasts dropped unsent (or not sent as often as the others) because over maxQueuedBroadcasts were queued. */
+  userBroadcastsDropped = 0;
   /** User messages sent directly to one member (`sendBestEffort`, `sendReliable`). */
   userMessagesSent = 0;
   /** User messages received (gossiped, or sent directly over UDP or TCP). */

@@ -171,7 +171,7 @@ export class SwimNode {
   /** Gossip `payload` as a user message; with `key`, it replaces a queued one of the same key. */
   broadcastUser(payload: Uint8Array, key?: string): void {
     this.#checkUserPayload(payload, this.maxUserPayload, "broadcast()");
-    this.#broadcasts.queueUser(frameUserMsg(payload), key);
+    this.stats.userBroadcastsDropped += this.#broadcasts.queueUser(frameUserMsg(payload), key);
     this.stats.userBroadcastsQueued++;
   }
 

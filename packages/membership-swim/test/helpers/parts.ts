@@ -21,6 +21,7 @@ export function testConfig(host: MemoryHost, overrides: Partial<SwimNodeConfig> 
     random: host.random,
     logger: silentLogger,
     maxUserStateBytes: 1024 * 1024,
+    maxQueuedBroadcasts: 4096,
     ...overrides,
   };
 }
