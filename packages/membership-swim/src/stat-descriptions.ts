@@ -44,6 +44,12 @@ export const SWIM_STAT_DESCRIPTIONS: Readonly<Record<keyof SwimMembershipStats, 
   aliveRefusedTotal: counter("Alive messages the notifyAlive hook refused: the member was not added or updated."),
   mergesRefusedTotal: counter("Join push/pulls whose member list the notifyMerge hook refused to merge."),
   queuedUserBroadcasts: gauge("User messages waiting to be piggybacked."),
+  stallsTotal: counter(
+    "Times this node noticed its own timers firing a fifth of the probe timeout or more late (a busy event loop or a starved process); each raises its health score, as Lifeguard does when a node finds it is the slow one.",
+  ),
+  maxTimerLatenessMs: gauge(
+    "The longest any of this node's protocol timers fired after its time, in milliseconds, since start (how long its event loop has been stalled at worst).",
+  ),
   members: gauge("Members alive or suspect as this node sees them, itself included."),
   healthScore: gauge("Lifeguard's local health multiplier: 0 is healthy; higher means this node misses acks and slows its probes."),
   queuedBroadcasts: gauge("Gossip messages waiting to be piggybacked."),

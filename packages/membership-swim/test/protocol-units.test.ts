@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Clock } from "@cachecluster/core";
 import { VirtualScheduler } from "@cachecluster/testing/memory-network";
 import { BroadcastQueue } from "../src/protocol/broadcast-queue.js";
 import { Awareness } from "../src/protocol/awareness.js";
 import { Suspicion } from "../src/protocol/suspicion.js";
+import { Timers } from "../src/protocol/timers.js";
 import { pushPullScale, remainingSuspicionTime, retransmitLimit, suspicionTimeout } from "../src/protocol/timing.js";
 import { bytesToIp, ipToBytes } from "../src/protocol/addr.js";
 import { decodeMeta, encodeMeta } from "../src/protocol/meta.js";
+
+/** Running member timers on `clock`. */
+function timersOn(clock: Clock): Timers {
+  const timers = new Timers(clock, () => 0);
+  timers.start();
+  return timers;
+}
 
 const bytes = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
 
@@ -41,7 +50,7 @@ describe("Suspicion timer (Lifeguard)", () => {
     const s = new VirtualScheduler(0);
     let firedAt = -1;
     const clock = s.clock();
-    const suspicion = new Suspicion(clock, "a", 3, 2000, 30_000, () => (firedAt = s.now()));
+    const suspicion = new Suspicion(clock, timersOn(clock), "a", 3, 2000, 30_000, () => (firedAt = s.now()));
     await s.runFor(1000);
     assert.equal(suspicion.confirm("a"), false, "the accuser does not confirm itself");
     assert.equal(suspicion.confirm("b"), true);
@@ -54,7 +63,7 @@ describe("Suspicion timer (Lifeguard)", () => {
   it("fires at min when no confirmations are expected (k < 1)", async () => {
     const s = new VirtualScheduler(0);
     let firedAt = -1;
-    new Suspicion(s.clock(), "a", 0, 2000, 30_000, () => (firedAt = s.now()));
+    new Suspicion(s.clock(), timersOn(s.clock()), "a", 0, 2000, 30_000, () => (firedAt = s.now()));
     await s.runFor(60_000);
     assert.equal(firedAt, 2000);
   });

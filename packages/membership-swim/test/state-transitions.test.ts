@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Clock } from "@cachecluster/core";
 import { VirtualScheduler, seededRandom } from "@cachecluster/testing/memory-network";
 import { ipToBytes } from "../src/protocol/addr.js";
 import { Awareness } from "../src/protocol/awareness.js";
@@ -10,14 +11,16 @@ import { StateTransitions } from "../src/protocol/state-transitions.js";
 import { ProtocolStats } from "../src/protocol/stats.js";
 import { Timers } from "../src/protocol/timers.js";
 import { MessageType, NodeStateType, decodeMessage, type Alive } from "../src/wire/index.js";
+import { EventLoopModel } from "./helpers/event-loop.js";
 import { recordingLogger } from "./helpers/parts.js";
 
 const SELF = "self";
 const VSN = Uint8Array.of(1, 5, 2, 0, 0, 0);
 
-function setup() {
+/** State transitions on a virtual scheduler's clock, or on `clock` (an EventLoopModel's). */
+function setup(clockOverride?: Clock) {
   const scheduler = new VirtualScheduler(0);
-  const clock = scheduler.clock();
+  const clock = clockOverride ?? scheduler.clock();
   const random = seededRandom(3);
   const table = new NodeTable(random);
   const timers = new Timers(clock, random);
@@ -125,6 +128,22 @@ describe("StateTransitions (memberlist state.go)", () => {
     assert.equal(stats.deaths, 1);
     assert.deepEqual(events, ["leave a"]);
     assert.deepEqual(broadcasts.at(-1)?.body, { Incarnation: 1, Node: "a", From: SELF });
+  });
+
+  it("after a stall past the suspicion timeout, the refutation that arrived during it is read first: the member stays alive", async () => {
+    const loop = new EventLoopModel();
+    const { table, stats, transitions, alive, events } = setup(loop.clock);
+    for (const name of ["a", "b", "c", "d", "e"]) transitions.aliveNode(alive(name, 1), false);
+    events.length = 0;
+    transitions.suspectNode({ Incarnation: 1, Node: "a", From: "b" });
+    await loop.runFor(1000);
+    // "a" refutes 1 s in, but this member is stalled from then until long after the 24 s upper bound
+    loop.arrive(() => transitions.aliveNode(alive("a", 2), false));
+    loop.stall(30_000);
+    await loop.runFor(10);
+    assert.equal(table.get("a")?.state, NodeStateType.Alive);
+    assert.equal(stats.deaths, 0);
+    assert.deepEqual(events, []);
   });
 
   it("independent confirmations of a suspicion shorten it toward the lower bound and are re-broadcast once each", async () => {

@@ -58,9 +58,29 @@ function bindUdp(udp: DgramSocket, host: string, port: number): Promise<void> {
     udp.once("error", reject);
     udp.bind(port, host, () => {
       udp.off("error", reject);
+      setRecvBuffer(udp);
       resolve();
     });
   });
+}
+
+/** memberlist's receive buffer (net_transport.go udpRecvBufSize). */
+const UDP_RECV_BUFFER = 2 * 1024 * 1024;
+
+/**
+ * A receive buffer as large as the system allows up to 2 MiB, as memberlist's setUDPRecvBuf does (Linux
+ * caps it at net.core.rmem_max), so the datagrams that queue up while this process is stalled (a busy
+ * event loop, a starved or stopped process) are still there when it reads again.
+ */
+function setRecvBuffer(udp: DgramSocket): void {
+  for (let size = UDP_RECV_BUFFER; size >= 64 * 1024; size /= 2) {
+    try {
+      udp.setRecvBufferSize(size);
+      return;
+    } catch {
+      // too large for this system: try half
+    }
+  }
 }
 
 class UdpTcpSocket implements NetworkSocket {

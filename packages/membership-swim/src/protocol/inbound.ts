@@ -37,6 +37,7 @@ export class Inbound implements NetworkHandlers {
 
   packet(data: Uint8Array, from: string): void {
     if (!this.#deps.timers.running) return;
+    this.#deps.timers.noteInput();
     for (const msg of this.#deps.messenger.receive(data, from)) {
       try {
         this.#handle(msg, from);
@@ -52,6 +53,7 @@ export class Inbound implements NetworkHandlers {
       conn.close();
       return;
     }
+    this.#deps.timers.noteInput();
     this.#deps.stats.streamsAccepted++;
     void this.#handleConn(conn);
   }

@@ -78,7 +78,7 @@ export class Prober {
 
   /** Forget every pending ack (shutdown). */
   clear(): void {
-    for (const handler of this.#ackHandlers.values()) this.#deps.config.clock.clearTimeout(handler.timer);
+    for (const handler of this.#ackHandlers.values()) this.#deps.timers.cancel(handler.timer);
     this.#ackHandlers.clear();
   }
 
@@ -86,7 +86,7 @@ export class Prober {
     const handler = this.#ackHandlers.get(ack.SeqNo);
     if (handler === undefined) return;
     this.#ackHandlers.delete(ack.SeqNo);
-    this.#deps.config.clock.clearTimeout(handler.timer);
+    this.#deps.timers.cancel(handler.timer);
     handler.ack(ack.Payload, this.#deps.config.clock.now());
   }
 
@@ -128,11 +128,12 @@ export class Prober {
       nack: undefined,
       timer: undefined,
     };
-    handler.timer = c.clock.setTimeout(() => this.#ackHandlers.delete(localSeq), c.probeTimeoutMs);
+    // deadlines, not plain timers: after a stall, the target's ack may be waiting unread in the socket
+    handler.timer = this.#deps.timers.deadline(c.probeTimeoutMs, () => this.#ackHandlers.delete(localSeq));
     this.#ackHandlers.set(localSeq, handler);
     messenger.sendMsg(joinHostPort(targetIp, port), ind.Node, encodeMessage(MessageType.Ping, { SeqNo: localSeq, Node: ind.Node, ...messenger.source() }));
     if (ind.Nack) {
-      this.#deps.timers.after(c.probeTimeoutMs, () => {
+      this.#deps.timers.deadline(c.probeTimeoutMs, () => {
         if (!answered) messenger.sendMsg(replyTo, replyName, encodeMessage(MessageType.NackResp, { SeqNo: ind.SeqNo }));
       });
     }
@@ -175,11 +176,13 @@ export class Prober {
       },
       timer: undefined,
     };
-    handler.timer = clock.setTimeout(() => {
+    // deadlines, not plain timers: when this member was too busy to run them on time, the ack may be
+    // waiting unread in the socket, and it is read before the probe counts as failed (Timers.deadline)
+    handler.timer = timers.deadline(probeInterval, () => {
       this.#ackHandlers.delete(ping.SeqNo);
       if (ackState === undefined) ackState = false;
       settle(false);
-    }, probeInterval);
+    });
     this.#ackHandlers.set(ping.SeqNo, handler);
     const sent = clock.now();
     const targetAddress = joinHostPort(target.ip, target.port);
@@ -192,7 +195,7 @@ export class Prober {
         const suspect: Suspect = { Incarnation: target.incarnation, Node: target.name, From: c.name };
         messenger.rawSend(targetAddress, target.name, [encodeMessage(MessageType.Ping, ping), encodeMessage(MessageType.Suspect, suspect)]);
       }
-      const direct = await Promise.race([ackPromise(), timers.sleep(c.probeTimeoutMs).then(() => undefined)]);
+      const direct = await Promise.race([ackPromise(), timers.sleepUntilDeadline(c.probeTimeoutMs).then(() => undefined)]);
       if (!timers.running) return;
       if (direct === true) {
         this.#deps.reachability.reachedOverUdp(target.name);
@@ -231,6 +234,7 @@ export class Prober {
         awarenessDelta += 1;
       }
       stats.probeFailures++;
+      c.logger.debug({ node: target.name }, "swim: suspect has failed, no acks received");
       this.#deps.suspect({ Incarnation: target.incarnation, Node: target.name, From: c.name });
     } finally {
       awareness.applyDelta(awarenessDelta);

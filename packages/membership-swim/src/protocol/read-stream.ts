@@ -3,7 +3,8 @@ import { StreamReader, type DecodeStreamOptions, type StreamMessage } from "../w
 
 /** Timers the read may use (the member's tracked ones, so shutdown cancels them). */
 export interface ReadTimers {
-  after(ms: number, fn: () => void): unknown;
+  /** A deadline (Timers.deadline): after a stall, the bytes that arrived in time are read before it counts. */
+  deadline(ms: number, fn: () => void): unknown;
   cancel(timer: unknown): void;
 }
 
@@ -22,7 +23,7 @@ export function readStream(conn: StreamConnection, timeoutMs: number, options: D
       if (error !== undefined || msg === undefined) reject(error ?? new Error("stream closed"));
       else resolve(msg);
     };
-    const timer = timers.after(timeoutMs, () => finish(new Error(`stream read from ${conn.remote} timed out after ${timeoutMs} ms`)));
+    const timer = timers.deadline(timeoutMs, () => finish(new Error(`stream read from ${conn.remote} timed out after ${timeoutMs} ms`)));
     conn.setHandlers({
       data: (chunk) => {
         if (settled) return;

@@ -163,7 +163,7 @@ export class StateTransitions {
     const max = c.suspicionMaxTimeoutMult * min;
     this.#suspicions.set(
       s.Node,
-      new Suspicion(c.clock, s.From, k, min, max, () => {
+      new Suspicion(c.clock, this.#deps.timers, s.From, k, min, max, () => {
         if (!this.#deps.timers.running) return;
         const current = table.get(s.Node);
         if (current !== undefined && current.state === NodeStateType.Suspect && current.stateChange === changeTime) {

@@ -54,6 +54,10 @@ export class ProtocolStats {
   aliveRefusedTotal = 0;
   /** Join push/pulls whose member list `notifyMerge` refused to merge. */
   mergesRefusedTotal = 0;
+  /** Times this member noticed its own timers firing late by probeTimeout/5 or more (a stalled event loop or process); each raised its health score. */
+  stallsTotal = 0;
+  /** The latest any of this member's timers fired after its time, in ms (since start). */
+  maxTimerLatenessMs = 0;
 
   snapshot(): SwimStats {
     return { ...this };

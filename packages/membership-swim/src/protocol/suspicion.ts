@@ -1,6 +1,12 @@
 import type { Clock } from "@cachecluster/core";
 import { remainingSuspicionTime } from "./timing.js";
 
+/** The member's timers a suspicion uses (Timers): a deadline, so a refutation waiting in the socket is read first. */
+export interface SuspicionTimers {
+  deadline(ms: number, fn: () => void): unknown;
+  cancel(timer: unknown): void;
+}
+
 /**
  * Lifeguard's dynamic suspicion timer (memberlist suspicion.go): starts at `max`, and each independent
  * confirmation (up to `k`) shortens it toward `min` on a log scale.
@@ -12,13 +18,15 @@ export class Suspicion {
   readonly #max: number;
   readonly #start: number;
   readonly #clock: Clock;
+  readonly #timers: SuspicionTimers;
   readonly #confirmations = new Set<string>();
   readonly #fire: () => void;
   #timer: unknown;
   #fired = false;
 
-  constructor(clock: Clock, from: string, k: number, minMs: number, maxMs: number, onTimeout: (confirmations: number) => void) {
+  constructor(clock: Clock, timers: SuspicionTimers, from: string, k: number, minMs: number, maxMs: number, onTimeout: (confirmations: number) => void) {
     this.#clock = clock;
+    this.#timers = timers;
     this.#k = k;
     this.#min = minMs;
     this.#max = maxMs;
@@ -27,7 +35,7 @@ export class Suspicion {
       this.#fired = true;
       onTimeout(this.#n);
     };
-    this.#timer = clock.setTimeout(this.#fire, k < 1 ? minMs : maxMs);
+    this.#timer = timers.deadline(k < 1 ? minMs : maxMs, this.#fire);
     this.#start = clock.now();
   }
 
@@ -39,15 +47,14 @@ export class Suspicion {
     this.#n++;
     const remaining = remainingSuspicionTime(this.#n, this.#k, this.#clock.now() - this.#start, this.#min, this.#max);
     if (!this.#fired) {
-      this.#clock.clearTimeout(this.#timer);
-      if (remaining > 0) this.#timer = this.#clock.setTimeout(this.#fire, remaining);
-      else this.#timer = this.#clock.setTimeout(this.#fire, 0);
+      this.#timers.cancel(this.#timer);
+      this.#timer = this.#timers.deadline(Math.max(0, remaining), this.#fire);
     }
     return true;
   }
 
   cancel(): void {
     this.#fired = true;
-    this.#clock.clearTimeout(this.#timer);
+    this.#timers.cancel(this.#timer);
   }
 }

@@ -22,6 +22,7 @@ import type { NodeEvent, NodeState } from "./node-state.js";
 import { Prober } from "./probe.js";
 import { PushPull } from "./push-pull.js";
 import { Reconnector } from "./reconnect.js";
+import { StallDetector } from "./stall-detector.js";
 import { StateTransitions } from "./state-transitions.js";
 import { ProtocolStats } from "./stats.js";
 import { Timers } from "./timers.js";
@@ -62,6 +63,8 @@ export class SwimNode {
     const timers = (this.#timers = new Timers(config.clock, config.random));
     const awareness = (this.#awareness = new Awareness(config.awarenessMaxMultiplier));
     const diagnostics = (this.diagnostics = new Diagnostics(config, stats));
+    const stalls = new StallDetector(config, awareness, stats);
+    timers.onLate((latenessMs) => stalls.late(latenessMs));
     const messenger = (this.#messenger = new Messenger(config, stats, table, timers, diagnostics, (n) => this.#broadcasts.piggyback(n)));
     const broadcasts = (this.#broadcasts = new Broadcasts(config, table, (address, name, msgs) => messenger.rawSend(address, name, msgs)));
     const transitions = (this.#transitions = new StateTransitions({
