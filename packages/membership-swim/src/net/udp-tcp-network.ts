@@ -10,6 +10,7 @@ import {
   type StreamHandlers,
   type DatagramNetwork,
 } from "@cachecluster/core";
+import { LATE_TIMER_MS } from "../protocol/timers.js";
 
 /** The real network: UDP datagrams (node:dgram) and TCP streams (node:net) on one port, as memberlist's NetTransport. */
 export function udpTcpNetwork(): DatagramNetwork {
@@ -125,9 +126,16 @@ class UdpTcpSocket implements NetworkSocket {
     return new Promise((resolve, reject) => {
       const socket = createConnection({ host: target.host, port: target.port, noDelay: true });
       this.#track(socket);
-      const timer = setTimeout(() => {
+      const giveUp = (): void => {
         socket.destroy();
         reject(new Error(`dial ${to}: timed out after ${timeoutMs} ms`));
+      };
+      const due = Date.now() + timeoutMs;
+      // a deadline (as the protocol's Timers.deadline): when the timer fires late, the connection may have
+      // completed in time with its event still waiting behind the timers phase; give it one I/O turn
+      let timer = setTimeout(() => {
+        if (Date.now() - due > LATE_TIMER_MS) timer = setTimeout(giveUp, 0);
+        else giveUp();
       }, timeoutMs);
       socket.once("connect", () => {
         clearTimeout(timer);
