@@ -5,52 +5,14 @@
 // Run after `npx tsc -b packages/membership-swim`:  node bench/swim-loopback.mjs [sizes, default 10,30] [rounds, default 4]
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildGoProgram } from "../packages/testing/dist/src/go.js";
-import { MemberProcess } from "../packages/membership-swim/dist/test/helpers/processes.js";
 import { summarize } from "./_lib.mjs";
+import { pollUntil, swimCluster } from "./_swim-cluster.mjs";
 
 const sizes = (process.argv[2] ?? "10,30").split(",").map(Number);
 const rounds = Number(process.argv[3] ?? 4);
 const goBinary = await buildGoProgram("memberlist-peer");
 
-/**
- * @param {() => boolean} done
- * @param {number} timeoutMs
- */
-async function pollUntil(done, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (done()) return true;
-    await sleep(20);
-  }
-  return done();
-}
-
-/** @typedef {"ts" | "go"} Kind */
-
-/**
- * @param {Kind} kind
- * @param {number} n
- * @param {string} prefix
- */
-async function cluster(kind, n, prefix) {
-  /** @type {(name: string, join: string[]) => MemberProcess} */
-  const spawnOne = (name, join) =>
-    kind === "ts"
-      ? new MemberProcess(name, join, {})
-      : new MemberProcess(name, join, {}, { binary: goBinary, args: ["-meta", JSON.stringify({ cacheUrl: `http://127.0.0.1/${name}` })] });
-  const seed = spawnOne(`${prefix}0`, []);
-  await seed.ready();
-  const rest = [];
-  for (let i = 1; i < n; i++) {
-    rest.push(spawnOne(`${prefix}${i}`, [seed.address]));
-    await sleep(20);
-  }
-  await Promise.all(rest.map((p) => p.ready()));
-  const members = [seed, ...rest];
-  const ok = await pollUntil(() => members.every((p) => p.members.length === n), 60_000);
-  if (!ok) throw new Error(`${kind} cluster of ${n} did not converge: ${members.map((p) => p.members.length).join(",")}`);
-  return members;
-}
+/** @typedef {import("./_swim-cluster.mjs").Kind} Kind */
 
 /**
  * @param {Kind} kind
@@ -58,9 +20,9 @@ async function cluster(kind, n, prefix) {
  * @param {number} round
  */
 async function measure(kind, n, round) {
-  const members = await cluster(kind, n, `${kind}${n}r${round}-`);
+  const members = await swimCluster(kind, n, `${kind}${n}r${round}-`, { goBinary });
   await sleep(3000); // let joins settle
-  const victim = /** @type {MemberProcess} */ (members[Math.floor(n / 2)]);
+  const victim = /** @type {import("../packages/membership-swim/dist/test/helpers/processes.js").MemberProcess} */ (members[Math.floor(n / 2)]);
   const survivors = members.filter((p) => p !== victim);
   const killedAt = Date.now();
   await victim.kill("SIGKILL");

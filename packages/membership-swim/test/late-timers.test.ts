@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Awareness } from "../src/protocol/awareness.js";
+import { StallDetector } from "../src/protocol/stall-detector.js";
+import { ProtocolStats } from "../src/protocol/stats.js";
 import { MAX_LATE_TURNS, Timers } from "../src/protocol/timers.js";
 import { EventLoopModel } from "./helpers/event-loop.js";
 
@@ -13,10 +16,14 @@ function setup() {
 }
 
 describe("Timers after a stalled event loop (a late timer re-checks after one I/O turn)", () => {
-  it("the race itself: a plain timer that fires late runs before the ack already waiting in the socket", async () => {
-    const { loop, timers } = setup();
+  /**
+   * A 500 ms timeout of `kind`; 10 ms in, the ack arrives (it cancels the timeout when read), and the loop
+   * stalls for 2 s with the ack waiting in the socket; then the loop runs `turns` turns. What ran, in order.
+   */
+  async function ackDuringStall(kind: "after" | "deadline", turns: number) {
+    const { loop, timers, lateness } = setup();
     const seen: string[] = [];
-    const timeout = timers.after(500, () => seen.push("timeout"));
+    const timeout = timers[kind](500, () => seen.push("timeout"));
     await loop.runFor(10);
     loop.arrive(() => {
       timers.noteInput();
@@ -24,22 +31,17 @@ describe("Timers after a stalled event loop (a late timer re-checks after one I/
       seen.push("ack");
     });
     loop.stall(2000);
-    await loop.turn();
+    await loop.runFor(turns);
+    return { seen, lateness };
+  }
+
+  it("the race itself: a plain timer that fires late runs before the ack already waiting in the socket", async () => {
+    const { seen } = await ackDuringStall("after", 1);
     assert.deepEqual(seen, ["timeout", "ack"]);
   });
 
   it("a late deadline lets the ack that arrived in time cancel it: the timeout never runs", async () => {
-    const { loop, timers, lateness } = setup();
-    const seen: string[] = [];
-    const timeout = timers.deadline(500, () => seen.push("timeout"));
-    await loop.runFor(10);
-    loop.arrive(() => {
-      timers.noteInput();
-      timers.cancel(timeout);
-      seen.push("ack");
-    });
-    loop.stall(2000);
-    await loop.runFor(10);
+    const { seen, lateness } = await ackDuringStall("deadline", 10);
     assert.deepEqual(seen, ["ack"]);
     assert.deepEqual(lateness, [1511], "the lateness is measured against the clock");
   });
@@ -95,5 +97,26 @@ describe("Timers after a stalled event loop (a late timer re-checks after one I/
     loop.stall(3000);
     await loop.runFor(5);
     assert.equal(await result, "ok");
+  });
+});
+
+describe("StallDetector (Lifeguard: a member that finds its own timers late is the slow one)", () => {
+  it("lateness of probeTimeout/5 or more raises the health score, once per probe interval; less is only recorded", async () => {
+    const loop = new EventLoopModel();
+    const awareness = new Awareness(8);
+    const stats = new ProtocolStats();
+    const detector = new StallDetector({ clock: loop.clock, probeTimeoutMs: 500, probeIntervalMs: 1000 }, awareness, stats);
+    detector.late(99);
+    assert.equal(awareness.score, 0);
+    assert.equal(stats.maxTimerLatenessMs, 99);
+    detector.late(100);
+    detector.late(2500); // the other timers found late after the same stall
+    assert.equal(awareness.score, 1);
+    assert.equal(stats.stallsTotal, 1);
+    await loop.runFor(1000);
+    detector.late(300);
+    assert.equal(awareness.score, 2);
+    assert.equal(stats.stallsTotal, 2);
+    assert.equal(stats.maxTimerLatenessMs, 2500);
   });
 });

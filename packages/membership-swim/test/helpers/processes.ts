@@ -16,16 +16,28 @@ export class MemberProcess {
   /** A Go member's join error (memberlist.Join), and its log lines with `-json-log`. */
   joinError: string | undefined;
   readonly logs: string[] = [];
+  /** Members this one started to suspect after a failed probe (a Go member's need `-json-log`). */
+  readonly suspects: { id: string; at: number }[] = [];
+  /** A cachecluster member's failure-detection counters, as last printed. */
+  stats: Record<string, number> = {};
+  /** Stalls it went into (after "arm-stop"/"arm-busy" on stdin). */
+  readonly stalls: { kind: string; at: number }[] = [];
   readonly #ready: Promise<void>;
 
-  /** A cachecluster member (node) or, with `goBinary`, a Go memberlist member taking `goArgs`. */
-  constructor(name: string, join: readonly string[], options: object = {}, go?: { binary: string; args: readonly string[] }) {
+  /**
+   * A cachecluster member (node) or, with `goBinary`, a Go memberlist member taking `goArgs`; `launcher` runs
+   * it through another command (e.g. `["nice", "-n", "10"]`).
+   */
+  constructor(name: string, join: readonly string[], options: object = {}, go?: { binary: string; args: readonly string[] }, launcher: readonly string[] = []) {
     this.name = name;
     const args =
       go === undefined
         ? [script, name, join.length === 0 ? "-" : join.join(","), JSON.stringify(options)]
         : ["-name", name, ...(join.length === 0 ? [] : ["-join", join.join(",")]), ...go.args];
-    this.child = spawn(go === undefined ? process.execPath : go.binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const command = [go === undefined ? process.execPath : go.binary, ...args];
+    const [file = "", ...rest] = [...launcher, ...command];
+    this.child = spawn(file, rest, { stdio: ["pipe", "pipe", "inherit"] });
+    this.child.stdin!.on("error", () => {});
     const lines = createInterface({ input: this.child.stdout! });
     this.#ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -41,6 +53,9 @@ export class MemberProcess {
           meta?: string;
           joinError?: string;
           log?: string;
+          suspect?: string;
+          stats?: Record<string, number>;
+          stalled?: string;
         };
         try {
           msg = JSON.parse(line) as typeof msg;
@@ -53,7 +68,14 @@ export class MemberProcess {
         }
         if (msg.members !== undefined) this.members = msg.members;
         if (msg.joinError !== undefined) this.joinError = msg.joinError;
-        if (msg.log !== undefined) this.logs.push(msg.log);
+        if (msg.log !== undefined) {
+          this.logs.push(msg.log);
+          const suspect = /Suspect (\S+) has failed, no acks received/.exec(msg.log)?.[1];
+          if (suspect !== undefined) this.suspects.push({ id: suspect, at: Date.now() });
+        }
+        if (msg.suspect !== undefined) this.suspects.push({ id: msg.suspect, at: msg.at ?? Date.now() });
+        if (msg.stats !== undefined) this.stats = msg.stats;
+        if (msg.stalled !== undefined) this.stalls.push({ kind: msg.stalled, at: msg.at ?? Date.now() });
         if (msg.event !== undefined) {
           this.events.push({
             event: msg.event,
@@ -75,6 +97,11 @@ export class MemberProcess {
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** A command line on its stdin (the stall hooks: "arm-stop", "arm-busy <ms>"). */
+  send(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {

@@ -75,6 +75,7 @@ func main() {
 	deadTime := flag.Int("gossip-to-the-dead", 30000, "gossip to the dead time in ms (LAN: 30000)")
 	verbose := flag.Bool("v", false, "log memberlist to stderr")
 	jsonLog := flag.Bool("json-log", false, "log memberlist as {\"log\": line} JSON lines on stdout")
+	stallHooks := flag.Bool("stall-hooks", false, "read \"arm-stop\" lines on stdin: SIGSTOP ourselves right after the next ping we send (bench/swim-busy.mjs)")
 	flag.Parse()
 
 	c := memberlist.DefaultLANConfig()
@@ -115,7 +116,31 @@ func main() {
 			c.BindPort = freePort()
 			c.AdvertisePort = c.BindPort
 		}
+		var hooks *stallTransport
+		if *stallHooks {
+			logger := c.Logger
+			if logger == nil {
+				logger = log.New(c.LogOutput, "", log.LstdFlags)
+			}
+			nt, terr := memberlist.NewNetTransport(&memberlist.NetTransportConfig{BindAddrs: []string{c.BindAddr}, BindPort: c.BindPort, Logger: logger})
+			if terr != nil {
+				err = terr
+				if *port != 0 {
+					break
+				}
+				continue
+			}
+			hooks = &stallTransport{NetTransport: nt}
+			c.Transport = hooks
+		}
 		m, err = memberlist.Create(c)
+		if hooks != nil {
+			if err == nil {
+				go hooks.readCommands()
+			} else {
+				_ = hooks.Shutdown()
+			}
+		}
 		if err == nil || *port != 0 {
 			break
 		}
