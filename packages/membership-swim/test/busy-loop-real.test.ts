@@ -22,17 +22,20 @@ describe("a member whose event loop is blocked while its own probe is in flight"
       { ...FAST, disableTcpPings: true },
       {
         local: { name: "busy", host: "127.0.0.1", cacheUrl: "http://127.0.0.1/busy" },
-        network: pingWatchingNetwork((ping) => {
-          if (!armed || ping.to !== peer.address) return;
-          armed = false;
-          // after the loop polled once (so the block starts as the app's own work would), with the ack not
-          // read yet: block for 5 probe periods; the peer's ack arrives meanwhile, every timer of the probe
-          // expires, and the next loop turn runs the expired timers before it polls the socket
-          void stallWhileInFlight(ping, () => busyWait(1000)).then((blocked) => {
-            if (blocked) blocks++;
-            else armed = true; // the ack was back before the loop could block: try the next probe
-          });
-        }),
+        network: pingWatchingNetwork(
+          () => armed,
+          (ping) => {
+            if (!armed || ping.to !== peer.address) return;
+            armed = false;
+            // after the loop polled once (so the block starts as the app's own work would), with the ack not
+            // read yet: block for 5 probe periods; the peer's ack arrives meanwhile, every timer of the probe
+            // expires, and the next loop turn runs the expired timers before it polls the socket
+            void stallWhileInFlight(ping, () => busyWait(1000)).then((blocked) => {
+              if (blocked) blocks++;
+              else armed = true; // the ack was back before the loop could block: try the next probe
+            });
+          },
+        ),
       },
     );
     try {

@@ -1,6 +1,6 @@
 import type { DatagramNetwork } from "@cachecluster/core";
 import { udpTcpNetwork } from "../../src/net/udp-tcp-network.js";
-import { MessageType, decodePacket } from "../../src/wire/index.js";
+import { MessageType, decodePacket, type PacketMessage } from "../../src/wire/index.js";
 
 /** Keep the event loop busy for `ms` (a long synchronous job in the app). */
 export function busyWait(ms: number): void {
@@ -17,18 +17,28 @@ export interface SentPing {
   acked(): boolean;
 }
 
+/** The messages of a datagram; none when it cannot be read without a key (an encrypted cluster is not watched). */
+function messagesOf(data: Uint8Array): PacketMessage[] {
+  try {
+    return decodePacket(data).messages;
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The real UDP/TCP network, calling `onPing` right after each ping this member sends (its probes, and pings
- * it relays for others), to stall the member while that ping is in flight.
+ * it relays for others) while `watching()`, to stall the member while that ping is in flight.
  */
-export function pingWatchingNetwork(onPing: (ping: SentPing) => void): DatagramNetwork {
+export function pingWatchingNetwork(watching: () => boolean, onPing: (ping: SentPing) => void): DatagramNetwork {
   const real = udpTcpNetwork();
-  const acked = new Set<number>();
+  // pings watched whose ack has not been read yet (their sequence numbers)
+  const unacked = new Set<number>();
   return {
     async bind(host, port, handlers) {
       const socket = await real.bind(host, port, {
         packet(data, from) {
-          for (const m of decodePacket(data).messages) if (m.type === MessageType.AckResp) acked.add(m.body.SeqNo);
+          if (unacked.size > 0) for (const m of messagesOf(data)) if (m.type === MessageType.AckResp) unacked.delete(m.body.SeqNo);
           handlers.packet(data, from);
         },
         stream: (conn) => handlers.stream(conn),
@@ -36,11 +46,12 @@ export function pingWatchingNetwork(onPing: (ping: SentPing) => void): DatagramN
       const send = socket.sendPacket.bind(socket);
       socket.sendPacket = (to, data) => {
         send(to, data);
-        const first = decodePacket(data).messages[0];
+        if (!watching()) return;
+        const first = messagesOf(data)[0];
         if (first?.type !== MessageType.Ping) return;
         const seqNo = first.body.SeqNo;
-        acked.delete(seqNo);
-        onPing({ to, seqNo, acked: () => acked.has(seqNo) });
+        unacked.add(seqNo);
+        onPing({ to, seqNo, acked: () => !unacked.has(seqNo) });
       };
       return socket;
     },
