@@ -34,7 +34,15 @@ export type { Startable, Unsubscribe } from "./interfaces/startable.js";
 export { silentLogger, type Logger } from "./interfaces/logger.js";
 export { createDefaultLogger, type DefaultLoggerOptions, type LogLevel } from "./log/default-logger.js";
 export type { Discovery, DiscoveredPeer } from "./interfaces/discovery.js";
-export type { Membership, Member, MemberState, MembershipEvent, MembershipEventType } from "./interfaces/membership.js";
+export {
+  canBroadcast,
+  type Membership,
+  type MembershipBroadcast,
+  type Member,
+  type MemberState,
+  type MembershipEvent,
+  type MembershipEventType,
+} from "./interfaces/membership.js";
 export type { LocalNode } from "./interfaces/local-node.js";
 export type { Store, StoreEntry, StoreStats, StoreOptions, StoreFactory } from "./interfaces/store.js";
 export type {

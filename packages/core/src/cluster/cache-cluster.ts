@@ -1,5 +1,5 @@
 import type { CacheClusterConfig } from "../config/cache-cluster-config.js";
-import { CacheClusterError, InvalidArgumentError } from "../errors.js";
+import { CacheClusterError, ConfigError, InvalidArgumentError } from "../errors.js";
 import { CacheGroup, type GroupOptions } from "../engine/group.js";
 import type { CacheCluster, ListenOverrides, RingView } from "../interfaces/cache-cluster.js";
 import type { Group } from "../interfaces/group.js";
@@ -8,7 +8,8 @@ import { RingPeerPicker } from "../engine/peer-picker.js";
 import { PeerOutliers } from "../engine/peer-outliers.js";
 import type { DiscoveredPeer, Discovery } from "../interfaces/discovery.js";
 import type { LocalNode } from "../interfaces/local-node.js";
-import type { Member, Membership, MembershipEvent, MembershipEventType } from "../interfaces/membership.js";
+import { type Member, type Membership, type MembershipEvent, type MembershipEventType, canBroadcast } from "../interfaces/membership.js";
+import { GossipInvalidation } from "../engine/gossip-invalidation.js";
 import type { Logger } from "../interfaces/logger.js";
 import type { StoreFactory } from "../interfaces/store.js";
 import type { HttpRoute, PeerRequestHandler, PeerValue, Transport } from "../interfaces/transport.js";
@@ -64,6 +65,8 @@ export class ClusterNode implements CacheCluster {
   #admin: AdminServer | undefined;
   readonly #watch: LocalModeWatch;
   readonly #memberAddresses: MemberAddresses;
+  /** Gossips remove/set invalidations (`[cache] invalidation`); undefined: the HTTP fan-out. */
+  readonly invalidation: GossipInvalidation | undefined;
 
   constructor(deps: CacheClusterDeps) {
     this.#deps = deps;
@@ -86,6 +89,20 @@ export class ClusterNode implements CacheCluster {
     );
     this.#memberAddresses = new MemberAddresses(deps.logger);
     this.#memberAddresses.update(this.members());
+    this.invalidation = this.#gossipInvalidation();
+  }
+
+  #gossipInvalidation(): GossipInvalidation | undefined {
+    const { membership, logger } = this.#deps;
+    const mode = this.config.cache.invalidation;
+    if (mode === "http") return undefined;
+    if (!canBroadcast(membership)) {
+      if (mode === "auto") return undefined;
+      throw new ConfigError([
+        `[cache] invalidation: "gossip" needs a membership that can broadcast (such as @cachecluster/membership-swim); ${membership.constructor.name} cannot: use "auto" or "http"`,
+      ]);
+    }
+    return new GossipInvalidation(membership, { group: (name) => this.#groups.get(name), clock: systemClock, logger });
   }
 
   /**
@@ -152,6 +169,7 @@ export class ClusterNode implements CacheCluster {
         storeFactory: this.#deps.storeFactory,
         logger: this.#deps.logger,
         peers: () => this.picker.ring.peers.filter((p) => p !== this.picker.self),
+        invalidator: this.invalidation,
         lifetime: this.#lifetime.signal,
         outliers: this.outliers,
         instruments: this.instruments.forGroup(name),
@@ -250,6 +268,7 @@ export class ClusterNode implements CacheCluster {
       await membership.start(this.#local);
       this.#membershipStarted = true;
       this.#started.push(membership);
+      this.invalidation?.start();
       this.#refreshRing();
       if (discovery !== undefined) {
         const join = (peers: readonly DiscoveredPeer[]): void => {
@@ -281,6 +300,8 @@ export class ClusterNode implements CacheCluster {
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
     this.#watch.stop();
+    // Queued invalidations go out before leaving, which gives them the leave's time to spread.
+    this.invalidation?.stop();
     try {
       await this.#deps.membership.leave(options.leaveTimeoutMs ?? 1000);
     } catch (error) {

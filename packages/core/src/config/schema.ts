@@ -5,6 +5,9 @@ import { boolean, byteSize, integer, milliseconds, port } from "./config-values.
 
 const CORE = "@cachecluster/core";
 
+/** Values of `[cache] invalidation`. */
+export const INVALIDATION_MODES = ["auto", "gossip", "http"] as const;
+
 /** `[cache]`: this node's cache server and groups. */
 export const cacheSection = configSection("cache", CORE, {
   port: port.default(9080).describe("Peer HTTP port (0 picks a free one)."),
@@ -20,6 +23,12 @@ export const cacheSection = configSection("cache", CORE, {
     .default("lru")
     .describe(
       "Eviction of the groups' caches: `lru` (golang/groupcache's) or `tinylfu` (W-TinyLFU: admits by frequency, a higher hit ratio under skew and scans). A group's `store` option overrides it.",
+    ),
+  invalidation: z
+    .enum(INVALIDATION_MODES, { error: `expected one of ${INVALIDATION_MODES.join(", ")}` })
+    .default("auto")
+    .describe(
+      "How `remove`/`set` make the other nodes drop their hot copies: `gossip` (one message on the membership's gossip; needs a membership that can broadcast, such as membership-swim), `http` (one request to every peer), `auto` (gossip when the membership can, else http).",
     ),
   timeout: milliseconds().default(2000).describe("Peer fetch timeout in ms."),
   eject_after: integer(0, 1_000_000)

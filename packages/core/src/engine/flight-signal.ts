@@ -10,6 +10,8 @@ export class FlightSignal {
   outcome: "hit" | "peer" | "load" = "load";
   /** The owner asked for the value, when it is a peer (for traces). */
   peer: string | undefined = undefined;
+  /** Another node changed the key while this flight fetched it: its value is returned, but not hot-cached. */
+  invalidated = false;
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;

@@ -15,6 +15,7 @@ import type { PeerOutliers } from "./peer-outliers.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
 import { GetTrace, type Tracing, activeTracing, lookForTracing } from "./tracing.js";
 import { type GroupStats, emptyGroupStats } from "./stats.js";
+import type { InvalidationTarget, Invalidator } from "./gossip-invalidation.js";
 
 export interface LoadContext {
   /** Aborted only when every caller waiting for this load has aborted, or the cluster stops. */
@@ -60,6 +61,11 @@ export interface GroupDeps {
   readonly now?: () => number;
   /** Peers other than self, for remove/set broadcast to hot caches. */
   readonly peers?: () => readonly string[];
+  /**
+   * Gossips the invalidation of other nodes' copies after remove/set (the membership can broadcast); without
+   * it, or for a key too long to gossip, one HTTP remove goes to every peer.
+   */
+  readonly invalidator?: Invalidator | undefined;
   /** Aborted when the cluster stops. */
   readonly lifetime?: AbortSignal;
   /** Skips peers that keep failing (their keys load here for a while); default: never skip. */
@@ -77,7 +83,7 @@ const valueOf = (entry: StoreEntry): Uint8Array => entry.value;
  * A named cache with a loader, as golang/groupcache's Group: main cache → hot cache → singleflight →
  * owner on the ring (peer fetch, maybe hot-cached) or local load (main cache).
  */
-export class CacheGroup implements Group {
+export class CacheGroup implements Group, InvalidationTarget {
   readonly name: string;
   readonly maxBytes: number;
   readonly stats: GroupStats = emptyGroupStats();
@@ -229,14 +235,14 @@ export class CacheGroup implements Group {
     const entry = toEntry(this.name, key, value, options.ttl, undefined, this.#now());
     const owner = this.#deps.picker.pickPeer(key);
     this.#hot.remove(key);
-    if (owner === undefined || this.#deps.client === undefined) {
+    const client = this.#deps.client;
+    if (owner === undefined || client === undefined) {
       this.#populate(this.#main, key, entry);
-      await this.#broadcastRemove(key, owner);
+      await this.#invalidateOthers(key, owner);
       return;
     }
     // The other peers drop their hot copies even when the owner refuses (a Go peer cannot set).
-    const [atOwner] = await Promise.allSettled([this.#deps.client.set(owner, this.name, key, entry), this.#broadcastRemove(key, owner)]);
-    if (atOwner.status === "rejected") throw atOwner.reason;
+    await this.#atOwnerThenOthers(key, owner, () => client.set(owner, this.name, key, entry));
   }
 
   /** Delete a key at its owner and from every peer's hot cache (extension beyond golang/groupcache). */
@@ -247,11 +253,26 @@ export class CacheGroup implements Group {
     this.#hot.remove(key);
     const owner = this.#deps.picker.pickPeer(key);
     const client = this.#deps.client;
-    const [atOwner] = await Promise.allSettled([
-      owner === undefined || client === undefined ? Promise.resolve() : client.remove(owner, this.name, key),
-      this.#broadcastRemove(key, owner),
-    ]);
-    if (atOwner.status === "rejected") throw atOwner.reason;
+    if (owner === undefined || client === undefined) return this.#invalidateOthers(key, owner);
+    await this.#atOwnerThenOthers(key, owner, () => client.remove(owner, this.name, key));
+  }
+
+  /**
+   * The change at the owner, and the other nodes' copies dropped (even when the owner refused). With gossip, the
+   * invalidation is queued once the owner answered: a node that drops its copy on receipt and fetches again gets
+   * the new value. The HTTP fan-out runs alongside the owner's request, as it always did.
+   */
+  async #atOwnerThenOthers(key: string, owner: string, atOwner: () => Promise<void>): Promise<void> {
+    if (this.#deps.invalidator === undefined) {
+      const [result] = await Promise.allSettled([atOwner(), this.#broadcastRemove(key, owner)]);
+      if (result.status === "rejected") throw result.reason;
+      return;
+    }
+    try {
+      await atOwner();
+    } finally {
+      await this.#invalidateOthers(key, owner);
+    }
   }
 
   /** Apply a set that came from a peer (this node is the owner). */
@@ -266,8 +287,33 @@ export class CacheGroup implements Group {
     this.#hot.remove(key);
   }
 
+  /**
+   * Drop this node's copy of `key` because another node set or removed it (a gossiped invalidation): the hot
+   * copy, a main copy this node kept from when it owned the key (the ring changed since), and the hot-caching of
+   * a fetch of the key in flight (its callers get the value, the hot cache does not keep it). Never the owner's
+   * main entry: the owner got the change directly, and a late or repeated message must not drop a newer value.
+   * True when a copy was dropped.
+   */
+  invalidate(key: string): boolean {
+    let dropped = this.#hot.remove(key);
+    if (this.#deps.picker.pickPeer(key) !== undefined) dropped = this.#main.remove(key) || dropped;
+    const flight = this.#flight.flightOf(key);
+    if (flight !== undefined) flight.invalidated = true;
+    return dropped;
+  }
+
   cacheStats(kind: "main" | "hot"): StoreStats {
     return (kind === "main" ? this.#main : this.#hot).stats();
+  }
+
+  /** Other nodes drop their copies: gossiped when the membership can, else (or for a key too long) over HTTP. */
+  async #invalidateOthers(key: string, owner: string | undefined): Promise<void> {
+    // A fetch of this node's own that was in flight while the owner changed does not hot-cache what it got.
+    this.#hot.remove(key);
+    const flight = this.#flight.flightOf(key);
+    if (flight !== undefined) flight.invalidated = true;
+    if (this.#deps.invalidator?.invalidate(this.name, key) === true) return;
+    await this.#broadcastRemove(key, owner);
   }
 
   async #broadcastRemove(key: string, owner: string | undefined): Promise<void> {
@@ -368,7 +414,7 @@ export class CacheGroup implements Group {
       this.stats.peerLoads++;
       flight.outcome = "peer";
       const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-      if (this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+      if (!flight.invalidated && this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
       return entry;
     } catch (error) {
       if (flight.aborted) {

@@ -47,6 +47,11 @@ export class SingleFlight<T> {
     return { promise: signal === undefined ? call.promise : wait(call, signal), dedup, flight: call.flight };
   }
 
+  /** The flight in progress for `key`, if any. */
+  flightOf(key: string): FlightSignal | undefined {
+    return this.#calls.get(key)?.flight;
+  }
+
   /** Aborts every flight in progress (their waiters get the AbortError). */
   abortAll(reason: unknown): void {
     for (const call of this.#calls.values()) call.flight.abort(reason);

@@ -47,3 +47,27 @@ export interface Membership {
   leave(timeoutMs?: number): Promise<void>;
   onEvent(listener: (event: MembershipEvent) => void): Unsubscribe;
 }
+
+/**
+ * A membership that can gossip small payloads to every member (memberlist's user messages), which core uses to
+ * invalidate hot copies on `remove`/`set` in one gossip message instead of one HTTP request per peer.
+ * `@cachecluster/membership-swim` implements it; `DirectMembership` does not (core then falls back to HTTP).
+ */
+export interface MembershipBroadcast {
+  /** Largest payload `broadcast()` accepts, in bytes. */
+  readonly maxBroadcastBytes: number;
+  /**
+   * Gossip `payload` to every member: piggybacked on protocol packets and retransmitted like membership updates
+   * (memberlist's user-message broadcasts). A later broadcast with the same `key` replaces a queued one. Throws
+   * an `InvalidArgumentError` (`CACHECLUSTER_INVALID_ARGUMENT`) over `maxBroadcastBytes`.
+   */
+  broadcast(payload: Uint8Array, key?: string): void;
+  /** Payloads other members broadcast or sent to this one (memberlist's NotifyMsg), with the sender when known. */
+  onMessage(listener: (payload: Uint8Array, from: string | undefined) => void): Unsubscribe;
+}
+
+/** Whether `membership` can gossip payloads (implements `MembershipBroadcast`). */
+export function canBroadcast(membership: Membership): membership is Membership & MembershipBroadcast {
+  const m = membership as Partial<MembershipBroadcast>;
+  return typeof m.broadcast === "function" && typeof m.onMessage === "function" && typeof m.maxBroadcastBytes === "number";
+}

@@ -3,6 +3,7 @@ import { Histogram } from "../engine/histogram.js";
 import type { ClusterInstruments } from "../engine/instruments.js";
 import type { PeerOutliers } from "../engine/peer-outliers.js";
 import type { GroupStats } from "../engine/stats.js";
+import type { InvalidationStats } from "../engine/gossip-invalidation.js";
 import type { ClusterMetrics } from "../interfaces/cache-cluster.js";
 import type { MemberState, MembershipEventType } from "../interfaces/membership.js";
 import { readStatDescriptions, readStats } from "../interfaces/observable.js";
@@ -18,7 +19,21 @@ export interface MetricsSource extends StatusSource {
   readonly instruments?: ClusterInstruments;
   /** Ejected peers (none: not exported). */
   readonly outliers?: PeerOutliers;
+  /** Gossiped invalidations (none: the HTTP fan-out, not exported). */
+  readonly invalidation?: { stats(): Readonly<InvalidationStats> } | undefined;
 }
+
+const INVALIDATION_COUNTERS: readonly (readonly [keyof InvalidationStats, string, string])[] = [
+  ["messagesSent", "cachecluster_invalidation_messages_sent_total", "Invalidation messages this node gossiped (after remove/set)."],
+  ["keysSent", "cachecluster_invalidation_keys_sent_total", "Keys in the invalidation messages this node gossiped."],
+  ["messagesReceived", "cachecluster_invalidation_messages_received_total", "Invalidation messages received from other members."],
+  ["keysReceived", "cachecluster_invalidation_keys_received_total", "Keys in the invalidation messages received."],
+  ["copiesDropped", "cachecluster_invalidation_copies_dropped_total", "Received invalidations that dropped a copy held here."],
+  ["unknownGroup", "cachecluster_invalidation_unknown_group_total", "Received invalidated keys of a group this node does not have."],
+  ["unsupported", "cachecluster_invalidation_unsupported_total", "Invalidation messages of a format this version does not know (ignored)."],
+  ["malformed", "cachecluster_invalidation_malformed_total", "Invalidation messages that did not decode (ignored)."],
+  ["tooLong", "cachecluster_invalidation_too_long_total", "Keys too long to gossip, invalidated over HTTP instead."],
+];
 
 type HistogramSample = readonly [Labels, Histogram];
 
@@ -133,6 +148,9 @@ export class PrometheusMetrics implements ClusterMetrics {
     this.#gauge("cachecluster_node_info", "Always 1; labels name this node.", ["name", "url"], () => [
       [{ name: source.local.name, url: source.local.cacheUrl }, 1],
     ]);
+    const invalidation = source.invalidation;
+    if (invalidation !== undefined)
+      for (const [key, name, help] of INVALIDATION_COUNTERS) this.#counter(name, help, [], () => [[{}, invalidation.stats()[key]]]);
     this.#latencyMetrics();
     this.sync();
   }
