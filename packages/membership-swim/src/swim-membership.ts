@@ -18,6 +18,7 @@ import {
   type Member,
   type MemberState,
   type Membership,
+  type MembershipBroadcast,
   type MembershipEvent,
   type StatDescription,
   type Unsubscribe,
@@ -78,7 +79,7 @@ export interface SwimMembershipStats extends SwimStats {
  * memberlist members and these share one cluster. The member's cache URL travels in its metadata as
  * JSON `{"cacheUrl": "..."}`. Options are checked at construction; the protocol starts with `start(local)`.
  */
-export class SwimMembership implements Membership, Diagnosable {
+export class SwimMembership implements Membership, MembershipBroadcast, Diagnosable {
   readonly options: SwimOptions;
   readonly #deps: SwimMembershipDeps;
   readonly #logger: Logger;

@@ -8,37 +8,53 @@ import { DecodeError } from "../errors.js";
  *   0xFF 'c' 'c'   prefix: a cachecluster message
  *   0x01           format version
  *   0x01           type: invalidate hot copies
- *   varint + UTF-8 group name (1..MAX_NAME_BYTES)
+ *   8 bytes        origin: the sending node's random id
+ *   varint         sequence number of the message at its origin (wraps at 2^28)
+ *   varint + UTF-8 group name (not empty)
  *   varint         key count (>= 1)
  *   per key: varint + UTF-8 key
  *
- * Varints are unsigned LEB128 (protobuf's), at most 4 bytes here. The message carries no value, version or
- * timestamp: a receiver only drops copies, and its next get asks the owner (see README, "Invalidation").
+ * Varints are unsigned LEB128 (protobuf's), at most 4 bytes here. Origin and sequence identify the message, so
+ * each node applies and relays it once (memberlist does not relay user messages; see GossipInvalidation). The
+ * message carries no value, version or timestamp: a receiver only drops copies, and its next get asks the owner.
  */
 export const INVALIDATION_PREFIX: readonly number[] = [0xff, 0x63, 0x63];
 export const INVALIDATION_VERSION = 1;
 const TYPE_INVALIDATE = 1;
 const HEADER = INVALIDATION_PREFIX.length + 2;
+export const ORIGIN_BYTES = 8;
 const MAX_LENGTH = 0x0fff_ffff;
+/** Sequence numbers wrap here (4-byte varints). */
+export const SEQUENCE_LIMIT = MAX_LENGTH + 1;
 
 export type DecodedMessage =
   /** Not cachecluster's: an application's own user message. */
   | { readonly kind: "foreign" }
   /** cachecluster's, from a newer version (unknown format version or type): ignored. */
   | { readonly kind: "unsupported"; readonly version: number; readonly type: number }
-  | { readonly kind: "invalidate"; readonly group: string; readonly keys: readonly string[] };
+  | {
+      readonly kind: "invalidate";
+      /** The origin's id, as 16 hex digits, and the message's sequence number there: "<origin>:<sequence>". */
+      readonly id: string;
+      readonly origin: string;
+      readonly group: string;
+      readonly keys: readonly string[];
+    };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** The encoded header and group name of a message, to which `packKeys` appends keys. */
-export function encodeGroup(group: string): Uint8Array {
+/** The encoded header of a message from `origin` (8 bytes) numbered `sequence`, with its group name: `encodeMessage` appends keys. */
+export function encodeGroup(group: string, origin: Uint8Array = new Uint8Array(ORIGIN_BYTES), sequence = 0): Uint8Array {
+  if (origin.length !== ORIGIN_BYTES) throw new RangeError(`expected an origin id of ${ORIGIN_BYTES} bytes, got ${origin.length}`);
   const name = encoder.encode(group);
-  const out = new Uint8Array(HEADER + varintSize(name.length) + name.length);
+  const out = new Uint8Array(HEADER + ORIGIN_BYTES + varintSize(sequence) + varintSize(name.length) + name.length);
   out.set(INVALIDATION_PREFIX);
   out[HEADER - 2] = INVALIDATION_VERSION;
   out[HEADER - 1] = TYPE_INVALIDATE;
-  const at = writeVarint(out, HEADER, name.length);
+  out.set(origin, HEADER);
+  let at = writeVarint(out, HEADER + ORIGIN_BYTES, sequence);
+  at = writeVarint(out, at, name.length);
   out.set(name, at);
   return out;
 }
@@ -76,7 +92,10 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
   const version = bytes[HEADER - 2]!;
   const type = bytes[HEADER - 1]!;
   if (version !== INVALIDATION_VERSION || type !== TYPE_INVALIDATE) return { kind: "unsupported", version, type };
-  const reader = { bytes, at: HEADER };
+  if (bytes.length < HEADER + ORIGIN_BYTES) throw new DecodeError(`invalidation message: ${bytes.length} bytes, too short for its origin`);
+  const origin = Buffer.from(bytes.buffer, bytes.byteOffset + HEADER, ORIGIN_BYTES).toString("hex");
+  const reader = { bytes, at: HEADER + ORIGIN_BYTES };
+  const sequence = readVarint(reader, "sequence number");
   const group = readString(reader, "group name");
   if (group.length === 0) throw new DecodeError("invalidation message: empty group name");
   const count = readVarint(reader, "key count");
@@ -86,7 +105,7 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
   const keys: string[] = [];
   for (let i = 0; i < count; i++) keys.push(readString(reader, `key ${i}`));
   if (reader.at !== bytes.length) throw new DecodeError(`invalidation message: ${bytes.length - reader.at} bytes after the last key`);
-  return { kind: "invalidate", group, keys };
+  return { kind: "invalidate", id: `${origin}:${sequence}`, origin, group, keys };
 }
 
 interface Reader {

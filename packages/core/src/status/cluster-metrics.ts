@@ -28,6 +28,8 @@ const INVALIDATION_COUNTERS: readonly (readonly [keyof InvalidationStats, string
   ["keysSent", "cachecluster_invalidation_keys_sent_total", "Keys in the invalidation messages this node gossiped."],
   ["messagesReceived", "cachecluster_invalidation_messages_received_total", "Invalidation messages received from other members."],
   ["keysReceived", "cachecluster_invalidation_keys_received_total", "Keys in the invalidation messages received."],
+  ["duplicates", "cachecluster_invalidation_duplicates_total", "Copies of invalidation messages received before (ignored)."],
+  ["relayed", "cachecluster_invalidation_relayed_total", "Received invalidation messages this node gossiped on (once each)."],
   ["copiesDropped", "cachecluster_invalidation_copies_dropped_total", "Received invalidations that dropped a copy held here."],
   ["unknownGroup", "cachecluster_invalidation_unknown_group_total", "Received invalidated keys of a group this node does not have."],
   ["unsupported", "cachecluster_invalidation_unsupported_total", "Invalidation messages of a format this version does not know (ignored)."],

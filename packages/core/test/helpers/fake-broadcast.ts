@@ -16,13 +16,16 @@ export class FakeGossip {
     return m;
   }
 
-  /** Deliver every queued payload to every member but its sender; returns how many payloads were delivered. */
-  deliver(): number {
+  /**
+   * Deliver every queued payload to the members `reach` picks (default: every member but its sender); returns how
+   * many payloads were delivered.
+   */
+  deliver(reach: (sender: number) => readonly number[] = (sender) => this.members.map((_, i) => i).filter((i) => i !== sender)): number {
     let n = 0;
-    for (const sender of this.members) {
+    for (const [i, sender] of this.members.entries()) {
       for (const { payload } of sender.queue.splice(0)) {
         n++;
-        for (const m of this.members) if (m !== sender) m.receive(payload, sender.name);
+        for (const j of reach(i)) this.members[j]!.receive(payload, sender.name);
       }
     }
     return n;
