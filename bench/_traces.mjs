@@ -211,3 +211,23 @@ export function beladyHitRatio(trace, capacity) {
   }
   return hits / n;
 }
+
+/**
+ * The hit ratio of a perfect static LFU on `trace`: an oracle that knows how often every key is read in the whole
+ * trace and caches only the `capacity` most frequent keys, each from its first read on (so a first read is a miss,
+ * as for any cache that starts empty). On a stationary trace (independent requests, as zipf) no online policy that
+ * decides by frequency does better; Bélády's optimum, which knows the order of the requests too, does at least as well.
+ * @param {Int32Array} trace key ids
+ * @param {number} capacity entries
+ * @returns {number}
+ */
+export function topKHitRatio(trace, capacity) {
+  let ids = 0;
+  for (let i = 0; i < trace.length; i++) ids = Math.max(ids, (trace[i] ?? 0) + 1);
+  const counts = new Int32Array(ids);
+  for (let i = 0; i < trace.length; i++) counts[trace[i] ?? 0] = (counts[trace[i] ?? 0] ?? 0) + 1;
+  counts.sort().reverse();
+  let hits = 0;
+  for (let i = 0; i < Math.min(capacity, ids); i++) hits += Math.max(0, (counts[i] ?? 0) - 1);
+  return hits / trace.length;
+}

@@ -40,6 +40,24 @@ describe("FrequencySketch", () => {
     assert.ok(sketch.frequency(42) >= 6, "halved, not cleared");
   });
 
+  it("records a run of sightings at once exactly as one at a time", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 20 })), { maxLength: 400 }), (runs) => {
+        // Sized for 64 entries: ages after 640 additions, so some runs cross an aging.
+        const one = new FrequencySketch(64);
+        const batched = new FrequencySketch(64);
+        const hash = (k: number): number => Math.imul(k + 1, 0x9e3779b1);
+        for (const [k, times] of runs) {
+          for (let i = 0; i < times; i++) one.increment(hash(k));
+          batched.increment(hash(k), times);
+          // Aging is checked once per batch, so compare only while both aged alike.
+          if (one.resets !== batched.resets) return;
+        }
+        for (const [k] of runs) assert.equal(batched.frequency(hash(k)), one.frequency(hash(k)), `key ${k}`);
+      }),
+    );
+  });
+
   it("counts nothing until it is sized, and never shrinks", () => {
     const sketch = new FrequencySketch();
     assert.equal(sketch.sized, false);

@@ -72,6 +72,32 @@ describe("TinyLfuStore", () => {
     assert.ok(store.segments().windowMax < budget / 4, `window limit ${store.segments().windowMax} of ${budget}`);
   });
 
+  it("applies hits recorded in its read buffer before it answers for its order", () => {
+    const store = new TinyLfuStore({ entryOverhead: 0, maxBytes: 100 * ENTRY });
+    for (let i = 0; i < 100; i++) store.add(key(i), { value: new Uint8Array(0) });
+    assert.notEqual([...store.keys()][0], key(0));
+    // One hit: buffered, far from filling the buffer; keys() drains it, and key 0 (in probation) is now protected.
+    assert.ok(store.get(key(0)) !== undefined);
+    assert.equal([...store.keys()][0], key(0));
+  });
+
+  it("sizes its sketch from the first entry, for the entries its capacity holds at the average size seen, and resizes it as that changes", () => {
+    // 7-byte entries, room for 100: 128 entries' worth of sketch (8 bytes of counters and 1 of doorkeeper each).
+    const small = new TinyLfuStore({ entryOverhead: 0, maxBytes: 100 * ENTRY });
+    small.add(key(0), { value: new Uint8Array(0) });
+    assert.equal(small.segments().sketchBytes, 128 * 9);
+    // 107-byte entries in 1 MB: about 9,300 entries, sized as the store fills (at most 16 times the entries held).
+    const big = new TinyLfuStore({ entryOverhead: 0, maxBytes: 1_000_000 });
+    big.add(key(0), { value: new Uint8Array(100) });
+    assert.equal(big.segments().sketchBytes, 1024 * 9);
+    for (let i = 1; i < 1000; i++) big.add(key(i), { value: new Uint8Array(100) });
+    assert.equal(big.segments().sketchBytes, 16_384 * 9);
+    // Entries ten times larger: about 990 fit, so the sketch shrinks (at the next new entry).
+    for (let i = 0; i < 1000; i++) big.add(key(i), { value: new Uint8Array(1000) });
+    big.add(key(1000), { value: new Uint8Array(1000) });
+    assert.equal(big.segments().sketchBytes, 1024 * 9);
+  });
+
   it("counts its sketch in every entry, and rejects a bad capacity", () => {
     const lru = new LruStore();
     const tiny = new TinyLfuStore();

@@ -69,6 +69,15 @@ export class LruShadow {
     }
   }
 
+  /** `times` requests in a row for a sampled key of `size` bytes, each a hit of the real store. */
+  repeat(hash: number, size: number, times: number): void {
+    this.request(hash, size, true);
+    // The key is now the most recent: the rest are hits that move nothing.
+    this.#requests += times - 1;
+    this.#ownHits += times - 1;
+    this.#hits += times - 1;
+  }
+
   /** Requests for sampled keys since the last reset. */
   get requests(): number {
     return this.#requests;

@@ -20,6 +20,13 @@ const HASHDOS_THRESHOLD = 6;
  * the next power of two) and the segment byte.
  */
 export const TINYLFU_ENTRY_OVERHEAD = 16;
+/** Hits recorded before the read buffer is drained (a multiple of 8 entries: two cache lines of slots). */
+const READ_BUFFER = 64;
+/** The sketch grows at most to this many times the entries held, however few bytes they have (the first may mislead). */
+const SKETCH_GROWTH = 16;
+const MIN_SKETCH_ENTRIES = 1024;
+/** Entries held before the sketch may shrink (the average entry size is trusted from then on). */
+const SHRINK_MIN_ENTRIES = 256;
 
 /**
  * W-TinyLFU (Einziger, Friedman and Manes, "TinyLFU: A Highly Efficient Cache Admission Policy", 2017), as
@@ -30,6 +37,15 @@ export const TINYLFU_ENTRY_OVERHEAD = 16;
  * main space), whose overflow is demoted back to probation. The window starts at 1% of the capacity; the
  * WindowTuner moves its limit (hill climbing on the hit rate, and a guard that turns towards LRU when an LRU
  * shadow on sampled keys does better). Every hit and every new entry counts as a sighting in the sketch.
+ *
+ * A hit only records the slot in a read buffer (a ring of slots, no allocation), as Caffeine's read buffers;
+ * the buffer is drained in a batch (sketch increments, segment moves, the tuner's counts) when it is full and
+ * before any write, eviction or inspection, so no slot in it can be stale. Repeated hits on one entry in a row
+ * are applied at once.
+ *
+ * The sketch counts from the first entry: it is sized for the entries the capacity holds at the average entry
+ * size seen so far (capacity × entries / bytes), and resized when that estimate moves past the next power of
+ * two up (or four down); a resize carries over the estimated frequencies of the entries held.
  *
  * `capacity` is the byte size the store is expected to have when full; it sizes the segments (the store
  * itself is evicted by its Group, as any store).
@@ -43,6 +59,10 @@ export class TinyLfuPolicy implements EvictionPolicy {
   readonly #protected: RecencyList;
   #segments = new Uint8Array(64);
   #sketch = new FrequencySketch();
+  readonly #reads = new Int32Array(READ_BUFFER);
+  #readCount = 0;
+  /** Whether the store was half full once (the climber judges hit rates from then on). */
+  #filled = false;
   readonly #tuner: WindowTuner;
   readonly #capacity: number;
   #windowMax: number;
@@ -70,32 +90,31 @@ export class TinyLfuPolicy implements EvictionPolicy {
 
   /** Bytes and entries of each segment (for tests and benchmarks). */
   segments(): { window: number; probation: number; protected: number; sketchBytes: number } {
+    this.#drain();
     return { window: this.#window.bytes, probation: this.#probation.bytes, protected: this.#protected.bytes, sketchBytes: this.#sketch.byteLength };
   }
 
   added(slot: number, hash: number, size: number): void {
-    this.#sketch.increment(hash);
-    this.#tuner.miss(hash, size);
+    this.#drain();
     if (slot >= this.#segments.length) this.#growSegments();
     this.#segments[slot] = WINDOW;
     this.#window.pushHead(slot, size);
-    if (this.#bytes() >= this.#capacity / 2) {
-      // Sized lazily, when the store is half full, as Caffeine does: then the entry count is known.
-      this.#sketch.ensureCapacity(this.#count());
-      this.#tuner.entries(this.#count());
-    }
+    this.#sizeSketch();
+    this.#sketch.increment(hash);
+    this.#tuner.miss(hash, size);
+    if (!this.#filled && this.#bytes() >= this.#capacity / 2) this.#filled = true;
     this.#candidate = -1;
     this.#climb();
     this.#drainWindow();
   }
 
-  accessed(slot: number, hash: number): void {
-    this.#sketch.increment(hash);
-    this.#tuner.hit(hash, this.#tuner.sampled(hash) ? this.#sizeOf(slot) : 0);
-    this.#reorder(slot);
+  accessed(slot: number): void {
+    this.#reads[this.#readCount++] = slot;
+    if (this.#readCount === READ_BUFFER) this.#drain();
   }
 
   replaced(slot: number, hash: number, oldSize: number, newSize: number): void {
+    this.#drain();
     this.#sketch.increment(hash);
     this.#list(this.#segments[slot]!).bytes += newSize - oldSize;
     this.#reorder(slot);
@@ -103,6 +122,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
   }
 
   removed(slot: number, size: number): void {
+    this.#drain();
     const segment = this.#segments[slot]!;
     if (segment === PROBATION) this.#leaveProbation(slot, size);
     else this.#list(segment).unlink(slot, size);
@@ -110,6 +130,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
   }
 
   victim(): number {
+    this.#drain();
     const victim = this.#probation.tail >= 0 ? this.#probation.tail : this.#protected.tail >= 0 ? this.#protected.tail : this.#window.tail;
     const candidate = this.#candidate;
     if (victim < 0 || candidate < 0 || candidate === victim || this.#segments[candidate] !== PROBATION) return victim;
@@ -122,6 +143,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
   }
 
   *order(): IterableIterator<number> {
+    this.#drain();
     for (const list of [this.#protected, this.#window, this.#probation]) {
       for (let slot = list.head; slot >= 0; slot = list.older(slot)) yield slot;
     }
@@ -133,7 +155,50 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#protected.clear();
     this.#segments.fill(NONE);
     this.#sketch = new FrequencySketch();
+    this.#readCount = 0;
     this.#candidate = -1;
+  }
+
+  /** Applies the hits in the read buffer, in order; a run of hits on one slot at once. */
+  #drain(): void {
+    const count = this.#readCount;
+    if (count === 0) return;
+    this.#readCount = 0;
+    const reads = this.#reads;
+    const ints = this.#table.ints;
+    for (let i = 0; i < count;) {
+      const slot = reads[i]!;
+      let run = 1;
+      while (i + run < count && reads[i + run] === slot) run++;
+      i += run;
+      const hash = ints[slot * STRIDE + HASH]!;
+      this.#sketch.increment(hash, run);
+      this.#tuner.hits(hash, run, this.#tuner.sampled(hash) ? this.#sizeOf(slot) : 0);
+      this.#reorder(slot);
+    }
+  }
+
+  /**
+   * Sizes the sketch for the entries the capacity holds at the average entry size seen so far (see the class
+   * comment), carrying over the frequencies of the entries held.
+   */
+  #sizeSketch(): void {
+    const count = this.#count();
+    const estimate = (this.#capacity * count) / this.#bytes();
+    const grow = Math.min(estimate, Math.max(SKETCH_GROWTH * count, MIN_SKETCH_ENTRIES));
+    const sized = this.#sketch.capacity;
+    if (grow <= sized && !(count >= SHRINK_MIN_ENTRIES && estimate * 4 <= sized)) return;
+    const old = this.#sketch;
+    const next = new FrequencySketch(Math.max(1, grow));
+    const ints = this.#table.ints;
+    for (const list of [this.#window, this.#probation, this.#protected]) {
+      for (let slot = list.head; slot >= 0; slot = list.older(slot)) {
+        const hash = ints[slot * STRIDE + HASH]!;
+        next.increment(hash, old.frequency(hash));
+      }
+    }
+    this.#sketch = next;
+    this.#tuner.entries(Math.round(grow));
   }
 
   /** A hit: LRU order within the window and the protected segment; probation promotes to protected. */
@@ -191,7 +256,7 @@ export class TinyLfuPolicy implements EvictionPolicy {
 
   /** Applies the tuner's adjustment of the window's limit. */
   #climb(): void {
-    const amount = this.#tuner.adjustment(this.#sketch.sized ? this.#sketch.sampleSize : 0);
+    const amount = this.#tuner.adjustment(this.#filled ? this.#sketch.sampleSize : 0);
     if (amount !== 0) this.#resizeWindow(amount);
   }
 

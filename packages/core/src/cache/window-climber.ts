@@ -23,8 +23,8 @@ export class WindowClimber {
     this.#step = -STEP_PERCENT * capacity;
   }
 
-  hit(): void {
-    this.#hits++;
+  hit(times = 1): void {
+    this.#hits += times;
   }
 
   miss(): void {
