@@ -8,7 +8,7 @@ export type { CacheCluster, ClusterMetrics, ListenOverrides, RingView } from "./
 export type { Group } from "./interfaces/group.js";
 export { closeOnSignals, type CloseOnSignalsOptions } from "./cluster/close-on-signals.js";
 export type { GroupOptions, GetOptions, SetOptions, Loader, LoadContext, LoadResult } from "./engine/group.js";
-export { oneIn, neverHot, alwaysHot, type HotPolicy } from "./engine/hot-policy.js";
+export { oneIn, neverHot, alwaysHot, frequentHot, type FrequentHotOptions, type HotPolicy, type HotPolicyKind } from "./engine/hot-policy.js";
 export type { GroupStats } from "./engine/stats.js";
 export { HashRing } from "./ring/hash-ring.js";
 export type { SlabStoreOptions } from "./cache/slab-store.js";

@@ -102,7 +102,7 @@ describe("config", () => {
   it("reports unknown sections and keys with what was probably meant", () => {
     const issues = issuesOf(() => parseConfigText("[cache]\nprot = 1\n[cahce]\nport = 1\n[cluster]\nheartbaet = 5\n", { file: "x.ini", env: {}, plugins }));
     assert.deepEqual(issues, [
-      'x.ini:2 [cache] prot: unknown key "prot" in [cache] (did you mean "port"?); known keys: port, host, self, replicas, max_bytes, store, invalidation, timeout, eject_after, eject_time',
+      'x.ini:2 [cache] prot: unknown key "prot" in [cache] (did you mean "port"?); known keys: port, host, self, replicas, max_bytes, store, invalidation, hot_policy, timeout, eject_after, eject_time',
       'x.ini:3 [cahce]: unknown section [cahce] (did you mean "cache"?); known sections: [cache], [cluster], [admin], [match], [meta]',
       'x.ini:6 [cluster] heartbaet: unknown key "heartbaet" in [cluster] (did you mean "heartbeat"?); known keys: port, host, name, advertise, join_timeout, heartbeat, secret_keys',
     ]);

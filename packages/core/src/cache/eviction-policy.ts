@@ -14,6 +14,8 @@ export interface EvictionPolicy {
   replaced(slot: number, hash: number, oldSize: number, newSize: number): void;
   /** The entry is gone (removed, expired or evicted). */
   removed(slot: number, size: number): void;
+  /** The slot `victim()` would most likely pick, without changing anything; -1 when the store is empty. */
+  peekVictim(): number;
   /** The slot to evict next; -1 when the store is empty. */
   victim(): number;
   /** Slots from the one kept longest to the next victim (for tests and the status page). */

@@ -28,6 +28,10 @@ export class LruPolicy implements EvictionPolicy {
     this.#list.unlink(slot, size);
   }
 
+  peekVictim(): number {
+    return this.#list.tail;
+  }
+
   victim(): number {
     return this.#list.tail;
   }

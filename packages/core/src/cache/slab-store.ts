@@ -165,6 +165,12 @@ export class SlabStore implements Store {
     return true;
   }
 
+  /** The key `evict()` would most likely drop next (see EvictionPolicy.peekVictim); undefined when empty. */
+  peekVictim(): string | undefined {
+    const slot = this.#policy.peekVictim();
+    return slot < 0 ? undefined : this.#keyOf(slot);
+  }
+
   clear(): void {
     this.#table.clear();
     this.#index.clear();

@@ -129,6 +129,12 @@ export class TinyLfuPolicy implements EvictionPolicy {
     this.#segments[slot] = NONE;
   }
 
+  /** The main space's least recently used entry (the victim, unless the next candidate loses admission to it). */
+  peekVictim(): number {
+    this.#drain();
+    return this.#probation.tail >= 0 ? this.#probation.tail : this.#protected.tail >= 0 ? this.#protected.tail : this.#window.tail;
+  }
+
   victim(): number {
     this.#drain();
     const victim = this.#probation.tail >= 0 ? this.#probation.tail : this.#protected.tail >= 0 ? this.#protected.tail : this.#window.tail;

@@ -162,7 +162,7 @@ export class ClusterNode implements CacheCluster {
     }
     const group = new CacheGroup(
       name,
-      { maxBytes: this.config.cache.max_bytes, ...options },
+      { maxBytes: this.config.cache.max_bytes, hotPolicy: this.config.cache.hot_policy, ...options },
       {
         picker: this.picker,
         client: this.#deps.transport?.client,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { STORE_KINDS } from "../cache/store-kinds.js";
+import { HOT_POLICY_KINDS } from "../engine/hot-policy.js";
 import { configSection } from "./config-section.js";
 import { boolean, byteSize, integer, milliseconds, port } from "./config-values.js";
 
@@ -29,6 +30,12 @@ export const cacheSection = configSection("cache", CORE, {
     .default("auto")
     .describe(
       "How `remove`/`set` make the other nodes drop their hot copies: `gossip` (one message on the membership's gossip; needs a membership that can broadcast, such as membership-swim), `http` (one request to every peer), `auto` (gossip when the membership can, else http).",
+    ),
+  hot_policy: z
+    .enum(HOT_POLICY_KINDS, { error: `expected one of ${HOT_POLICY_KINDS.join(", ")}` })
+    .default("frequency")
+    .describe(
+      "Which values fetched from their owner a node also keeps in its hot cache: `one-in-10` (golang/groupcache's coin) or `frequency` (a key fetched twice lately and, once the hot cache is full, more often than its victim, counted by a TinyLFU sketch: popular remote keys become local, keys read once do not churn the hot cache). A group's `hotPolicy` option overrides it.",
     ),
   timeout: milliseconds().default(2000).describe("Peer fetch timeout in ms."),
   eject_after: integer(0, 1_000_000)

@@ -1,4 +1,5 @@
 import { EntryHandle } from "../cache/entry-handles.js";
+import { SlabStore } from "../cache/slab-store.js";
 import { STORE_KINDS, type StoreKind, storeFactoryOf } from "../cache/store-kinds.js";
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
 import type { Group } from "../interfaces/group.js";
@@ -6,7 +7,7 @@ import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/
 import type { PeerCallOptions, PeerValue, TransportClient } from "../interfaces/transport.js";
 import type { Logger } from "../interfaces/logger.js";
 import { silentLogger } from "../interfaces/logger.js";
-import { type HotPolicy, oneIn } from "./hot-policy.js";
+import { HOT_POLICY_KINDS, type HotPolicy, type HotPolicyKind, hotPolicyOf } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
 import type { FlightSignal } from "./flight-signal.js";
 import type { GroupInstruments } from "./instruments.js";
@@ -33,8 +34,12 @@ export interface GroupOptions {
   readonly maxBytes?: number;
   /** Loads a missing value; runs once per key cluster-wide, on the key's owner. */
   readonly load: Loader;
-  /** Which peer-fetched values to keep in the hot cache; default 1 in 10 as golang. */
-  readonly hotPolicy?: HotPolicy;
+  /**
+   * Which peer-fetched values to keep in the hot cache: `"one-in-10"` (golang/groupcache's coin), `"frequency"`
+   * (a key fetched twice lately and more often than the hot cache's victim, see `frequentHot`) or a HotPolicy;
+   * default `[cache] hot_policy` (`"frequency"`).
+   */
+  readonly hotPolicy?: HotPolicy | HotPolicyKind;
   /** Default time to live in ms for loaded values that give none; default: no expiry. */
   readonly ttl?: number;
   /**
@@ -116,7 +121,7 @@ export class CacheGroup implements Group, InvalidationTarget {
     this.name = name;
     this.maxBytes = maxBytes;
     this.#load = options.load;
-    this.#hotPolicy = options.hotPolicy ?? oneIn(10);
+    this.#hotPolicy = hotPolicyFor(options.hotPolicy ?? "frequency", maxBytes);
     this.#ttl = options.ttl;
     const factory = storeFactoryFor(options.store) ?? deps.storeFactory ?? storeFactoryOf("lru");
     this.#main = factory({ name: `${name}/main`, kind: "main", maxBytes });
@@ -414,7 +419,8 @@ export class CacheGroup implements Group, InvalidationTarget {
       this.stats.peerLoads++;
       flight.outcome = "peer";
       const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-      if (!flight.invalidated && this.#hotPolicy(key, got.value)) this.#populate(this.#hot, key, entry);
+      this.#hotCandidate = { key, length: got.value.byteLength };
+      if (!flight.invalidated && this.#hotPolicy(key, got.value, this.#hotVictim)) this.#populate(this.#hot, key, entry);
       return entry;
     } catch (error) {
       if (flight.aborted) {
@@ -436,6 +442,21 @@ export class CacheGroup implements Group, InvalidationTarget {
       return undefined;
     }
   }
+
+  /** The peer-fetched key the hot policy is asked about (read by #hotVictim). */
+  #hotCandidate = { key: "", length: 0 };
+
+  /**
+   * The key the hot cache would give up for the candidate: undefined while it may grow by it (hot + candidate
+   * <= main / 8, golang's rule) or when its store cannot tell.
+   */
+  readonly #hotVictim = (): string | undefined => {
+    const hot = this.#hot;
+    if (!(hot instanceof SlabStore)) return undefined;
+    const { key, length } = this.#hotCandidate;
+    if (hot.bytes + hot.countedBytes(key, length) <= this.#main.bytes / 8) return undefined;
+    return hot.peekVictim();
+  };
 
   /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */
   #populate(store: Store, key: string, entry: StoreEntry): void {
@@ -493,6 +514,14 @@ function toEntry(group: string, key: string, result: LoadResult, ttlOverride: nu
   // does not keep that buffer alive); the first callers get the loader's bytes as they are.
   const bytes = typeof value === "string" ? encoder.encode(value) : value;
   return expire === undefined ? { value: bytes } : { value: bytes, expire };
+}
+
+function hotPolicyFor(policy: HotPolicy | HotPolicyKind, maxBytes: number): HotPolicy {
+  if (typeof policy === "function") return policy;
+  if ((HOT_POLICY_KINDS as readonly unknown[]).includes(policy)) return hotPolicyOf(policy, maxBytes);
+  throw new InvalidArgumentError(
+    `expected options.hotPolicy to be ${HOT_POLICY_KINDS.map((k) => `"${k}"`).join(", ")} or a function, got ${JSON.stringify(policy)}`,
+  );
 }
 
 function storeFactoryFor(store: StoreKind | StoreFactory | undefined): StoreFactory | undefined {
