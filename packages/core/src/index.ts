@@ -50,6 +50,7 @@ export type {
   TransportClient,
   PeerRequestHandler,
   PeerValue,
+  PeerBatchResult,
   PeerCallOptions,
   TraceCarrier,
   HttpRoute,

@@ -4,13 +4,14 @@ import { STORE_KINDS, type StoreKind, storeFactoryOf } from "../cache/store-kind
 import { AbortError, CacheClusterError, InvalidArgumentError, LoaderError, describe } from "../errors.js";
 import type { Group } from "../interfaces/group.js";
 import type { Store, StoreEntry, StoreFactory, StoreStats } from "../interfaces/store.js";
-import type { PeerCallOptions, PeerValue, TransportClient } from "../interfaces/transport.js";
+import type { PeerBatchResult, PeerCallOptions, PeerValue, TraceCarrier, TransportClient } from "../interfaces/transport.js";
 import type { Logger } from "../interfaces/logger.js";
 import { silentLogger } from "../interfaces/logger.js";
 import { HOT_POLICY_KINDS, type HotPolicy, type HotPolicyKind, hotPolicyOf } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
 import type { FlightSignal } from "./flight-signal.js";
 import type { GroupInstruments } from "./instruments.js";
+import { PeerBatch, fetchEach } from "./peer-batch.js";
 import { classifyPeerFailure } from "./peer-failure.js";
 import type { PeerOutliers } from "./peer-outliers.js";
 import { SingleFlight, abortReason } from "./singleflight.js";
@@ -189,6 +190,56 @@ export class CacheGroup implements Group, InvalidationTarget {
     return entry.value;
   }
 
+  /**
+   * The values of `keys` as `Promise.allSettled(keys.map((k) => this.get(k)))` gives them, with one request per
+   * owning peer (`fetchMany`) instead of one per key; see `Group.getMany`. Every key counts as a get; a
+   * repeated key is looked up once and its result given at each of its places.
+   */
+  getMany(keys: readonly string[], options: GetOptions = {}): Promise<PromiseSettledResult<Uint8Array>[]> {
+    if (!Array.isArray(keys)) return Promise.reject(new InvalidArgumentError(`expected keys to be an array of strings, got ${describe(keys)}`));
+    this.stats.batchGets++;
+    const tracing = activeTracing();
+    const trace = tracing === undefined ? undefined : GetTrace.getMany(tracing, this.name, keys.length);
+    const signal = options.signal;
+    const results = new Array<PromiseSettledResult<Uint8Array>>(keys.length);
+    const pending: Promise<void>[] = [];
+    const firstAt = new Map<unknown, number>();
+    const repeats: number[] = [];
+    /** Owner → the batch of this call's keys it is asked for (null: skipped as an outlier, its keys load here). */
+    const batches = new Map<string, PeerBatch | null>();
+    let hits = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key: unknown = keys[i];
+      if (firstAt.has(key)) {
+        repeats.push(i);
+        continue;
+      }
+      firstAt.set(key, i);
+      try {
+        const got = this.#getInBatch(key, signal, batches, trace);
+        if (got instanceof Promise) {
+          pending.push(
+            got.then(
+              (entry) => void (results[i] = { status: "fulfilled", value: entry.value }),
+              (error: unknown) => void (results[i] = { status: "rejected", reason: error }),
+            ),
+          );
+        } else {
+          hits++;
+          results[i] = { status: "fulfilled", value: got.value };
+        }
+      } catch (error) {
+        results[i] = { status: "rejected", reason: error };
+      }
+    }
+    for (const batch of batches.values()) if (batch !== null) this.#sendBatch(batch, trace);
+    const done = (pending.length === 0 ? Promise.resolve() : Promise.all(pending)).then(() => {
+      for (const i of repeats) results[i] = results[firstAt.get(keys[i]) as number] as PromiseSettledResult<Uint8Array>;
+      return results;
+    });
+    return trace === undefined ? done : trace.finishMany(done, hits);
+  }
+
   /** Like `get`, decoded as UTF-8. */
   async getString(key: string, options: GetOptions = {}): Promise<string> {
     return decoder.decode(await this.get(key, options));
@@ -351,6 +402,96 @@ export class CacheGroup implements Group, InvalidationTarget {
     return call.promise;
   }
 
+  /** `#get` for a key of `getMany`: a miss owned by a peer joins that owner's batch (when its flight starts here). */
+  #getInBatch(
+    key: unknown,
+    signal: AbortSignal | undefined,
+    batches: Map<string, PeerBatch | null>,
+    trace: GetTrace | undefined,
+  ): StoreEntry | Promise<StoreEntry> {
+    checkKey(key);
+    this.stats.gets++;
+    if (signal?.aborted === true) throw abortReason(signal);
+    const cached = this.#lookup(key, trace);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    checkWellFormed(key);
+    this.stats.loads++;
+    const call = this.#flight.do(
+      key,
+      (flight) => {
+        const batch = this.#batchFor(key, batches);
+        return batch === undefined ? this.#loadOnce(key, flight, false, trace) : this.#loadFromBatch(key, flight, batch, trace);
+      },
+      signal,
+    );
+    return call.promise;
+  }
+
+  /** The batch of the owner of `key`, made on first use; undefined when this node loads the key itself. */
+  #batchFor(key: string, batches: Map<string, PeerBatch | null>): PeerBatch | undefined {
+    const owner = this.#deps.picker.pickPeer(key);
+    if (owner === undefined || this.#deps.client === undefined) return undefined;
+    let batch = batches.get(owner);
+    if (batch === undefined) {
+      batch = (this.#deps.outliers?.admit(owner) ?? true) ? new PeerBatch(owner) : null;
+      batches.set(owner, batch);
+    }
+    return batch ?? undefined;
+  }
+
+  /** A flight whose value comes in its owner's batch; a key the owner could not give loads here, as after a failed fetch. */
+  async #loadFromBatch(key: string, flight: FlightSignal, batch: PeerBatch, trace: GetTrace | undefined): Promise<StoreEntry> {
+    const joined = batch.join(key, flight);
+    this.stats.loadsDeduped++;
+    flight.peer = batch.owner;
+    let reason: unknown;
+    try {
+      const result = await joined;
+      if (result.status === "fulfilled") return this.#fetched(key, result.value, flight);
+      reason = result.reason;
+    } catch (error) {
+      reason = error;
+    }
+    if (flight.aborted) throw abortReason(flight.signal);
+    this.stats.peerErrors++;
+    this.#logger.debug(
+      { err: reason, peer: batch.owner, group: this.name, key },
+      `cachecluster: peer ${batch.owner} did not give a key of a batch; loading here`,
+    );
+    return this.#loadHere(key, flight, trace);
+  }
+
+  /** Sends one owner's batch; the outlier and latency accounting is per request, as for a single fetch. */
+  #sendBatch(batch: PeerBatch, trace: GetTrace | undefined): void {
+    const client = this.#deps.client as TransportClient;
+    const { outliers, instruments } = this.#deps;
+    const owner = batch.owner;
+    this.stats.peerBatches++;
+    batch.send((keys, signal) => {
+      const started = instruments === undefined ? 0 : performance.now();
+      const call = (traceContext: TraceCarrier | undefined): Promise<PeerBatchResult[]> => {
+        const options = traceContext === undefined ? { signal } : { signal, traceContext };
+        return client.fetchMany !== undefined ? client.fetchMany(owner, this.name, keys, options) : fetchEach(client, owner, this.name, keys, options);
+      };
+      const sent = trace === undefined ? call(undefined) : trace.fetch(owner, call, keys.length);
+      return sent.then(
+        (results) => {
+          instruments?.peerFetch(owner, (performance.now() - started) / 1000, undefined);
+          outliers?.succeeded(owner);
+          return results;
+        },
+        (error: unknown) => {
+          if (signal.aborted) outliers?.abandoned(owner);
+          else this.#peerFailed(owner, error, started, { keys: keys.length });
+          throw error;
+        },
+      );
+    });
+  }
+
   #lookup(key: string, trace?: GetTrace): StoreEntry | undefined {
     return this.#main.get(key, this.#now) ?? (trace === undefined ? this.#hot.get(key, this.#now) : trace.fromHot(this.#hot.get(key, this.#now)));
   }
@@ -370,6 +511,11 @@ export class CacheGroup implements Group, InvalidationTarget {
       const fetched = await this.#fetchFromPeer(client, owner, key, flight, trace);
       if (fetched !== undefined) return fetched;
     }
+    return this.#loadHere(key, flight, trace);
+  }
+
+  /** Runs this node's loader for `key` (the flight's leader) and keeps the value in the main cache. */
+  async #loadHere(key: string, flight: FlightSignal, trace: GetTrace | undefined): Promise<StoreEntry> {
     flight.outcome = "load";
     const instruments = this.#deps.instruments;
     const started = instruments === undefined ? 0 : performance.now();
@@ -416,29 +562,14 @@ export class CacheGroup implements Group, InvalidationTarget {
         : trace.fetch(owner, (traceContext) => client.fetch(owner, this.name, key, { signal: flight.signal, traceContext })));
       instruments?.peerFetch(owner, (performance.now() - started) / 1000, undefined);
       outliers?.succeeded(owner);
-      this.stats.peerLoads++;
-      flight.outcome = "peer";
-      const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
-      this.#hotCandidate = { key, length: got.value.byteLength };
-      if (!flight.invalidated && this.#hotPolicy(key, got.value, this.#hotVictim)) this.#populate(this.#hot, key, entry);
-      return entry;
+      return this.#fetched(key, got, flight);
     } catch (error) {
       if (flight.aborted) {
         outliers?.abandoned(owner);
         throw abortReason(flight.signal);
       }
       this.stats.peerErrors++;
-      const { kind, outlier } = classifyPeerFailure(error);
-      instruments?.peerFetch(owner, (performance.now() - started) / 1000, kind);
-      // The first failure of a peer in a row is a warning; the rest are debug (ejection, if any, warns on its own).
-      let inARow = 1;
-      if (outliers !== undefined) {
-        if (outlier) inARow = outliers.failed(owner, describe(error));
-        else outliers.succeeded(owner);
-      }
-      const fields = { err: error, peer: owner, group: this.name, key, failuresInARow: inARow };
-      if (outlier && inARow === 1) this.#logger.warn(fields, `cachecluster: peer ${owner} failed a fetch (${kind}); loading here`);
-      else this.#logger.debug(fields, `cachecluster: peer ${owner} failed a fetch (${kind}); loading here`);
+      this.#peerFailed(owner, error, started, { key });
       return undefined;
     }
   }
@@ -457,6 +588,33 @@ export class CacheGroup implements Group, InvalidationTarget {
     if (hot.bytes + hot.countedBytes(key, length) <= this.#main.bytes / 8) return undefined;
     return hot.peekVictim();
   };
+
+  /** A value the owner gave: counted, kept in the hot cache when the policy admits it (per key). */
+  #fetched(key: string, got: PeerValue, flight: FlightSignal): StoreEntry {
+    this.stats.peerLoads++;
+    flight.outcome = "peer";
+    const entry: StoreEntry = got.expire === undefined ? { value: got.value } : { value: got.value, expire: got.expire };
+    this.#hotCandidate = { key, length: got.value.byteLength };
+    if (!flight.invalidated && this.#hotPolicy(key, got.value, this.#hotVictim)) this.#populate(this.#hot, key, entry);
+    return entry;
+  }
+
+  /** Accounts a failed request to `owner` (histogram, outlier ejection) and logs it: a warning the first time in a row. */
+  #peerFailed(owner: string, error: unknown, started: number, about: { readonly key: string } | { readonly keys: number }): void {
+    const { outliers, instruments } = this.#deps;
+    const { kind, outlier } = classifyPeerFailure(error);
+    instruments?.peerFetch(owner, (performance.now() - started) / 1000, kind);
+    // The first failure of a peer in a row is a warning; the rest are debug (ejection, if any, warns on its own).
+    let inARow = 1;
+    if (outliers !== undefined) {
+      if (outlier) inARow = outliers.failed(owner, describe(error));
+      else outliers.succeeded(owner);
+    }
+    const what = "key" in about ? "a fetch" : `a batch of ${about.keys} keys`;
+    const fields = { err: error, peer: owner, group: this.name, ...about, failuresInARow: inARow };
+    if (outlier && inARow === 1) this.#logger.warn(fields, `cachecluster: peer ${owner} failed ${what} (${kind}); loading here`);
+    else this.#logger.debug(fields, `cachecluster: peer ${owner} failed ${what} (${kind}); loading here`);
+  }
 
   /** golang's populateCache: add, then evict while main + hot > maxBytes (hot first while hot > main/8). */
   #populate(store: Store, key: string, entry: StoreEntry): void {

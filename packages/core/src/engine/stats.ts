@@ -18,8 +18,24 @@ export interface GroupStats {
   localLoadErrs: number;
   /** Gets that came from peers over the network. */
   serverRequests: number;
+  /** `getMany` calls (each of their keys also counts in `gets` and the counters after it). */
+  batchGets: number;
+  /** Batched fetches sent to owners by `getMany`: one per owning peer and call (`peerLoads` counts their keys). */
+  peerBatches: number;
 }
 
 export function emptyGroupStats(): GroupStats {
-  return { gets: 0, cacheHits: 0, peerLoads: 0, peerErrors: 0, loads: 0, loadsDeduped: 0, localLoads: 0, localLoadErrs: 0, serverRequests: 0 };
+  return {
+    gets: 0,
+    cacheHits: 0,
+    peerLoads: 0,
+    peerErrors: 0,
+    loads: 0,
+    loadsDeduped: 0,
+    localLoads: 0,
+    localLoadErrs: 0,
+    serverRequests: 0,
+    batchGets: 0,
+    peerBatches: 0,
+  };
 }

@@ -79,6 +79,9 @@ const ATTR_GROUP = "cachecluster.group";
 const ATTR_OUTCOME = "cachecluster.outcome";
 const ATTR_PEER = "cachecluster.peer";
 const ATTR_SHARED = "cachecluster.shared";
+const ATTR_KEYS = "cachecluster.keys";
+const ATTR_HITS = "cachecluster.hits";
+const ATTR_ERRORS = "cachecluster.errors";
 const ATTR_ERROR_TYPE = "error.type";
 const ATTR_SERVER_ADDRESS = "server.address";
 const ATTR_SERVER_PORT = "server.port";
@@ -114,6 +117,18 @@ export class GetTrace {
     const { api, tracer } = tracing;
     const parent = api.context.active();
     const span = tracer.startSpan(`get ${group}`, { kind: api.SpanKind.INTERNAL, attributes: { [ATTR_GROUP]: group } }, parent);
+    return new GetTrace(tracing, span, group, parent);
+  }
+
+  /**
+   * A `getMany` by the application (`getMany {group}`, internal, `cachecluster.keys`): the parent of one fetch
+   * span per owner asked (with the keys it was asked for) and of the load spans of the keys loaded here.
+   */
+  static getMany(tracing: Tracing, group: string, keys: number): GetTrace {
+    const { api, tracer } = tracing;
+    const parent = api.context.active();
+    const attributes = { [ATTR_GROUP]: group, [ATTR_KEYS]: keys };
+    const span = tracer.startSpan(`getMany ${group}`, { kind: api.SpanKind.INTERNAL, attributes }, parent);
     return new GetTrace(tracing, span, group, parent);
   }
 
@@ -167,6 +182,20 @@ export class GetTrace {
     );
   }
 
+  /**
+   * Ends a `getMany` span once its results are in: `cachecluster.hits` (keys served from this node's caches) and
+   * `cachecluster.errors` (keys that failed; each failure is its key's, so the span's status stays unset).
+   */
+  finishMany<T extends readonly PromiseSettledResult<unknown>[]>(pending: Promise<T>, hits: number): Promise<T> {
+    return pending.then((results) => {
+      let errors = 0;
+      for (const result of results) if (result.status === "rejected") errors++;
+      this.#span.setAttributes({ [ATTR_HITS]: hits, [ATTR_ERRORS]: errors });
+      this.#span.end();
+      return results;
+    });
+  }
+
   /** Ends the span of a get that failed before it reached a cache or a flight (bad key, aborted). */
   fail(error: unknown): void {
     fail(this.#tracing, this.#span, error);
@@ -176,11 +205,12 @@ export class GetTrace {
   /**
    * Runs `call` (the transport's fetch from `peer`) inside the client span `fetch {group}`, giving it the span's
    * context as the app's propagator writes it (undefined when it writes nothing) to send along; ends the span
-   * when the call settles.
+   * when the call settles. A batched fetch says how many `keys` it asks for (`cachecluster.keys`).
    */
-  fetch<T>(peer: string, call: (traceContext: TraceCarrier | undefined) => Promise<T>): Promise<T> {
+  fetch<T>(peer: string, call: (traceContext: TraceCarrier | undefined) => Promise<T>, keys?: number): Promise<T> {
     const { api, tracer } = this.#tracing;
     const attributes: Attributes = { [ATTR_GROUP]: this.#group, [ATTR_PEER]: peer, ...serverAttributes(peer) };
+    if (keys !== undefined) attributes[ATTR_KEYS] = keys;
     const span = tracer.startSpan(`fetch ${this.#group}`, { kind: api.SpanKind.CLIENT, attributes }, this.context);
     const context = api.trace.setSpan(this.context, span);
     const carrier: Record<string, string> = {};

@@ -18,6 +18,14 @@ export interface Group {
    * golang's ByteView is: treat them as read-only (copy with `.slice()` before changing them).
    */
   get(key: string, options?: GetOptions): Promise<Uint8Array>;
+  /**
+   * The values of `keys`, as `Promise.allSettled(keys.map((k) => group.get(k)))` gives them (one result per key,
+   * in order; a key's failure rejects that key only), with one request per owning peer instead of one per key.
+   * Hits are served here without a request; each missing key is still loaded once cluster-wide (singleflight
+   * per key, here and at its owner), and the hot-cache policy applies per key. A repeated key is looked up once.
+   * Peers without the batch route (golang/groupcache) get single-key fetches.
+   */
+  getMany(keys: readonly string[], options?: GetOptions): Promise<PromiseSettledResult<Uint8Array>[]>;
   /** Like `get`, decoded as UTF-8. */
   getString(key: string, options?: GetOptions): Promise<string>;
   /**

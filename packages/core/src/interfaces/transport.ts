@@ -22,10 +22,21 @@ export interface PeerCallOptions {
 /** Trace context fields by lower-case name (HTTP headers); a field may repeat as node:http gives it. */
 export type TraceCarrier = Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/** One key's answer in a batch: its value, or why the peer could not give it. */
+export type PeerBatchResult = PromiseSettledResult<PeerValue>;
+
 /** Client side: talks to one peer's cache server. Every failure rejects with a `PeerError`. */
 export interface TransportClient {
   /** GET /_groupcache/{group}/{key} on the peer with base URL `peerUrl`. */
   fetch(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue>;
+  /**
+   * Optional extension: the values of `keys` from one peer in as few requests as it can (a batch route where the
+   * peer has one, single-key fetches where it has not, as a golang/groupcache peer). One result per key, in
+   * order; a key's failure is its own (`status: "rejected"`, a `PeerError`). Rejects as a whole, with a
+   * `PeerError`, only when the peer could not be asked at all (unreachable, timeout, aborted). Without it, the
+   * engine calls `fetch` once per key.
+   */
+  fetchMany?(peerUrl: string, group: string, keys: readonly string[], options?: PeerCallOptions): Promise<PeerBatchResult[]>;
   /** Extension: delete at the peer (owner deletes from main, every peer from hot). */
   remove(peerUrl: string, group: string, key: string, options?: PeerCallOptions): Promise<void>;
   /** Extension: store a value at the owner. */

@@ -52,6 +52,8 @@ const GROUP_COUNTERS: readonly (readonly [keyof GroupStats, string, string])[] =
   ["localLoads", "cachecluster_group_local_loads_total", "Successful loads by this node's loader."],
   ["localLoadErrs", "cachecluster_group_local_load_errors_total", "Failed loads by this node's loader."],
   ["serverRequests", "cachecluster_group_server_requests_total", "Gets that came from peers over the network."],
+  ["batchGets", "cachecluster_group_batch_gets_total", "getMany calls (their keys count as gets too)."],
+  ["peerBatches", "cachecluster_group_peer_batches_total", "Batched fetches sent to owning peers by getMany (one per owner and call)."],
 ];
 
 /**
