@@ -216,7 +216,8 @@ export class CacheGroup implements Group, InvalidationTarget {
       }
       firstAt.set(key, i);
       try {
-        const got = this.#getInBatch(key, signal, batches, trace);
+        // checkKey in #get refuses a key that is not a string.
+        const got = this.#get(key as string, signal, false, trace, batches);
         if (got instanceof Promise) {
           pending.push(
             got.then(
@@ -385,29 +386,16 @@ export class CacheGroup implements Group, InvalidationTarget {
     );
   }
 
-  /** A hit returns the entry synchronously; a miss returns the (shared) load. */
-  #get(key: string, signal: AbortSignal | undefined, fromPeer: boolean, trace?: GetTrace): StoreEntry | Promise<StoreEntry> {
-    checkKey(key);
-    this.stats.gets++;
-    if (signal?.aborted === true) throw abortReason(signal);
-    const cached = this.#lookup(key, trace);
-    if (cached !== undefined) {
-      this.stats.cacheHits++;
-      return cached;
-    }
-    checkWellFormed(key);
-    this.stats.loads++;
-    const call = this.#flight.do(key, (flight) => this.#loadOnce(key, flight, fromPeer, trace), signal);
-    this.#lastFlight = call.flight;
-    return call.promise;
-  }
-
-  /** `#get` for a key of `getMany`: a miss owned by a peer joins that owner's batch (when its flight starts here). */
-  #getInBatch(
-    key: unknown,
+  /**
+   * A hit returns the entry synchronously; a miss returns the (shared) load. With `batches` (a key of `getMany`),
+   * a miss owned by a peer joins that owner's batch, when its flight starts here.
+   */
+  #get(
+    key: string,
     signal: AbortSignal | undefined,
-    batches: Map<string, PeerBatch | null>,
-    trace: GetTrace | undefined,
+    fromPeer: boolean,
+    trace?: GetTrace,
+    batches?: Map<string, PeerBatch | null>,
   ): StoreEntry | Promise<StoreEntry> {
     checkKey(key);
     this.stats.gets++;
@@ -422,11 +410,12 @@ export class CacheGroup implements Group, InvalidationTarget {
     const call = this.#flight.do(
       key,
       (flight) => {
-        const batch = this.#batchFor(key, batches);
-        return batch === undefined ? this.#loadOnce(key, flight, false, trace) : this.#loadFromBatch(key, flight, batch, trace);
+        const batch = batches === undefined ? undefined : this.#batchFor(key, batches);
+        return batch === undefined ? this.#loadOnce(key, flight, fromPeer, trace) : this.#loadFromBatch(key, flight, batch, trace);
       },
       signal,
     );
+    this.#lastFlight = call.flight;
     return call.promise;
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { PeerError } from "../errors.js";
 import type { PeerBatchResult, PeerCallOptions, TransportClient } from "../interfaces/transport.js";
 import type { FlightSignal } from "./flight-signal.js";
@@ -17,6 +18,8 @@ export class PeerBatch {
 
   constructor(owner: string) {
     this.owner = owner;
+    // Where the peer cannot batch, each key's fetch listens to this signal.
+    setMaxListeners(0, this.#controller.signal);
     this.#results = new Promise((resolve) => (this.#settle = resolve));
   }
 
