@@ -98,6 +98,23 @@ export const httpTransportOptions = z
      */
     maxSetBytes: bytes("maxSetBytes").default(1024 * 1024),
     /**
+     * Batch route (`getMany`, between cachecluster nodes): keys per batch. The server refuses more with 413; the
+     * client splits a larger batch into requests of at most this many keys.
+     */
+    maxBatchKeys: z
+      .number({ error: "expected maxBatchKeys to be a number" })
+      .int({ error: "expected maxBatchKeys to be a whole number" })
+      .min(1, { error: "expected maxBatchKeys to be at least 1" })
+      .max(100_000, { error: "expected maxBatchKeys to be at most 100000" })
+      .default(1000),
+    /** Batch route: largest request body (the keys). The server refuses more with 413; the client splits batches to stay within it. */
+    maxBatchRequestBytes: bytes("maxBatchRequestBytes").default(1024 * 1024),
+    /**
+     * Batch route, server: bytes of values in one batch response. Values past it are left out of the answer (the
+     * key says so), and the client fetches each of those alone: a batch never makes a response larger than this.
+     */
+    maxBatchResponseBytes: bytes("maxBatchResponseBytes").default(16 * 1024 * 1024),
+    /**
      * Server: `set` bodies read at once; 8 times as many more wait unread, and beyond that a set gets 503. With
      * `maxSetBytes`, bounds the memory that uploads can take (see SECURITY.md).
      */

@@ -3,7 +3,7 @@ import type { Deadlines, Expiring } from "./deadlines.js";
 
 export interface ExchangeRequest {
   readonly path: string;
-  readonly method: "GET" | "PUT" | "DELETE";
+  readonly method: "GET" | "PUT" | "DELETE" | "POST";
   readonly body?: Uint8Array;
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal | undefined;

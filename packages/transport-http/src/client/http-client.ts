@@ -1,16 +1,28 @@
 import type { TlsMaterial } from "../tls-material.js";
+import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
-import { DecodeError, type PeerCallOptions, PeerError, type PeerValue, type TraceCarrier, type TransportClient, describeError } from "@cachecluster/core";
+import {
+  DecodeError,
+  type PeerBatchResult,
+  type PeerCallOptions,
+  PeerError,
+  type PeerValue,
+  type TraceCarrier,
+  type TransportClient,
+  describeError,
+} from "@cachecluster/core";
 import { Pool } from "undici";
 import type { HttpTransportOptions } from "../options.js";
 import { escapeSegment } from "../wire/escape.js";
 import { decodeGetResponse, encodeSetRequest } from "../wire/messages.js";
+import { BATCH_HEADER, type DecodedBatchEntry, batchPathOf, decodeGetManyResponse, encodeGetManyRequest } from "../wire/get-many.js";
+import { splitBatch } from "./split-batch.js";
 import { signWrite } from "../wire/write-signature.js";
 import { Deadlines } from "./deadlines.js";
 import { ERROR_TEXT_LIMIT, requestError, statusError } from "./peer-errors.js";
 import { PeerStream } from "./peer-stream.js";
 import { encodeTrace } from "../wire/stream-frames.js";
-import { BodyLimitError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
+import { BodyLimitError, DeadlineError, type ExchangeResponse, exchange, headerOf } from "./exchange.js";
 
 interface Peer {
   readonly pool: Pool;
@@ -21,9 +33,18 @@ interface Peer {
   streamRetryAt: number;
   /** Path of the peer's base URL plus the base path, e.g. `/_groupcache/`. */
   readonly prefix: string;
+  /** Path of the peer's base URL plus the batch route's path, e.g. `/_groupcache_batch/`. */
+  readonly batchPrefix: string;
   /** `performance.now()` of the last call to this peer. */
   lastUsed: number;
+  /** The peer answered from its batch route: failures of a batch are its failures, not a sign it has none. */
+  batches: boolean;
+  /** `performance.now()` until which this peer gets single-key fetches (it has no batch route); 0: try batches. */
+  singleUntil: number;
 }
+
+/** How long a peer found without the batch route gets single-key fetches before a batch is tried again (an upgrade). */
+const SINGLE_FETCH_MS = 60_000;
 
 export type HttpClientOptions = Pick<
   HttpTransportOptions,
@@ -35,6 +56,8 @@ export type HttpClientOptions = Pick<
   | "keepAliveTimeout"
   | "maxResponseBytes"
   | "idlePoolTimeout"
+  | "maxBatchKeys"
+  | "maxBatchRequestBytes"
   | "secretKeys"
   | "localAddress"
   | "stream"
@@ -175,6 +198,92 @@ export class HttpTransportClient implements TransportClient {
     return stream;
   }
 
+  /**
+   * The values of `keys` from one peer: `POST {batchPath}{group}` (split into requests of at most `maxBatchKeys`
+   * keys and `maxBatchRequestBytes`), or one `fetch` per key where the peer has no batch route. A peer is found
+   * without one by its answer to the first batch: a 404, 405 or 501 without the `cachecluster-batch` header
+   * (golang/groupcache's ServeMux answers 404), or, before it ever answered a batch, a connection closed
+   * without an answer while its single-key path works. It then gets single-key fetches for a minute, and a
+   * batch is tried again (the peer may have been upgraded). A key the peer left out of its answer (its response
+   * byte limit) and a batch it refused as too large are fetched key by key.
+   */
+  fetchMany(peerUrl: string, group: string, keys: readonly string[], options: PeerCallOptions = {}): Promise<PeerBatchResult[]> {
+    let peer: Peer;
+    try {
+      peer = this.#peer(peerUrl);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (keys.length === 0) return Promise.resolve([]);
+    if (peer.singleUntil > peer.lastUsed) return this.#fetchEach(peerUrl, group, keys, options);
+    const batches = splitBatch(keys, this.#options.maxBatchKeys, this.#options.maxBatchRequestBytes);
+    if (batches.length === 1) return this.#fetchBatch(peerUrl, peer, group, keys, options);
+    return Promise.all(batches.map((batch) => this.#fetchBatch(peerUrl, peer, group, batch, options))).then((parts) => parts.flat());
+  }
+
+  async #fetchBatch(peerUrl: string, peer: Peer, group: string, keys: readonly string[], options: PeerCallOptions): Promise<PeerBatchResult[]> {
+    const path = `${peer.batchPrefix}${escapeSegment(group)}`;
+    const { signal } = options;
+    const headers: Record<string, string> = { "content-type": "application/x-protobuf", ...traceHeaders(options.traceContext) };
+    let response: ExchangeResponse;
+    try {
+      response = await exchange(
+        peer.pool,
+        { path, method: "POST", body: encodeGetManyRequest(keys), headers, signal },
+        this.#options.maxResponseBytes,
+        ERROR_TEXT_LIMIT,
+        this.#deadlines,
+        peer.lastUsed,
+      );
+    } catch (error) {
+      const failure = this.#failure(peerUrl, "POST", path, error, signal);
+      // A Go server whose whole handler is an HTTPPool panics on a path outside its base path and drops the connection.
+      if (peer.batches || signal?.aborted === true || failure.status !== undefined || error instanceof DeadlineError) throw failure;
+      const results = await this.#fetchEach(peerUrl, group, keys, options);
+      if (results.some((r) => r.status === "fulfilled")) peer.singleUntil = performance.now() + SINGLE_FETCH_MS;
+      return results;
+    }
+    const fromBatchRoute = headerOf(response.rawHeaders, BATCH_HEADER) !== undefined;
+    if (!fromBatchRoute && (response.status === 404 || response.status === 405 || response.status === 501)) {
+      peer.singleUntil = performance.now() + SINGLE_FETCH_MS;
+      return this.#fetchEach(peerUrl, group, keys, options);
+    }
+    if (fromBatchRoute) peer.batches = true;
+    if (fromBatchRoute && response.status === 413) return this.#fetchEach(peerUrl, group, keys, options);
+    if (response.status !== 200) throw statusError(peerUrl, "POST", path, response.status, response.body);
+    let entries: DecodedBatchEntry[];
+    try {
+      entries = decodeGetManyResponse(response.body, keys.length);
+    } catch (error) {
+      throw new PeerError(peerUrl, `POST ${path}: ${error instanceof DecodeError ? error.message : describeError(error)}`, {
+        cause: error,
+        code: "CACHECLUSTER_PEER_RESPONSE_INVALID",
+      });
+    }
+    const results: PeerBatchResult[] = [];
+    const omitted: Promise<void>[] = [];
+    for (const [i, entry] of entries.entries()) {
+      if (entry.kind === "value") {
+        results.push({ status: "fulfilled", value: entry.response });
+        continue;
+      }
+      const key = keys[i] as string;
+      if (entry.kind === "error") {
+        const text = `POST ${path}: key ${JSON.stringify(key)}: server returned 500 ${STATUS_CODES[500] ?? ""}: ${entry.text}`;
+        results.push({ status: "rejected", reason: new PeerError(peerUrl, text, { status: 500 }) });
+        continue;
+      }
+      results.push({ status: "rejected", reason: undefined });
+      omitted.push(settled(this.fetch(peerUrl, group, key, options)).then((result) => void (results[i] = result)));
+    }
+    if (omitted.length > 0) await Promise.all(omitted);
+    return results;
+  }
+
+  #fetchEach(peerUrl: string, group: string, keys: readonly string[], options: PeerCallOptions): Promise<PeerBatchResult[]> {
+    return Promise.allSettled(keys.map((key) => this.fetch(peerUrl, group, key, options)));
+  }
+
   async remove(peerUrl: string, group: string, key: string, options: PeerCallOptions = {}): Promise<void> {
     await this.#mutate(peerUrl, "DELETE", group, key, undefined, options);
   }
@@ -278,7 +387,18 @@ export class HttpTransportClient implements TransportClient {
       connect: url.protocol === "https:" ? { timeout: o.connectTimeout, ...this.#tlsConnect() } : { timeout: o.connectTimeout },
       ...(localAddress === undefined ? {} : { localAddress }),
     });
-    peer = { pool, url, prefix: url.pathname.replace(/\/+$/, "") + o.basePath, lastUsed: now, stream: undefined, streamRetryAt: 0 };
+    const base = url.pathname.replace(/\/+$/, "");
+    peer = {
+      pool,
+      url,
+      prefix: base + o.basePath,
+      batchPrefix: base + batchPathOf(o.basePath),
+      lastUsed: now,
+      stream: undefined,
+      streamRetryAt: 0,
+      batches: false,
+      singleUntil: 0,
+    };
     this.#peers.set(peerUrl, peer);
     return peer;
   }
@@ -312,6 +432,13 @@ export class HttpTransportClient implements TransportClient {
       peer.pool.close().catch(() => undefined);
     }
   }
+}
+
+function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: "fulfilled", value }),
+    (reason: unknown) => ({ status: "rejected", reason }),
+  );
 }
 
 /** The trace context fields as request headers (the first value of a repeated field); undefined when none. */

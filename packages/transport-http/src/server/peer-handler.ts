@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { setMaxListeners } from "node:events";
 import type { Socket } from "node:net";
 import {
   CacheClusterError,
@@ -13,7 +14,9 @@ import {
 } from "@cachecluster/core";
 import { type HttpTransportOptionsInput, parseHttpTransportOptions } from "../options.js";
 import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
-import { parsePeerPath } from "./peer-path.js";
+import { parseBatchPath, parsePeerPath } from "./peer-path.js";
+import { batchPathOf } from "../wire/get-many.js";
+import { createBatchRoute } from "./batch-route.js";
 import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
 import { sendText } from "./respond.js";
 import { UploadGate } from "./upload-gate.js";
@@ -31,11 +34,19 @@ export interface PeerServerStats {
   /** Requests on the peer path (any method). */
   requests: number;
   gets: number;
+  /** Batch requests (`getMany` of a peer: POST on the batch route). */
+  batches: number;
+  /** Keys asked for in batches (each one a get here). */
+  batchKeys: number;
+  /** Keys of batches answered with their loader's error (the batch itself is a 200). */
+  batchKeyErrors: number;
+  /** Values left out of batch answers to keep them within `maxBatchResponseBytes` (the client fetches each alone). */
+  batchValuesOmitted: number;
   removes: number;
   sets: number;
   /** 400: malformed path, escapes, UTF-8 or `set` body. */
   badRequests: number;
-  /** 405: a method other than GET, PUT and DELETE (nothing is loaded). */
+  /** 405: a method other than GET, PUT and DELETE (POST on the batch route; nothing is loaded). */
   methodNotAllowed: number;
   /** 404: unknown group (or a path outside the base path). */
   notFound: number;
@@ -49,7 +60,7 @@ export interface PeerServerStats {
   stale: number;
   /** 401: a signed write seen before (its nonce is in the replay cache). */
   replayed: number;
-  /** 413: `set` body over `maxSetBytes` (declared, or cut off once streamed past it). */
+  /** 413: `set` body over `maxSetBytes`, batch over `maxBatchRequestBytes` or `maxBatchKeys` (declared, or cut off once streamed past it). */
   tooLarge: number;
   /** 503: a set found `maxConcurrentSets` bodies being read and the waiting line full (or the replay cache full). */
   busy: number;
@@ -63,6 +74,10 @@ export function emptyPeerServerStats(): PeerServerStats {
   return {
     requests: 0,
     gets: 0,
+    batches: 0,
+    batchKeys: 0,
+    batchKeyErrors: 0,
+    batchValuesOmitted: 0,
     removes: 0,
     sets: 0,
     badRequests: 0,
@@ -113,7 +128,9 @@ export interface PeerHandlerDeps {
  *   413 for a body over `maxSetBytes`, 503 when `maxConcurrentSets` bodies are being read and 8 times as many
  *   wait, all `text/plain; charset=utf-8` with a trailing newline;
  * - any other method is 405 with `Allow: GET, PUT, DELETE`, and runs no loader (golang/groupcache answers
- *   every method as a get, but its clients only send GET).
+ *   every method as a get, but its clients only send GET);
+ * - `POST {batchPath}{group}` (next to the base path: `/_groupcache/` → `/_groupcache_batch/`) is a batch of gets
+ *   from a cachecluster peer's `getMany`, with the same protections; see `createBatchRoute`.
  *
  * Requests are handed to `handler`, which serves locally and never forwards. When the client goes away,
  * the signal given to `handler.get` is aborted. Use it on your own server:
@@ -184,6 +201,8 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     let state = connections.get(socket);
     if (state === undefined) {
       const created = { controller: new AbortController(), inflight: 0 };
+      // Each key of a batch (and each pipelined get) listens to it while it loads.
+      setMaxListeners(0, created.controller.signal);
       state = created;
       connections.set(socket, created);
       socket.once("close", () => {
@@ -193,6 +212,19 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     }
     return state;
   };
+
+  const batchPath = batchPathOf(basePath);
+  const serveBatch = createBatchRoute({
+    handler,
+    options: opts,
+    stats,
+    logger,
+    connection: (req) => {
+      const connection = connectionOf(req.socket);
+      connection.inflight++;
+      return { signal: connection.controller.signal, done: () => void connection.inflight-- };
+    },
+  });
 
   const membersOnly = opts.reads === "members";
   const serveGet = async (req: IncomingMessage, res: ServerResponse, group: string, key: string): Promise<void> => {
@@ -306,9 +338,30 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     }
   };
 
+  /** Serves the request when it is for the batch route; false when it is not. */
+  const batchRequest = (req: IncomingMessage, res: ServerResponse, url: string): boolean => {
+    if (!url.startsWith(batchPath) && url.startsWith("/")) return false;
+    const parsed = parseBatchPath(url, batchPath);
+    if (!parsed.ok) {
+      if (parsed.reason === "not-peer-path") return false;
+      stats.requests++;
+      stats.badRequests++;
+      sendText(req, res, 400, "bad request: expected the batch route's path to be {batchPath}{group}");
+      return true;
+    }
+    serveBatch(req, res, parsed.group).catch((error: unknown) => {
+      stats.errors++;
+      logger.error({ err: error }, "cachecluster: peer batch handler failed");
+      res.destroy();
+    });
+    return true;
+  };
+
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     try {
-      const parsed = parsePeerPath(req.url ?? "", basePath);
+      const url = req.url ?? "";
+      if (batchRequest(req, res, url)) return;
+      const parsed = parsePeerPath(url, basePath);
       if (!parsed.ok) {
         if (parsed.reason === "not-peer-path") {
           stats.notFound++;

@@ -11,15 +11,8 @@ export type PeerPath =
  * an escaped `/` (`%2F`) stays whole; for every request a Go peer sends the result is the same.
  */
 export function parsePeerPath(target: string, basePath: string): PeerPath {
-  let path = target;
-  if (!path.startsWith("/")) {
-    // absolute-form (`GET http://host/_groupcache/g/k`), allowed by HTTP/1.1.
-    const slash = path.indexOf("/", path.indexOf("//") + 2);
-    if (!/^https?:\/\//i.test(path) || slash < 0) return { ok: false, reason: "bad-request" };
-    path = path.slice(slash);
-  }
-  const q = path.indexOf("?");
-  if (q >= 0) path = path.slice(0, q);
+  const path = pathOf(target);
+  if (path === undefined) return { ok: false, reason: "bad-request" };
   if (!path.startsWith(basePath)) return { ok: false, reason: "not-peer-path" };
   const rest = path.slice(basePath.length);
   const slash = rest.indexOf("/");
@@ -28,4 +21,28 @@ export function parsePeerPath(target: string, basePath: string): PeerPath {
   const key = unescapeSegment(rest.slice(slash + 1));
   if (group === undefined || key === undefined) return { ok: false, reason: "bad-request" };
   return { ok: true, group, key };
+}
+
+export type BatchPath = { readonly ok: true; readonly group: string } | { readonly ok: false; readonly reason: "not-peer-path" | "bad-request" };
+
+/** Parses `{batchPath}{group}` (the group escaped as in a get's path, no `/` after it). */
+export function parseBatchPath(target: string, batchPath: string): BatchPath {
+  const path = pathOf(target);
+  if (path === undefined) return { ok: false, reason: "bad-request" };
+  if (!path.startsWith(batchPath)) return { ok: false, reason: "not-peer-path" };
+  const rest = path.slice(batchPath.length);
+  const group = rest.includes("/") ? undefined : unescapeSegment(rest);
+  return group === undefined ? { ok: false, reason: "bad-request" } : { ok: true, group };
+}
+
+/** The path of a request target, without its query; the absolute form (`GET http://host/path`, allowed by HTTP/1.1) too. */
+function pathOf(target: string): string | undefined {
+  let path = target;
+  if (!path.startsWith("/")) {
+    const slash = path.indexOf("/", path.indexOf("//") + 2);
+    if (!/^https?:\/\//i.test(path) || slash < 0) return undefined;
+    path = path.slice(slash);
+  }
+  const q = path.indexOf("?");
+  return q >= 0 ? path.slice(0, q) : path;
 }
