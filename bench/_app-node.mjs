@@ -30,6 +30,8 @@ async function backend(key) {
 
 /** @type {(key: string) => Promise<string | Uint8Array>} */
 let get;
+/** @type {(keys: string[]) => Promise<PromiseSettledResult<string | Uint8Array>[]>} */
+let getMany = (keys) => Promise.allSettled(keys.map((key) => get(key)));
 /** @type {() => Promise<unknown>} */
 let close;
 /** @type {() => object} */
@@ -44,9 +46,15 @@ if (cfg.mode === "cachecluster") {
     },
     [staticDiscovery(cfg.peers ?? []), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
   );
-  const group = cluster.group("bench", { maxBytes: cfg.maxBytes ?? 64 << 20, load: (key) => backend(key) });
+  const group = cluster.group("bench", {
+    maxBytes: cfg.maxBytes ?? 64 << 20,
+    load: (key) => backend(key),
+    // hot: false keeps no hot copies, so repeated reads of remote keys keep going to their owners.
+    ...(cfg.hot === false ? { hotPolicy: () => false } : {}),
+  });
   await cluster.listen({ statusRoutes: false, admin: false });
   get = (key) => group.get(key);
+  getMany = (keys) => group.getMany(keys);
   close = () => cluster.close();
   stats = () => ({
     ...group.stats,
@@ -109,6 +117,8 @@ async function onMessage(m) {
       }),
     );
     reply({ ms: performance.now() - t0, lat, wrong, failed });
+  } else if (m.cmd === "pages") {
+    reply(await pages(m));
   } else if (m.cmd === "stats") {
     reply({ stats: stats() });
   } else if (m.cmd === "loads") {
@@ -118,6 +128,42 @@ async function onMessage(m) {
     process.exit(0);
   }
 }
+/**
+ * Reads `m.rounds` pages of `m.size` keys one page at a time, each round once with getMany and once with
+ * `m.size` parallel gets (their order alternating round by round), and times each read: wall-clock ms and this
+ * process's CPU µs. `m.warm`: every round reads the same keys `${prefix}-${i}` (loaded before); otherwise each
+ * read gets fresh keys (`${prefix}-${round}-${many|gets}-${i}`), so the owners load them.
+ * @param {Extract<AppNodeCommand, { cmd: "pages" }>} m
+ */
+async function pages(m) {
+  /** @type {{ many: { ms: number[], cpu: number[] }, gets: { ms: number[], cpu: number[] } }} */
+  const out = { many: { ms: [], cpu: [] }, gets: { ms: [], cpu: [] } };
+  let failed = 0;
+  let wrong = 0;
+  for (let round = 0; round < m.rounds; round++) {
+    /** @type {("many" | "gets")[]} */
+    const order = round % 2 === 0 ? ["many", "gets"] : ["gets", "many"];
+    for (const mode of order) {
+      const keys = Array.from({ length: m.size }, (_, i) => (m.warm ? `${m.prefix}-${i}` : `${m.prefix}-${round}-${mode}-${i}`));
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const results = mode === "many" ? await getMany(keys) : await Promise.allSettled(keys.map((key) => get(key)));
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      out[mode].ms.push(ms);
+      out[mode].cpu.push(cpu.user + cpu.system);
+      for (const [i, r] of results.entries()) {
+        if (r.status === "rejected") failed++;
+        else if (
+          (typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength).toString()) !== valueOf(keys[i] ?? "")
+        )
+          wrong++;
+      }
+    }
+  }
+  return { ...out, failed, wrong };
+}
+
 process.on("message", (m) => void onMessage(/** @type {AppNodeCommand & { id: number }} */ (m)));
 process.on("disconnect", () => process.exit(0));
 process.send?.({ id: 0, ready: true, app: `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.address()).port}` });

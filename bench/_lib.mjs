@@ -93,11 +93,12 @@ export async function startRedis() {
 /**
  * An app node's config (BENCH_NODE): see bench/_app-node.mjs.
  * @typedef {{ mode: "cachecluster" | "redis", cachePort?: number, peers?: string[], redisPort?: number, appPort?: number,
- *   valueSize?: number, backendDelayMs?: number, maxBytes?: number }} AppNodeConfig
+ *   valueSize?: number, backendDelayMs?: number, maxBytes?: number, hot?: boolean }} AppNodeConfig
  */
 /**
- * A command to an app node and its answer (IPC); `id` pairs them.
- * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "stats" | "loads" | "close" }} AppNodeCommand
+ * A command to an app node and its answer (IPC); `id` pairs them. `pages`: see bench/_app-node.mjs.
+ * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "pages", prefix: string, size: number, rounds: number, warm: boolean }
+ *   | { cmd: "stats" | "loads" | "close" }} AppNodeCommand
  * @typedef {{ id: number, [field: string]: any }} AppNodeReply
  * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode
  */
