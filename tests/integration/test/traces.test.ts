@@ -199,6 +199,44 @@ describe("traces across peers (OpenTelemetry SDK, three nodes over HTTP)", () =>
     assert.equal(get!.attributes["cachecluster.peer"], nodes[1]!.url, "the get names the peer it tried");
   });
 
+  it("a getMany is one trace: getMany span (keys, hits, errors) → one fetch per owner (its keys) → a serve per key on the owner; a key of this node loads under the getMany", async () => {
+    const cached = keyOwnedBy(0);
+    await group(0, "cold").get(cached);
+    const keys = [cached, keyOwnedBy(0), keyOwnedBy(1), keyOwnedBy(1), keyOwnedBy(2)];
+    exporter.reset();
+    const results = await tracer.startActiveSpan("request", async (span) => {
+      const got = await group(0, "cold").getMany(keys);
+      span.end();
+      return got;
+    });
+    assert.deepEqual(
+      results.map((r) => r.status === "fulfilled" && new TextDecoder().decode(r.value)),
+      keys.map((k) => `v:${k}`),
+    );
+    await settled(14);
+    const [request, getMany] = ["request", "getMany cold"].map<ReadableSpan | undefined>(only);
+    assert.ok(isChildOf(getMany!, request!));
+    assert.deepEqual(getMany!.attributes, { "cachecluster.group": "cold", "cachecluster.keys": 5, "cachecluster.hits": 1, "cachecluster.errors": 0 });
+    const fetches = named("fetch cold");
+    const keysAsked = new Map(fetches.map((f) => [f.attributes["cachecluster.peer"], f.attributes["cachecluster.keys"]]));
+    assert.deepEqual(
+      keysAsked,
+      new Map([
+        [nodes[1]!.url, 2],
+        [nodes[2]!.url, 1],
+      ]),
+    );
+    for (const f of fetches) assert.ok(isChildOf(f, getMany!), "each owner's fetch under the getMany");
+    const serves = named("serve cold");
+    assert.equal(serves.length, 3, "a serve span per key at the owners");
+    for (const serve of serves)
+      assert.ok(
+        fetches.some((f) => isChildOf(serve, f)),
+        "each serve under its batch's fetch",
+      );
+    assert.equal(named("load cold").filter((l) => isChildOf(l, getMany!)).length, 1, "this node's own missing key loads under the getMany");
+  });
+
   it("a request without traceparent (as a Go peer sends) is served in a trace of its own", async () => {
     const key = keyOwnedBy(1);
     const response = await fetch(`${nodes[1]!.url}/_groupcache/cold/${encodeURIComponent(key)}`);
