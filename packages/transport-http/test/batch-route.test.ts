@@ -87,7 +87,8 @@ describe("batch wire format", () => {
 
 describe("batch route (server)", () => {
   const handler = new RecordingPeerHandler();
-  const transport = new HttpTransport({ maxBatchKeys: 5, maxBatchRequestBytes: 200, maxBatchResponseBytes: 120, closeTimeout: 200 });
+  // The batch route itself: no peer stream (over one, fetchMany sends the keys as stream gets).
+  const transport = new HttpTransport({ maxBatchKeys: 5, maxBatchRequestBytes: 200, maxBatchResponseBytes: 120, closeTimeout: 200, stream: false });
   let port = 0;
   before(async () => {
     port = (await transport.listen(handler, { host: "127.0.0.1", port: 0 })).port;
@@ -167,7 +168,7 @@ describe("batch route (server)", () => {
 describe("HttpTransportClient.fetchMany", () => {
   const handler = new RecordingPeerHandler();
   const server = new HttpTransport({ maxBatchResponseBytes: 100, closeTimeout: 200 });
-  const client = new HttpTransport({ maxBatchKeys: 3, closeTimeout: 200 }).client;
+  const client = new HttpTransport({ maxBatchKeys: 3, closeTimeout: 200, stream: false }).client;
   let url = "";
   /** A peer with golang/groupcache's routes only: the single-key path, 404 elsewhere (Go's ServeMux). */
   let goLike: Server;

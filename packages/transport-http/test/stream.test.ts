@@ -110,6 +110,24 @@ describe("the peer stream between two cachecluster transports", () => {
     assert.equal(client.stats().clientStreamsOpenedTotal, 1);
   });
 
+  it("fetchMany over an open stream sends the keys' gets on it (no batch request), each key settled on its own", async () => {
+    const batches = server.stats().serverBatchesTotal ?? 0;
+    const gets = server.stats().serverGetsTotal ?? 0;
+    const results = await client.client.fetchMany(url, "g", ["m1", "m2", "m3"]);
+    assert.deepEqual(
+      results.map((r) => (r.status === "fulfilled" ? text(r.value.value) : "rejected")),
+      ["value-of:m1", "value-of:m2", "value-of:m3"],
+    );
+    const failing = await client.client.fetchMany(url, "fail", ["x", "y"]);
+    assert.deepEqual(
+      failing.map((r) => r.status),
+      ["rejected", "rejected"],
+    );
+    assert.equal(server.stats().serverBatchesTotal ?? 0, batches);
+    assert.equal(server.stats().serverGetsTotal, gets + 5);
+    assert.equal(client.stats().clientStreamsOpenedTotal, 1);
+  });
+
   it("errors come back as the same PeerErrors as over HTTP, and the stream stays usable", async () => {
     const missing = await rejection(client.client.fetch(url, "nope", "k"));
     assert.equal(missing.status, 404);
