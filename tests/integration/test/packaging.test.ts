@@ -238,9 +238,10 @@ console.log(JSON.stringify({ report: true, ring: cluster.ring.peers, owner: clus
       const owner = urls.indexOf(reports[0]!.owner);
       assert.equal(reports[1]!.owner, reports[0]!.owner);
       for (const r of reports) assert.equal(r.value, `dog.png rendered by pkg-${owner}`, r.output);
-      // Each loaded cat.png itself before it had peers; dog.png was loaded once, by its owner.
-      assert.equal(reports[owner]!.loads, 2);
-      assert.equal(reports[1 - owner]!.loads, 1);
+      // Each loaded cat.png, a.png and b.png (the snippet's getMany) itself before it had peers; dog.png was loaded
+      // once, by its owner.
+      assert.equal(reports[owner]!.loads, 4);
+      assert.equal(reports[1 - owner]!.loads, 3);
       const exits = children.map((c) => new Promise<number | null>((resolve) => c.once("exit", resolve)));
       for (const c of children) c.kill("SIGTERM");
       assert.deepEqual(await Promise.all(exits), [0, 0], "closeOnSignals() exits 0 on SIGTERM");
