@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { PeerError } from "@cachecluster/core";
 import { HttpTransport } from "../src/index.js";
 import { encodeGetResponse } from "../src/wire/get-response.js";
+import { rejection } from "./helpers/rejection.js";
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -35,15 +35,6 @@ function badPeer(routes: Record<string, Route>): { start(): Promise<string>; sto
     connections: () => connections,
     open: () => open,
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<PeerError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof PeerError, `expected a PeerError, got ${String(error)}`);
-  return error;
 }
 
 describe("client: a misbehaving peer gives a clear PeerError and nothing else breaks", () => {

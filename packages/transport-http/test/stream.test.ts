@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { PeerError } from "@cachecluster/core";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport } from "../src/index.js";
 import { encodeGetResponse } from "../src/wire/messages.js";
@@ -17,6 +16,7 @@ import {
   encodeGetRequest,
   encodeOkReply,
 } from "../src/wire/stream-frames.js";
+import { rejection } from "./helpers/rejection.js";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -32,15 +32,6 @@ async function until(check: () => boolean, what: string, ms = 2000): Promise<voi
 async function openStream(transport: HttpTransport, url: string): Promise<void> {
   await transport.client.fetch(url, "g", "opening");
   await until(() => transport.stats().clientStreams === 1, "the peer stream to open");
-}
-
-async function rejection(p: Promise<unknown>): Promise<PeerError> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof PeerError, `expected a PeerError, got ${String(error)}`);
-  return error;
 }
 
 /** A raw client of the stream: sends the upgrade from `from`, then frames; collects the replies. */

@@ -130,13 +130,9 @@ export class HttpTransportClient implements TransportClient {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const signal = options?.signal;
-    if (this.#options.stream) {
-      const stream = peer.stream;
-      // #peer just read the clock into lastUsed: the call's deadline starts from it.
-      if (stream?.state === "open") return stream.get(group, key, signal, encodeTrace(options?.traceContext), peer.lastUsed);
-      // Until the peer accepts the stream, and if it refuses, gets go over HTTP.
-      if (stream === undefined && peer.lastUsed >= peer.streamRetryAt) this.#openStream(peerUrl, peer);
-    }
+    // #peer just read the clock into lastUsed: the call's deadline starts from it.
+    const stream = this.#openStreamOf(peerUrl, peer);
+    if (stream !== undefined) return stream.get(group, key, signal, encodeTrace(options?.traceContext), peer.lastUsed);
     return this.#httpFetch(peerUrl, peer, group, key, signal, options?.traceContext);
   }
 
@@ -170,6 +166,18 @@ export class HttpTransportClient implements TransportClient {
         throw this.#failure(peerUrl, "GET", path, error, signal);
       },
     );
+  }
+
+  /**
+   * The peer's stream when it is open; else undefined, after asking for one when none is opening and the peer
+   * did not refuse lately: until the peer accepts it, and if it refuses, gets go over HTTP.
+   */
+  #openStreamOf(peerUrl: string, peer: Peer): PeerStream | undefined {
+    if (!this.#options.stream) return undefined;
+    const stream = peer.stream;
+    if (stream?.state === "open") return stream;
+    if (stream === undefined && peer.lastUsed >= peer.streamRetryAt) this.#openStream(peerUrl, peer);
+    return undefined;
   }
 
   /** Opens the peer stream, used once the peer accepts it. */
@@ -215,15 +223,12 @@ export class HttpTransportClient implements TransportClient {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     if (keys.length === 0) return Promise.resolve([]);
-    if (this.#options.stream) {
-      const stream = peer.stream;
-      // Over an open peer stream, the keys' get frames leave in one write: a batch without the batch route's
-      // wait for the slowest key (each answer comes as soon as it is ready).
-      if (stream?.state === "open") {
-        const trace = encodeTrace(options.traceContext);
-        return Promise.allSettled(keys.map((key) => stream.get(group, key, options.signal, trace, peer.lastUsed)));
-      }
-      if (stream === undefined && peer.lastUsed >= peer.streamRetryAt) this.#openStream(peerUrl, peer);
+    // Over an open peer stream, the keys' get frames leave in one write: a batch without the batch route's
+    // wait for the slowest key (each answer comes as soon as it is ready).
+    const stream = this.#openStreamOf(peerUrl, peer);
+    if (stream !== undefined) {
+      const trace = encodeTrace(options.traceContext);
+      return Promise.allSettled(keys.map((key) => stream.get(group, key, options.signal, trace, peer.lastUsed)));
     }
     if (peer.singleUntil > peer.lastUsed) return this.#fetchEach(peerUrl, group, keys, options);
     const batches = splitBatch(keys, this.#options.maxBatchKeys, this.#options.maxBatchRequestBytes);

@@ -2,7 +2,17 @@ import { type Socket, connect as connectTcp, isIP } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { PeerError, type PeerValue } from "@cachecluster/core";
 import { escapeSegment } from "../wire/escape.js";
-import { FrameReader, REPLY_HTTP_STATUS, REPLY_OK, STREAM_PATH, STREAM_PROTOCOL, decodeReply, encodeCancel, encodeGetRequest } from "../wire/stream-frames.js";
+import {
+  FrameReader,
+  REPLY_HTTP_STATUS,
+  REPLY_OK,
+  STREAM_PATH,
+  STREAM_PROTOCOL,
+  decodeReply,
+  encodeCancel,
+  encodeGetRequest,
+  writeFrame,
+} from "../wire/stream-frames.js";
 import type { Deadlines, Expiring } from "./deadlines.js";
 import { DeadlineError } from "./exchange.js";
 import { requestError, statusError } from "./peer-errors.js";
@@ -113,13 +123,8 @@ export class PeerStream {
     const id = ++this.#nextId;
     call.id = id;
     this.#calls.set(id, call);
-    const socket = this.#socket;
     // The gets asked in the same turn of the event loop leave in one write.
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
-    socket.write(encodeGetRequest(id, call.group, call.key, call.trace));
+    writeFrame(this.#socket, encodeGetRequest(id, call.group, call.key, call.trace));
   }
 
   #data(chunk: Buffer): void {
@@ -212,10 +217,6 @@ export class PeerStream {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function uncork(socket: Socket): void {
-  socket.uncork();
-}
 
 /** One get on the stream: its deadline entry and its abort listener. */
 class Call implements Expiring {

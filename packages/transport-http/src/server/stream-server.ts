@@ -14,6 +14,7 @@ import {
   decodeTrace,
   encodeErrorReply,
   encodeOkReply,
+  writeFrame,
 } from "../wire/stream-frames.js";
 import type { PeerServerStats } from "./peer-handler.js";
 
@@ -207,18 +208,8 @@ export class StreamServer {
 
   /** Writes a reply; the replies that are ready in the same turn of the event loop leave in one write. */
   #reply(stream: Stream, frame: Buffer): void {
-    const socket = stream.socket;
-    if (!socket.writable) return;
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(uncork, socket);
-    }
-    socket.write(frame);
+    if (stream.socket.writable) writeFrame(stream.socket, frame);
   }
-}
-
-function uncork(socket: Socket): void {
-  socket.uncork();
 }
 
 function refuse(socket: Socket, status: 400 | 403, text: string): void {

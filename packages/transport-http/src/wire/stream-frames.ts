@@ -1,3 +1,5 @@
+import type { Writable } from "node:stream";
+
 /**
  * The peer stream: cachecluster's lean protocol between Node peers. A client opens it with an HTTP/1.1 upgrade
  * on the peer port (`GET {basePath}_stream`, `Upgrade: cachecluster-peer/1`); a peer that does not know it
@@ -155,6 +157,22 @@ export function decodeReply(frame: Buffer): Reply {
   }
   if (REPLY_HTTP_STATUS[status] === undefined) throw new Error(`unknown reply status ${status}`);
   return { id, status, text: frame.toString("utf8", REPLY_HEAD - 4) };
+}
+
+/**
+ * Writes a frame so that the frames written in the same turn of the event loop leave in one write (the socket is
+ * corked by the first of them and uncorked once the turn's callbacks have run).
+ */
+export function writeFrame(socket: Writable, frame: Buffer): void {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(uncork, socket);
+  }
+  socket.write(frame);
+}
+
+function uncork(socket: Writable): void {
+  socket.uncork();
 }
 
 /** A frame's length prefix is over the limit: the stream is closed (nothing after it can be trusted). */
