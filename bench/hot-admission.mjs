@@ -48,8 +48,9 @@ function simulate(trace, n, budget, makePolicy) {
   const nodes = Array.from({ length: n }, () => {
     const groupCaches = node(budget);
     const { main, hot } = groupCaches;
-    // As the group tells the policy: the hot cache's next victim once it is full (hot + the new entry > main / 8).
-    const hotVictim = () => (hot.bytes + entryBytes <= main.bytes / 8 ? undefined : hot.peekVictim());
+    // As the group tells the policy: null while the budget has room, undefined while golang's rule would evict from
+    // main (hot + the new entry <= main / 8), else the hot cache's next victim.
+    const hotVictim = () => (main.bytes + hot.bytes + entryBytes <= budget ? null : hot.bytes + entryBytes <= main.bytes / 8 ? undefined : hot.peekVictim());
     return { ...groupCaches, hotVictim, policy: makePolicy() };
   });
   const pick = prng(seed ^ 0x5bd1e995);
@@ -107,7 +108,7 @@ for (const s of [0.8, 1.0, 1.2]) {
 }
 console.log(
   `hot-cache admission: ${keys.toLocaleString("en-US")} keys, ${reads.toLocaleString("en-US")} reads per trace (each at a random node), seed ${seed}; ` +
-    "golang's oneIn(10) against frequentHot (a key fetched twice lately, and more often than the hot cache's victim once it is full)",
+    "golang's oneIn(10) against frequentHot (every value while the budget has room, then a key fetched twice lately, and more often than the hot cache's victim once it is full)",
 );
 console.table(rows);
 console.log(

@@ -5,13 +5,17 @@
 //   Redis:         cache-aside on one local Redis 7 with ioredis from N Node app processes (plain node:http).
 // Same load client for all (packages/testing/go/zipf-load: closed loop, Zipf s=1.1, requests round-robin over the
 // nodes). Misses compute the value at once (no backend delay): this measures the cache path. Every cache is sized
-// to hold the whole key space, as Redis without maxmemory does, so steady state is the same for all: after the
-// warm-up the tail keys still miss everywhere, the head is cached. Each shape: fresh processes for every system,
+// to hold the whole key space, as Redis without maxmemory does, and is first filled with it (--prefill, on by
+// default: the load client reads every key once, key i through node i mod N), so the measured window sees the
+// steady state the issue asks for, not first loads (without it, 5 % of the window's reads at 10k keys and 15 % at
+// 100k were first loads, slow for every system alike). Where a value lives after that is each system's own
+// doing: Redis holds all of them; the groupcaches hold each key at its owner, plus the hot copies their policy
+// kept from the prefill and the warm-up. Each shape: fresh processes for every system,
 // warm-up, then measurement; the order of the systems rotates. CPU/req: user + system CPU of the system's own
 // processes (not the load client) over the measured window, per request: steadier than req/s on a shared machine.
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
-//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--systems cachecluster,go,redis]
+//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--prefill 1] [--systems cachecluster,go,redis]
 // Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -24,6 +28,7 @@ const WARMUP = Number(arg("warmup", "3"));
 // And at least this many requests: V8 optimizes the hot path after enough work, not time (at load 15, a 2 s
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
+const PREFILL = arg("prefill", "1") !== "0";
 /** @type {(name: string, fallback: string) => number[]} */
 const list = (name, fallback) => arg(name, fallback).split(",").map(Number);
 const NODE_COUNTS = list("nodes", "3,5");
@@ -108,9 +113,10 @@ function cpuUs(pids) {
  * @param {Shape} shape
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
+ * @param {() => void} [onMeasuring] called when the measured window starts
  * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number }>}
  */
-function runLoad(shape, apps, pids) {
+function runLoad(shape, apps, pids, onMeasuring = () => {}) {
   return new Promise((resolve, reject) => {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
     const proc = spawn(
@@ -132,6 +138,7 @@ function runLoad(shape, apps, pids) {
         String(WARMUP_REQUESTS),
         "-expect-bytes",
         String(shape.valueSize),
+        ...(PREFILL ? ["-prefill"] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -139,7 +146,10 @@ function runLoad(shape, apps, pids) {
     let cpuStart = Number.NaN;
     proc.stdout.on("data", (c) => {
       out += c;
-      if (Number.isNaN(cpuStart) && out.includes('"measuring"')) cpuStart = cpuUs(pids);
+      if (Number.isNaN(cpuStart) && out.includes('"measuring"')) {
+        cpuStart = cpuUs(pids);
+        onMeasuring();
+      }
     });
     proc.once("exit", (code) => {
       const cpu = cpuUs(pids) - cpuStart;
@@ -152,6 +162,20 @@ function runLoad(shape, apps, pids) {
   });
 }
 
+/**
+ * Where the measured window's reads were answered, summed over the nodes: the app's gets (not the peers'), the
+ * share that crossed to the owner, and the share loaded by the backend.
+ * @param {Record<string, number>[]} before
+ * @param {Record<string, number>[]} after
+ */
+function whereFrom(before, after) {
+  /** @type {(field: string) => number} */
+  const sum = (field) => after.reduce((total, a, i) => total + (a[field] ?? 0) - (before[i]?.[field] ?? 0), 0);
+  const appGets = sum("gets") - sum("serverRequests");
+  const pct = (/** @type {number} */ n) => `${((100 * n) / Math.max(1, appGets)).toFixed(1)} %`;
+  return `  peer fetches ${pct(sum("peerLoads"))}  loads ${pct(sum("localLoads"))}`;
+}
+
 const redis = await startRedis();
 /** @type {Record<System, string>} */
 const label = { cachecluster: "cachecluster", go: "Go groupcache", redis: "Redis cache-aside" };
@@ -162,7 +186,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${shapes.length} shapes, ${SECONDS} s after a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${shapes.length} shapes, ${SECONDS} s after ${PREFILL ? "a prefill of every key and " : ""}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
 );
 try {
   /** @type {System[][]} */
@@ -178,7 +202,12 @@ try {
         let system;
         if (name === "cachecluster") {
           const c = await startCluster("cachecluster", shape.nodes, { valueSize: shape.valueSize, maxBytes: cacheBytes(shape) });
-          system = { apps: c.nodes.map((n) => n.app), pids: c.nodes.map((n) => n.child.pid), stop: c.stop };
+          system = {
+            apps: c.nodes.map((n) => n.app),
+            pids: c.nodes.map((n) => n.child.pid),
+            stop: c.stop,
+            stats: () => Promise.all(c.nodes.map(async (n) => /** @type {Record<string, number>} */ ((await n.request({ cmd: "stats" })).stats))),
+          };
         } else if (name === "redis") {
           await redis.flush();
           const c = await startCluster("redis", shape.nodes, { valueSize: shape.valueSize, redisPort: redis.port });
@@ -188,12 +217,17 @@ try {
         }
         try {
           await sleep(300);
-          const r = await runLoad(shape, system.apps, system.pids);
+          /** @type {Promise<Record<string, number>[]> | undefined} */
+          let before;
+          const r = await runLoad(shape, system.apps, system.pids, () => {
+            before = "stats" in system ? system.stats() : undefined;
+          });
+          const path = before === undefined || !("stats" in system) ? "" : whereFrom(await before, await system.stats());
           const rps = r.requests / r.seconds;
           const cpu = r.cpu_us / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}${path}`,
           );
         } finally {
           system.stop();

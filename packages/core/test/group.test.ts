@@ -255,6 +255,25 @@ describe("Group", () => {
     assert.equal(g.cacheStats("main").items, 0);
   });
 
+  it("by default keeps every fetched value hot while the budget has room, then only keys fetched more often than the hot victim", async () => {
+    const value = new Uint8Array(1000);
+    const client = new FakeClient(() => ({ value }));
+    // Room for three entries of 1,000 B (about 1,200 B counted each; the main cache stays empty: every key is remote).
+    const g = new Group("g", { load: () => "local", maxBytes: 4000 }, { picker: remotePicker, client });
+    for (const key of ["a", "b", "c"]) await g.get(key);
+    for (const key of ["a", "b", "c"]) await g.get(key);
+    assert.equal(client.fetches.length, 3, "fetched once each, then read from the hot cache");
+    assert.equal(g.cacheStats("hot").items, 3);
+    await g.get("d");
+    await g.get("d");
+    assert.equal(client.fetches.length, 5, "d fetched once does not displace a (fetched once too), so it is fetched again");
+    assert.equal(g.cacheStats("hot").items, 3);
+    await g.get("d");
+    assert.equal(client.fetches.length, 5, "fetched twice, d replaced the hot cache's victim");
+    await g.get("a");
+    assert.equal(client.fetches.length, 6, "a was the victim");
+  });
+
   it("hot-caches about 1 in 10 peer fetches by default", async () => {
     let i = 0;
     const seq = [0.05, 0.5, 0.95, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.09];

@@ -15,6 +15,20 @@ describe("frequentHot", () => {
     assert.ok(admitted <= 10, `${admitted} of 1,000 keys fetched once admitted`);
   });
 
+  it("admits every key, even on its first fetch, while keeping it evicts nothing (hotVictim() is null)", () => {
+    const admit = frequentHot({ hotBytes: 100_000 });
+    for (let i = 0; i < 100; i++)
+      assert.equal(
+        admit(`once-${i}`, VALUE, () => null),
+        true,
+      );
+    assert.equal(
+      admit("fresh", VALUE, () => undefined),
+      false,
+      "a first fetch that would evict is not admitted",
+    );
+  });
+
   it("admits a key read k times when k reaches the threshold", () => {
     const admit = frequentHot({ threshold: 4, hotBytes: 100_000 });
     assert.deepEqual(

@@ -35,7 +35,7 @@ export const cacheSection = configSection("cache", CORE, {
     .enum(HOT_POLICY_KINDS, { error: `expected one of ${HOT_POLICY_KINDS.join(", ")}` })
     .default("frequency")
     .describe(
-      "Which values fetched from their owner a node also keeps in its hot cache: `one-in-10` (golang/groupcache's coin) or `frequency` (a key fetched twice lately and, once the hot cache is full, more often than its victim, counted by a TinyLFU sketch: popular remote keys become local, keys read once do not churn the hot cache). A group's `hotPolicy` option overrides it.",
+      "Which values fetched from their owner a node also keeps in its hot cache: `one-in-10` (golang/groupcache's coin) or `frequency` (every value while the budget has room; then a key fetched twice lately and, once the hot cache is full, more often than its victim, counted by a TinyLFU sketch: popular remote keys become local, keys read once do not churn the hot cache). A group's `hotPolicy` option overrides it.",
     ),
   timeout: milliseconds().default(2000).describe("Peer fetch timeout in ms."),
   eject_after: integer(0, 1_000_000)

@@ -37,7 +37,8 @@ export interface GroupOptions {
   readonly load: Loader;
   /**
    * Which peer-fetched values to keep in the hot cache: `"one-in-10"` (golang/groupcache's coin), `"frequency"`
-   * (a key fetched twice lately and more often than the hot cache's victim, see `frequentHot`) or a HotPolicy;
+   * (every value while the budget has room, then a key fetched twice lately and more often than the hot cache's
+   * victim, see `frequentHot`) or a HotPolicy;
    * default `[cache] hot_policy` (`"frequency"`).
    */
   readonly hotPolicy?: HotPolicy | HotPolicyKind;
@@ -567,14 +568,16 @@ export class CacheGroup implements Group, InvalidationTarget {
   #hotCandidate = { key: "", length: 0 };
 
   /**
-   * The key the hot cache would give up for the candidate: undefined while it may grow by it (hot + candidate
-   * <= main / 8, golang's rule) or when its store cannot tell.
+   * What keeping the candidate hot would evict: null when the budget has room for it (nothing), undefined while
+   * the hot cache may grow by it (hot + candidate <= main / 8: golang's rule evicts from main) or when its store
+   * cannot tell, else the key the hot cache would give up.
    */
-  readonly #hotVictim = (): string | undefined => {
+  readonly #hotVictim = (): string | null | undefined => {
     const hot = this.#hot;
-    if (!(hot instanceof SlabStore)) return undefined;
     const { key, length } = this.#hotCandidate;
-    if (hot.bytes + hot.countedBytes(key, length) <= this.#main.bytes / 8) return undefined;
+    const added = hot instanceof SlabStore ? hot.countedBytes(key, length) : key.length + length;
+    if (this.#main.bytes + hot.bytes + added <= this.maxBytes) return null;
+    if (!(hot instanceof SlabStore) || hot.bytes + added <= this.#main.bytes / 8) return undefined;
     return hot.peekVictim();
   };
 

@@ -3,10 +3,12 @@ import { FrequencySketch } from "../cache/frequency-sketch.js";
 import { KeyCodec } from "../cache/key-codec.js";
 
 /**
- * Decides whether a value fetched from its owner is also kept in this node's hot cache. `hotVictim()` is the key
- * the hot cache would give up for it (undefined while the hot cache has room, or when its store cannot tell).
+ * Decides whether a value fetched from its owner is also kept in this node's hot cache. `hotVictim()` tells what
+ * keeping it would cost: `null` when nothing would be evicted (the group's budget has room for it), the key the hot
+ * cache would give up for it, or undefined when a main-cache entry would go instead (golang's rule, while the hot
+ * cache holds less than main / 8) or the store cannot tell.
  */
-export type HotPolicy = (key: string, value: Uint8Array, hotVictim?: () => string | undefined) => boolean;
+export type HotPolicy = (key: string, value: Uint8Array, hotVictim?: () => string | null | undefined) => boolean;
 
 /** Core's hot-cache policies by name, as `[cache] hot_policy` and a group's `hotPolicy` option take them. */
 export const HOT_POLICY_KINDS = ["one-in-10", "frequency"] as const;
@@ -37,11 +39,14 @@ const ENTRY_OVERHEAD = 72;
 
 /**
  * TinyLFU admission for the hot cache: a frequency sketch (count-min, 4-bit counters, doorkeeper, halved every 10
- * fetches per counter set) of the keys this node fetched from their owners. A value is kept hot once its key was
- * fetched `threshold` times lately and, when the hot cache is full, more often than the key it would replace
- * (the hot cache's next victim). Popular remote keys become local after a couple of reads; keys read once (scans,
- * one-hit wonders) are never admitted, so they cannot push popular entries out as golang's 1-in-10 coin lets them. The sketch is sized for 4 times the entries the hot cache holds at the average key + value size
- * seen, and grows (starting afresh) when that estimate doubles.
+ * fetches per counter set) of the keys this node fetched from their owners. While the group's budget has room
+ * (`hotVictim()` is null), every value is kept: admission only decides what gets evicted, and memory left empty
+ * helps no one (as Caffeine admits everything below its maximum). Once keeping a value would evict, it is kept only
+ * when its key was fetched `threshold` times lately and, when the hot cache is full, more often than the key it
+ * would replace (the hot cache's next victim). Popular remote keys become local after a couple of reads; keys read
+ * once (scans, one-hit wonders) do not push popular entries out, as golang's 1-in-10 coin lets them. The sketch is
+ * sized for 4 times the entries the hot cache holds at the average key + value size seen, and grows (starting
+ * afresh) when that estimate doubles.
  */
 export function frequentHot(options: FrequentHotOptions = {}): HotPolicy {
   const { threshold = DEFAULT_THRESHOLD, hotBytes = Math.floor((64 * 2 ** 20) / 9) } = options;
@@ -64,9 +69,10 @@ export function frequentHot(options: FrequentHotOptions = {}): HotPolicy {
       sketch.ensureCapacity(SKETCH_PER_HOT_ENTRY * (hotBytes / (fetchedBytes / fetches)));
     }
     sketch.increment(hash);
+    const victim = hotVictim?.();
+    if (victim === null) return true;
     const frequency = sketch.frequency(hash);
     if (frequency < threshold) return false;
-    const victim = hotVictim?.();
     return victim === undefined || frequency > sketch.frequency(codec.load(victim));
   };
 }
