@@ -293,6 +293,20 @@ describe("Group", () => {
     assert.equal(g.stats.localLoads, 1);
   });
 
+  it("serveCached answers a peer's get from the caches at once, counted as serve counts a hit; a miss is left to serve", async () => {
+    const g = localGroup((k) => `v-${k}`);
+    assert.equal(g.serveCached("k"), undefined);
+    assert.equal(g.stats.gets, 0, "a miss counts nothing: serve will");
+    await g.serve("k");
+    const served = g.serveCached("k");
+    assert.equal(td.decode(served?.value), "v-k");
+    assert.equal(served?.expire, undefined);
+    assert.equal(g.stats.serverRequests, 2);
+    assert.equal(g.stats.gets, 2);
+    assert.equal(g.stats.cacheHits, 1);
+    assert.equal(g.stats.localLoads, 1);
+  });
+
   it("never forwards a request that came from a peer", async () => {
     const client = new FakeClient(() => ({ value: te.encode("peer") }));
     const g = new Group("g", { load: () => "local" }, { picker: remotePicker, client });

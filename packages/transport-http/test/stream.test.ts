@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 import { after, before, describe, it } from "node:test";
+import type { PeerValue } from "@cachecluster/core";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport } from "../src/index.js";
 import { encodeGetResponse } from "../src/wire/messages.js";
@@ -153,6 +154,45 @@ describe("the peer stream between two cachecluster transports", () => {
     } finally {
       await quick.stop();
     }
+  });
+});
+
+describe("a handler that has hits at hand (getCached)", () => {
+  /** Answers keys starting with "hit-" from its cache, synchronously; the rest through get. */
+  class CachingHandler extends RecordingPeerHandler {
+    readonly cachedAsked: string[] = [];
+    getCached(group: string, key: string): PeerValue | undefined {
+      this.cachedAsked.push(key);
+      return group === "g" && key.startsWith("hit-") ? { value: new TextEncoder().encode(`cached:${key}`), expire: 4_102_444_800_000 } : undefined;
+    }
+  }
+  const handler = new CachingHandler();
+  const server = new HttpTransport({ closeTimeout: 500 });
+  const client = new HttpTransport({ timeout: 1000 });
+  let url = "";
+  before(async () => {
+    url = (await server.listen(handler, { host: "127.0.0.1", port: 0 })).url;
+    await openStream(client, url);
+  });
+  after(async () => {
+    await client.stop();
+    await server.stop();
+  });
+
+  it("answers a hit over the stream from getCached, without get; a miss goes to get", async () => {
+    // openStream's gets came over HTTP (the stream opens beside them): the handler's get served those.
+    const gets = handler.gets.length;
+    const hit = await client.client.fetch(url, "g", "hit-1");
+    assert.equal(text(hit.value), "cached:hit-1");
+    assert.equal(hit.expire, 4_102_444_800_000);
+    assert.equal(handler.gets.length, gets);
+    assert.equal(text((await client.client.fetch(url, "g", "miss-1")).value), "value-of:miss-1");
+    assert.deepEqual(
+      handler.gets.slice(gets).map((g) => g.key),
+      ["miss-1"],
+    );
+    assert.deepEqual(handler.cachedAsked.slice(-2), ["hit-1", "miss-1"]);
+    assert.equal(server.stats().serverStreamsOpenedTotal, 1);
   });
 });
 

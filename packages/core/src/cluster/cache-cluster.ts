@@ -225,6 +225,7 @@ export class ClusterNode implements CacheCluster {
   /** The handler the transport calls for requests from peers: served here, never forwarded. */
   readonly peerHandler: PeerRequestHandler = {
     get: async (group, key, options) => this.#groupFor(group).serve(key, options),
+    getCached: (group, key) => this.#groups.get(group)?.serveCached(key),
     remove: async (group, key) => this.#groupFor(group).removeLocal(key),
     set: async (group, key, value: PeerValue) => this.#groupFor(group).setLocal(key, value),
     isMemberAddress: (address) => this.#memberAddresses.has(address),

@@ -49,6 +49,12 @@ export interface TransportClient {
  */
 export interface PeerRequestHandler {
   get(group: string, key: string, options?: PeerCallOptions): Promise<PeerValue>;
+  /**
+   * Optional: the value of `key` when this node's caches hold it, synchronously, counted as a served get;
+   * undefined otherwise (a miss, an unknown group, or tracing on), and then the transport calls `get`. Lets a
+   * transport answer a hit without a promise or an AbortSignal.
+   */
+  getCached?(group: string, key: string): PeerValue | undefined;
   remove(group: string, key: string): Promise<void>;
   set(group: string, key: string, value: PeerValue): Promise<void>;
   /**

@@ -170,6 +170,12 @@ export class StreamServer {
       this.#reply(stream, encodeErrorReply(id, REPLY_BAD_REQUEST, `bad request: get ${id} is already in flight on this stream`));
       return;
     }
+    // A hit in this node's caches is answered at once: no promise, no AbortController.
+    const cached = request.trace === undefined ? this.#handler.getCached?.(group, key) : undefined;
+    if (cached !== undefined) {
+      this.#reply(stream, encodeOkReply(id, cached.value, cached.expire));
+      return;
+    }
     const controller = new AbortController();
     stream.inflight.set(id, controller);
     const options = request.trace === undefined ? { signal: controller.signal } : { signal: controller.signal, traceContext: decodeTrace(request.trace) };
