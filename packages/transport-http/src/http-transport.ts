@@ -91,6 +91,7 @@ export class HttpTransport implements Transport {
     out.clientStreamsRefusedTotal = pools.streamsRefused;
     out.serverStreams = this.#streams?.open ?? 0;
     out.serverStreamsOpenedTotal = this.#streams?.upgrades ?? 0;
+    out.serverStreamGetsTotal = this.#streams?.gets ?? 0;
     out.serverStreamProtocolErrorsTotal = this.#streams?.protocolErrors ?? 0;
     return out;
   }
@@ -264,6 +265,7 @@ const TRANSPORT_STAT_DESCRIPTIONS: Readonly<Record<string, StatDescription>> = {
   clientStreamsRefusedTotal: served("Peer streams refused (a Go peer, or stream: false there): that peer is fetched over HTTP for a minute."),
   serverStreams: { type: "gauge", help: "Peer streams open from peers to this node." },
   serverStreamsOpenedTotal: served("Peer streams this node accepted (HTTP upgrades answered 101)."),
+  serverStreamGetsTotal: served("Peer gets served over peer streams (also counted in serverGetsTotal)."),
   serverStreamProtocolErrorsTotal: served("Peer stream frames refused: undecodable, or over maxHeaderSize (the stream is then closed)."),
 };
 

@@ -78,6 +78,7 @@ describe("the peer stream between two cachecluster transports", () => {
 
   it("once open, gets go over it (one upgrade, one connection), and values, expiry and awkward keys round-trip", async () => {
     const gets = server.stats().serverGetsTotal ?? 0;
+    const streamGets = server.stats().serverStreamGetsTotal ?? 0;
     const expire = Date.now() + 60_000;
     handler.values.get("g")?.set("with-expiry", { value: new Uint8Array([0, 1, 255]), expire });
     const got = await client.client.fetch(url, "g", "with-expiry");
@@ -86,6 +87,7 @@ describe("the peer stream between two cachecluster transports", () => {
     assert.equal((await client.client.fetch(url, "g", "no-expiry")).expire, undefined);
     for (const key of ["", "a b/c?d#e%", "日本語", "x".repeat(5000)]) assert.equal(text((await client.client.fetch(url, "g", key)).value), `value-of:${key}`);
     assert.equal(server.stats().serverGetsTotal, gets + 6);
+    assert.equal(server.stats().serverStreamGetsTotal, streamGets + 6, "all 6 over the stream");
     assert.equal(server.stats().serverStreamsOpenedTotal, 1);
     assert.equal(client.stats().clientStreamsOpenedTotal, 1);
     assert.equal(server.stats().serverStreams, 1);

@@ -114,6 +114,14 @@ describe("TLS on the peer plane", () => {
       const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => a.ring.get(k) === b.local.cacheUrl)!;
       assert.equal(await a.getGroup("g")!.getString(key), `by-1:${key}`, "A fetched B's key from B over mutual TLS");
       assert.equal(a.getGroup("g")!.stats.peerLoads, 1);
+      // The peer stream opens inside the TLS connection, and the next gets go over it.
+      const stats = (cluster: CacheCluster): Readonly<Record<string, number>> => (cluster.transport as HttpTransport).stats();
+      for (let i = 0; i < 200 && stats(a).clientStreams !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(stats(a).clientStreams, 1, "a stream from A to B is open");
+      const streamGets = stats(b).serverStreamGetsTotal ?? 0;
+      const more = Array.from({ length: 200 }, (_, i) => `m${i}`).filter((k) => a.ring.get(k) === b.local.cacheUrl);
+      for (const k of more.slice(0, 5)) assert.equal(await a.getGroup("g")!.getString(k), `by-1:${k}`);
+      assert.equal(stats(b).serverStreamGetsTotal, streamGets + 5, "B served the 5 gets over the stream");
     } finally {
       await Promise.all(clusters.map((c) => c.close({ leaveTimeoutMs: 10 })));
     }

@@ -237,6 +237,33 @@ describe("traces across peers (OpenTelemetry SDK, three nodes over HTTP)", () =>
     assert.equal(named("load cold").filter((l) => isChildOf(l, getMany!)).length, 1, "this node's own missing key loads under the getMany");
   });
 
+  it("the trace crosses the peer stream too: the owner's serve is the fetch's child (remote parent), its load under it", async () => {
+    const streamGets = (): number => (nodes[1]!.cluster.transport as unknown as { stats(): Record<string, number> }).stats().serverStreamGetsTotal ?? 0;
+    // Until node 0's stream to node 1 is open (its first gets go over HTTP while it opens): a get it serves there.
+    for (let i = 0; i < 200; i++) {
+      const before = streamGets();
+      await group(0, "cold").getString(keyOwnedBy(1, "opening"));
+      if (streamGets() > before) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    exporter.reset();
+    const before = streamGets();
+    const key = keyOwnedBy(1);
+    await tracer.startActiveSpan("request", async (span) => {
+      await group(0, "cold").getString(key);
+      span.end();
+    });
+    assert.equal(streamGets(), before + 1, "the get went over the stream");
+    await settled(6);
+    const [request, get, fetch, serve, load] = ["request", "get cold", "fetch cold", "serve cold", "load cold"].map<ReadableSpan | undefined>(only);
+    assert.ok(isChildOf(get!, request!));
+    assert.ok(isChildOf(fetch!, get!));
+    assert.ok(isChildOf(serve!, fetch!), "owner's span under the peer fetch, over the stream");
+    assert.equal(serve!.parentSpanContext?.isRemote, true);
+    assert.ok(isChildOf(load!, serve!));
+    assert.deepEqual(serve!.attributes, { "cachecluster.group": "cold", "cachecluster.outcome": "load" });
+  });
+
   it("a request without traceparent (as a Go peer sends) is served in a trace of its own", async () => {
     const key = keyOwnedBy(1);
     const response = await fetch(`${nodes[1]!.url}/_groupcache/cold/${encodeURIComponent(key)}`);

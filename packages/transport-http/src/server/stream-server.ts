@@ -50,6 +50,7 @@ export class StreamServer {
   readonly #stats: PeerServerStats;
   readonly #streams = new Set<Stream>();
   #upgrades = 0;
+  #gets = 0;
   #protocolErrors = 0;
   #closed = false;
 
@@ -67,6 +68,11 @@ export class StreamServer {
   /** Streams opened so far. */
   get upgrades(): number {
     return this.#upgrades;
+  }
+
+  /** Gets served over streams so far (also counted in the server's `gets`). */
+  get gets(): number {
+    return this.#gets;
   }
 
   /** Streams closed for a malformed or oversized frame. */
@@ -159,6 +165,7 @@ export class StreamServer {
       return;
     }
     stats.gets++;
+    this.#gets++;
     const { id, group, key } = request;
     if (this.#options.reads === "members" && !this.#handler.isMemberAddress(address)) {
       stats.notMember++;
