@@ -192,7 +192,8 @@ describe("client: keep-alive", () => {
   it("closes and forgets the pool of a peer unused for idlePoolTimeout, and opens a new one when it is called again", async () => {
     const peers = [badPeer({}), badPeer({})];
     const [a, b] = await Promise.all(peers.map((p) => p.start()));
-    const transport = new HttpTransport({ timeout: 10, idlePoolTimeout: 100, stream: false });
+    // Pools idle for max(idlePoolTimeout, 2 x timeout) close: 300 ms here, with room for a slow fetch on a loaded machine.
+    const transport = new HttpTransport({ timeout: 150, idlePoolTimeout: 300, stream: false });
     try {
       await transport.client.fetch(a!, "g", "k");
       await transport.client.fetch(b!, "g", "k");
