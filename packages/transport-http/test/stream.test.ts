@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import type { PeerValue } from "@cachecluster/core";
+import type { PeerRequestHandler, PeerValue } from "@cachecluster/core";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport } from "../src/index.js";
 import { encodeGetResponse } from "../src/wire/messages.js";
@@ -62,30 +62,37 @@ async function rawStream(port: number, from = "127.0.0.1"): Promise<{ status: nu
   return { status, socket, replies };
 }
 
-describe("the peer stream between two cachecluster transports", () => {
-  const handler = new RecordingPeerHandler();
+/** A server and a client transport, the client's stream to the server open during the suite (before/after hooks). */
+function streamPair(handler: PeerRequestHandler): { server: HttpTransport; client: HttpTransport; peer: { url: string } } {
   const server = new HttpTransport({ closeTimeout: 500 });
   const client = new HttpTransport({ timeout: 1000 });
-  let url = "";
+  const peer = { url: "" };
   before(async () => {
-    url = (await server.listen(handler, { host: "127.0.0.1", port: 0 })).url;
-    await openStream(client, url);
+    peer.url = (await server.listen(handler, { host: "127.0.0.1", port: 0 })).url;
+    await openStream(client, peer.url);
   });
   after(async () => {
     await client.stop();
     await server.stop();
   });
+  return { server, client, peer };
+}
+
+describe("the peer stream between two cachecluster transports", () => {
+  const handler = new RecordingPeerHandler();
+  const { server, client, peer } = streamPair(handler);
 
   it("once open, gets go over it (one upgrade, one connection), and values, expiry and awkward keys round-trip", async () => {
     const gets = server.stats().serverGetsTotal ?? 0;
     const streamGets = server.stats().serverStreamGetsTotal ?? 0;
     const expire = Date.now() + 60_000;
     handler.values.get("g")?.set("with-expiry", { value: new Uint8Array([0, 1, 255]), expire });
-    const got = await client.client.fetch(url, "g", "with-expiry");
+    const got = await client.client.fetch(peer.url, "g", "with-expiry");
     assert.deepEqual([...got.value], [0, 1, 255]);
     assert.equal(got.expire, expire);
-    assert.equal((await client.client.fetch(url, "g", "no-expiry")).expire, undefined);
-    for (const key of ["", "a b/c?d#e%", "日本語", "x".repeat(5000)]) assert.equal(text((await client.client.fetch(url, "g", key)).value), `value-of:${key}`);
+    assert.equal((await client.client.fetch(peer.url, "g", "no-expiry")).expire, undefined);
+    for (const key of ["", "a b/c?d#e%", "日本語", "x".repeat(5000)])
+      assert.equal(text((await client.client.fetch(peer.url, "g", key)).value), `value-of:${key}`);
     assert.equal(server.stats().serverGetsTotal, gets + 6);
     assert.equal(server.stats().serverStreamGetsTotal, streamGets + 6, "all 6 over the stream");
     assert.equal(server.stats().serverStreamsOpenedTotal, 1);
@@ -96,7 +103,7 @@ describe("the peer stream between two cachecluster transports", () => {
   it("many gets in flight at once each get their own answer, in whatever order they come", async () => {
     handler.values.get("g")?.set("big", { value: new Uint8Array(3 << 20).fill(7) });
     const keys = Array.from({ length: 300 }, (_, i) => (i % 100 === 0 ? "big" : `k${i}`));
-    const got = await Promise.all(keys.map((k) => client.client.fetch(url, "g", k)));
+    const got = await Promise.all(keys.map((k) => client.client.fetch(peer.url, "g", k)));
     got.forEach((g, i) => {
       if (keys[i] === "big") assert.equal(g.value.length, 3 << 20);
       else assert.equal(text(g.value), `value-of:${keys[i]}`);
@@ -107,12 +114,12 @@ describe("the peer stream between two cachecluster transports", () => {
   it("fetchMany over an open stream sends the keys' gets on it (no batch request), each key settled on its own", async () => {
     const batches = server.stats().serverBatchesTotal ?? 0;
     const gets = server.stats().serverGetsTotal ?? 0;
-    const results = await client.client.fetchMany(url, "g", ["m1", "m2", "m3"]);
+    const results = await client.client.fetchMany(peer.url, "g", ["m1", "m2", "m3"]);
     assert.deepEqual(
       results.map((r) => (r.status === "fulfilled" ? text(r.value.value) : "rejected")),
       ["value-of:m1", "value-of:m2", "value-of:m3"],
     );
-    const failing = await client.client.fetchMany(url, "fail", ["x", "y"]);
+    const failing = await client.client.fetchMany(peer.url, "fail", ["x", "y"]);
     assert.deepEqual(
       failing.map((r) => r.status),
       ["rejected", "rejected"],
@@ -123,34 +130,34 @@ describe("the peer stream between two cachecluster transports", () => {
   });
 
   it("errors come back as the same PeerErrors as over HTTP, and the stream stays usable", async () => {
-    const missing = await rejection(client.client.fetch(url, "nope", "k"));
+    const missing = await rejection(client.client.fetch(peer.url, "nope", "k"));
     assert.equal(missing.status, 404);
     assert.match(missing.message, /GET \/_groupcache\/nope\/k: server returned 404 Not Found: no such group: nope/);
-    const failed = await rejection(client.client.fetch(url, "fail", "k"));
+    const failed = await rejection(client.client.fetch(peer.url, "fail", "k"));
     assert.equal(failed.status, 500);
     assert.match(failed.message, /boom: k/);
-    assert.equal(text((await client.client.fetch(url, "g", "after")).value), "value-of:after");
+    assert.equal(text((await client.client.fetch(peer.url, "g", "after")).value), "value-of:after");
     assert.equal(client.stats().clientStreamsOpenedTotal, 1);
   });
 
   it("an abort sends a cancel: the get's signal is aborted at the server, the stream stays open", async () => {
     const controller = new AbortController();
     const entered = handler.slowEntered;
-    const pending = rejection(client.client.fetch(url, "slow", "k", { signal: controller.signal }));
+    const pending = rejection(client.client.fetch(peer.url, "slow", "k", { signal: controller.signal }));
     await until(() => handler.slowEntered > entered, "the slow get to reach the server");
     controller.abort(new Error("caller gave up"));
     assert.match((await pending).message, /aborted/);
     await until(() => handler.slowAborted.length > 0, "the server's signal to be aborted");
-    assert.equal(text((await client.client.fetch(url, "g", "still-open")).value), "value-of:still-open");
+    assert.equal(text((await client.client.fetch(peer.url, "g", "still-open")).value), "value-of:still-open");
     assert.equal(client.stats().clientStreamsOpenedTotal, 1);
   });
 
   it("a get past the client's timeout fails with the deadline's PeerError and is cancelled at the server", async () => {
     const quick = new HttpTransport({ timeout: 100 });
     try {
-      await openStream(quick, url);
+      await openStream(quick, peer.url);
       const aborted = handler.slowAborted.length;
-      const error = await rejection(quick.client.fetch(url, "slow", "k"));
+      const error = await rejection(quick.client.fetch(peer.url, "slow", "k"));
       assert.match(error.message, /no complete answer within 100 ms/);
       await until(() => handler.slowAborted.length > aborted, "the cancel to abort the server's get");
     } finally {
@@ -169,26 +176,16 @@ describe("a handler that has hits at hand (getCached)", () => {
     }
   }
   const handler = new CachingHandler();
-  const server = new HttpTransport({ closeTimeout: 500 });
-  const client = new HttpTransport({ timeout: 1000 });
-  let url = "";
-  before(async () => {
-    url = (await server.listen(handler, { host: "127.0.0.1", port: 0 })).url;
-    await openStream(client, url);
-  });
-  after(async () => {
-    await client.stop();
-    await server.stop();
-  });
+  const { server, client, peer } = streamPair(handler);
 
   it("answers a hit over the stream from getCached, without get; a miss goes to get", async () => {
     // openStream's gets came over HTTP (the stream opens beside them): the handler's get served those.
     const gets = handler.gets.length;
-    const hit = await client.client.fetch(url, "g", "hit-1");
+    const hit = await client.client.fetch(peer.url, "g", "hit-1");
     assert.equal(text(hit.value), "cached:hit-1");
     assert.equal(hit.expire, 4_102_444_800_000);
     assert.equal(handler.gets.length, gets);
-    assert.equal(text((await client.client.fetch(url, "g", "miss-1")).value), "value-of:miss-1");
+    assert.equal(text((await client.client.fetch(peer.url, "g", "miss-1")).value), "value-of:miss-1");
     assert.deepEqual(
       handler.gets.slice(gets).map((g) => g.key),
       ["miss-1"],
