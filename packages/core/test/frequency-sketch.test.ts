@@ -40,6 +40,17 @@ describe("FrequencySketch", () => {
     assert.ok(sketch.frequency(42) >= 6, "halved, not cleared");
   });
 
+  it("counts over samplePerEntry additions per expected entry, with wordsPerEntry words of counters each", () => {
+    const sketch = new FrequencySketch(64, { samplePerEntry: 40, wordsPerEntry: 4 });
+    assert.equal(sketch.sampleSize, 64 * 40);
+    assert.equal(sketch.capacity, 64);
+    assert.equal(sketch.byteLength, 64 * 4 * 4 + 64);
+    for (let i = 0; i < 64 * 40 - 1; i++) sketch.increment(Math.imul(i + 100, 0x9e3779b1));
+    assert.equal(sketch.resets, 0);
+    sketch.increment(1);
+    assert.equal(sketch.resets, 1);
+  });
+
   it("records a run of sightings at once exactly as one at a time", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 20 })), { maxLength: 400 }), (runs) => {

@@ -1,12 +1,15 @@
 const SEEDS = [0x97cb3127, 0xc2b2ae35, 0x85ebca6b, 0x27d4eb2f] as const;
-/** Counter words (8 four-bit counters each) per expected entry: 16 counters, as Caffeine's sketch. */
-const WORDS_PER_ENTRY = 2;
 /** Doorkeeper bits per expected entry. */
 const DOOR_BITS_PER_ENTRY = 8;
-/** Additions per expected entry before the counts are halved. */
-const SAMPLE_PER_ENTRY = 10;
 const MIN_ENTRIES = 16;
 const MAX_ENTRIES = 2 ** 26;
+
+export interface FrequencySketchOptions {
+  /** Counter words (8 four-bit counters each) per expected entry, a power of two; default 2 (16 counters, as Caffeine). */
+  readonly wordsPerEntry?: number;
+  /** Additions per expected entry before the counts are halved; default 10 (Caffeine's sample). */
+  readonly samplePerEntry?: number;
+}
 
 /**
  * How often each key was seen lately, approximately, in a few bytes per entry: TinyLFU's frequency sketch
@@ -19,7 +22,11 @@ const MAX_ENTRIES = 2 ** 26;
  * - Aging: after 10 additions per expected entry, every counter is halved and the doorkeeper cleared, so the
  *   sketch follows a popularity that changes.
  *
- * Sized for an expected number of entries (`ensureCapacity`): 8 bytes of counters and 1 byte of doorkeeper each.
+ * Sized for an expected number of entries (`ensureCapacity`): by default 8 bytes of counters (16 counters, as
+ * Caffeine's sketch) and 1 byte of doorkeeper each, halved every 10 additions per entry (Caffeine's sample).
+ * A sketch that must tell apart keys seen only a few times in a sample can count over a longer sample
+ * (`samplePerEntry`), with more counters per entry (`wordsPerEntry`) so the additional distinct keys a longer
+ * sample sees do not collide more often.
  */
 export class FrequencySketch {
   #counters = new Uint32Array(0);
@@ -29,9 +36,14 @@ export class FrequencySketch {
   #additions = 0;
   #sampleSize = 0;
   #resets = 0;
+  readonly #wordsPerEntry: number;
+  readonly #samplePerEntry: number;
 
   /** A sketch sized for `entries` expected entries; 0 leaves it unsized (`ensureCapacity` later). */
-  constructor(entries = 0) {
+  constructor(entries = 0, options: FrequencySketchOptions = {}) {
+    const { wordsPerEntry = 2, samplePerEntry = 10 } = options;
+    this.#wordsPerEntry = wordsPerEntry;
+    this.#samplePerEntry = samplePerEntry;
     if (entries > 0) this.ensureCapacity(entries);
   }
 
@@ -42,7 +54,7 @@ export class FrequencySketch {
 
   /** Entries the sketch is sized for. */
   get capacity(): number {
-    return this.#counters.length / WORDS_PER_ENTRY;
+    return this.#counters.length / this.#wordsPerEntry;
   }
 
   /** Additions between two agings. */
@@ -62,19 +74,19 @@ export class FrequencySketch {
 
   /**
    * Grows (and clears) the sketch for `entries` expected entries; never shrinks. The counters are sized to the
-   * next power of two, and the counts are halved every 10 additions per counter set. (Caffeine halves every
-   * 10 × the maximum entries; 10 × the power of two measured as well or better on every zipf cell of
-   * bench/hit-ratio.mjs, and a loop over 10 times the cache's entries no longer ages in step with the loop.)
+   * next power of two, and the counts are halved every `samplePerEntry` additions per counter set. (Caffeine
+   * halves every 10 × the maximum entries; 10 × the power of two measured as well or better on every zipf cell
+   * of bench/hit-ratio.mjs, and a loop over 10 times the cache's entries no longer ages in step with the loop.)
    */
   ensureCapacity(entries: number): void {
     let size = MIN_ENTRIES;
     while (size < entries && size < MAX_ENTRIES) size *= 2;
     if (size <= this.capacity) return;
-    this.#counters = new Uint32Array(size * WORDS_PER_ENTRY);
+    this.#counters = new Uint32Array(size * this.#wordsPerEntry);
     this.#counterMask = this.#counters.length - 1;
     this.#door = new Uint32Array((size * DOOR_BITS_PER_ENTRY) / 32);
     this.#doorMask = size * DOOR_BITS_PER_ENTRY - 1;
-    this.#sampleSize = size * SAMPLE_PER_ENTRY;
+    this.#sampleSize = size * this.#samplePerEntry;
     this.#additions = 0;
   }
 

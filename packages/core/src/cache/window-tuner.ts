@@ -7,7 +7,7 @@ const GUARD_REQUESTS = 4096;
 const GUARD_LEAD = 0.01;
 const GUARD_STEP = 0.25;
 /**
- * The climber judges at least this many requests at a time. Caffeine's sample (10 requests per entry, the sketch's)
+ * The climber judges at least this many requests at a time. Caffeine's sample (10 requests per entry)
  * is noise for a small cache: at 100 entries, 1,000 requests measure the hit rate ±1.5 points, more than one step
  * changes it, so the window wandered at random (to a quarter of the capacity on zipf traces, costing 2 points);
  * 32,768 requests measure it ±0.3.
