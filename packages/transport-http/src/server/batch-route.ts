@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CacheClusterError, DecodeError, type Logger, LoaderError, type PeerRequestHandler, describeError } from "@cachecluster/core";
 import type { HttpTransportOptions } from "../options.js";
 import { BATCH_HEADER, type BatchEntry, TooManyKeysError, decodeGetManyRequest, encodeGetManyResponse } from "../wire/get-many.js";
-import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
+import { declaredLength, readBodyOrRefuse } from "./read-body.js";
 import { sendText } from "./respond.js";
 
 /** The counters the batch route adds to the peer server's. */
@@ -58,19 +58,8 @@ export function createBatchRoute(deps: BatchRouteDeps): (req: IncomingMessage, r
       reply(req, res, 413, `request body too large: ${declared} bytes, at most ${limit}`);
       return undefined;
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, limit, declared);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        stats.tooLarge++;
-        reply(req, res, 413, error.message);
-      } else {
-        stats.aborted++;
-        res.destroy();
-      }
-      return undefined;
-    }
+    const body = await readBodyOrRefuse(req, res, limit, declared, stats, (message) => reply(req, res, 413, message));
+    if (body === undefined) return undefined;
     try {
       return decodeGetManyRequest(body, options.maxBatchKeys);
     } catch (error) {

@@ -17,7 +17,7 @@ import { decodeSetRequest, encodeGetResponse } from "../wire/messages.js";
 import { parseBatchPath, parsePeerPath } from "./peer-path.js";
 import { batchPathOf } from "../wire/get-many.js";
 import { createBatchRoute } from "./batch-route.js";
-import { BodyTooLargeError, declaredLength, readBody } from "./read-body.js";
+import { declaredLength, readBodyOrRefuse } from "./read-body.js";
 import { sendText } from "./respond.js";
 import { UploadGate } from "./upload-gate.js";
 import { SignedWrites } from "./signed-writes.js";
@@ -298,19 +298,8 @@ export function createPeerHandler(handler: PeerRequestHandler, options?: HttpTra
     declared: number | undefined,
     digest: string,
   ): Promise<void> => {
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxSetBytes, declared);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        stats.tooLarge++;
-        sendText(req, res, 413, error.message);
-      } else {
-        stats.aborted++;
-        res.destroy();
-      }
-      return;
-    }
+    const body = await readBodyOrRefuse(req, res, maxSetBytes, declared, stats, (message) => sendText(req, res, 413, message));
+    if (body === undefined) return;
     if (signed !== undefined && bodyDigest(body) !== digest) {
       stats.badSignature++;
       sendText(req, res, 401, "unauthorized: the body is not the one signed", { "WWW-Authenticate": SIGNATURE_SCHEME });

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The body passed its limit; the rest is left unread (the answer closes the connection). */
 export class BodyTooLargeError extends Error {
@@ -58,6 +58,33 @@ export function readBody(req: IncomingMessage, limit: number, declared: number |
     req.on("error", onError);
     req.on("close", onClose);
   });
+}
+
+/**
+ * `readBody` for a route that answers the failures itself: past the limit, `tooLarge(message)` answers (413) and
+ * `stats.tooLarge` counts it; when the client went away, the response is destroyed and `stats.aborted` counts it.
+ * Undefined then: the request has had its answer.
+ */
+export async function readBodyOrRefuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  declared: number | undefined,
+  stats: { tooLarge: number; aborted: number },
+  tooLarge: (message: string) => void,
+): Promise<Buffer | undefined> {
+  try {
+    return await readBody(req, limit, declared);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      stats.tooLarge++;
+      tooLarge(error.message);
+    } else {
+      stats.aborted++;
+      res.destroy();
+    }
+    return undefined;
+  }
 }
 
 /** The declared `Content-Length` (node:http has checked its syntax), or undefined for a streamed body. */
