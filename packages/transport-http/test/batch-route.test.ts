@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from "node:http";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
@@ -7,28 +7,14 @@ import { DecodeError, type PeerBatchResult } from "@cachecluster/core";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport } from "../src/index.js";
 import { splitBatch } from "../src/client/split-batch.js";
+import { type HttpReply, sendRequest } from "./helpers/raw-http.js";
 import { TooManyKeysError, decodeGetManyRequest, decodeGetManyResponse, encodeGetManyRequest, encodeGetManyResponse } from "../src/wire/get-many.js";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function post(port: number, path: string, body: Uint8Array | undefined, method = "POST", headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method, agent: false, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+function post(port: number, path: string, body: Uint8Array | undefined, method = "POST", headers: Record<string, string> = {}): Promise<HttpReply> {
+  return sendRequest(port, path, method, body, headers);
 }
 
 function values(results: PeerBatchResult[]): string[] {

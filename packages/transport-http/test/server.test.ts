@@ -1,32 +1,14 @@
 import assert from "node:assert/strict";
-import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { createServer as createHttpServer } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport, createPeerHandler } from "../src/index.js";
 import { decodeGetResponse } from "../src/wire/get-response.js";
 import { encodeSetRequest } from "../src/wire/messages.js";
-import { rawRequest } from "./helpers/raw-http.js";
+import { rawRequest, sendRequest as get } from "./helpers/raw-http.js";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-async function get(
-  port: number,
-  path: string,
-  method = "GET",
-  body?: Buffer,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 describe("peer server: golang/groupcache's answers", () => {
   const handler = new RecordingPeerHandler();

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 
 export interface RawResponse {
@@ -54,5 +55,25 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
       reject(error);
     });
     socket.write(request);
+  });
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+/** One request with node:http on a fresh connection (no agent); resolves with the status, headers and whole body. */
+export function sendRequest(port: number, path: string, method = "GET", body?: Uint8Array, headers: Record<string, string> = {}): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
   });
 }
