@@ -254,7 +254,7 @@ export class CacheGroup implements Group, InvalidationTarget {
     const entry = await (tracing === undefined
       ? this.#get(key, options.signal, true)
       : this.#traced(GetTrace.serve(tracing, this.name, options.traceContext), key, options.signal, true));
-    return entry.expire === undefined ? { value: entry.value } : { value: entry.value, expire: entry.expire };
+    return peerValueOf(entry);
   }
 
   /**
@@ -268,7 +268,7 @@ export class CacheGroup implements Group, InvalidationTarget {
     this.stats.serverRequests++;
     this.stats.gets++;
     this.stats.cacheHits++;
-    return entry.expire === undefined ? { value: entry.value } : { value: entry.value, expire: entry.expire };
+    return peerValueOf(entry);
   }
 
   /** `get` with its span (an SDK is registered): the same path, plus what the span needs to know. */
@@ -634,6 +634,11 @@ export class CacheGroup implements Group, InvalidationTarget {
       if (!victim.evict()) return;
     }
   }
+}
+
+/** A cached entry as a peer gets it (the expiry only when it has one). */
+function peerValueOf(entry: StoreEntry): PeerValue {
+  return entry.expire === undefined ? { value: entry.value } : { value: entry.value, expire: entry.expire };
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
