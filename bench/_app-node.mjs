@@ -8,6 +8,7 @@
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs.
 import { createServer } from "node:http";
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 /** @import { AppNodeCommand, AppNodeConfig } from "./_lib.mjs" */
 
 /** @type {AppNodeConfig} */
@@ -78,6 +79,37 @@ if (cfg.mode === "cachecluster") {
   throw new Error(`unknown mode ${String(cfg.mode)}`);
 }
 
+/**
+ * This process's pauses, for bench/zipf.mjs's "where the tail comes from": GC pauses by kind (counts and ms,
+ * cumulative, so a window is a difference; the longest since the last `stats` with `reset`) and the event loop's
+ * delay since then.
+ */
+const runtime = (() => {
+  const gc = { gcMinorN: 0, gcMinorMs: 0, gcMajorN: 0, gcMajorMs: 0, gcMaxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = /** @type {{ detail?: { kind?: number } }} */ (/** @type {unknown} */ (e)).detail?.kind;
+      if (kind === perf.NODE_PERFORMANCE_GC_MINOR) {
+        gc.gcMinorN++;
+        gc.gcMinorMs += e.duration;
+      } else if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.gcMajorN++;
+        gc.gcMajorMs += e.duration;
+      }
+      gc.gcMaxMs = Math.max(gc.gcMaxMs, e.duration);
+    }
+  }).observe({ type: "gc" });
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  return {
+    reset: () => {
+      loopDelay.reset();
+      gc.gcMaxMs = 0;
+    },
+    read: () => ({ ...gc, loopP99Ms: loopDelay.percentile(99) / 1e6, loopMaxMs: loopDelay.max / 1e6 }),
+  };
+})();
+
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://x");
   const key = url.searchParams.get("key");
@@ -120,7 +152,8 @@ async function onMessage(m) {
   } else if (m.cmd === "pages") {
     reply(await pages(m));
   } else if (m.cmd === "stats") {
-    reply({ stats: stats() });
+    reply({ stats: { ...stats(), ...runtime.read() } });
+    if (m.reset === true) runtime.reset();
   } else if (m.cmd === "loads") {
     reply({ loads: backendCalls });
   } else if (m.cmd === "close") {

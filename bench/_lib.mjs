@@ -98,7 +98,7 @@ export async function startRedis() {
 /**
  * A command to an app node and its answer (IPC); `id` pairs them. `pages`: see bench/_app-node.mjs.
  * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "pages", prefix: string, size: number, rounds: number, warm: boolean }
- *   | { cmd: "stats" | "loads" | "close" }} AppNodeCommand
+ *   | { cmd: "stats", reset?: boolean } | { cmd: "loads" | "close" }} AppNodeCommand
  * @typedef {{ id: number, [field: string]: any }} AppNodeReply
  * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode
  */

@@ -176,6 +176,34 @@ function whereFrom(before, after) {
   return `  peer fetches ${pct(sum("peerLoads"))}  loads ${pct(sum("localLoads"))}`;
 }
 
+/**
+ * @param {import("./_lib.mjs").AppNode[]} nodes
+ * @param {boolean} reset starts a window: the nodes' longest GC pause and loop delay are counted from here
+ * @returns {Promise<Record<string, number>[]>}
+ */
+function nodeStats(nodes, reset) {
+  return Promise.all(nodes.map(async (n) => /** @type {Record<string, number>} */ ((await n.request({ cmd: "stats", reset })).stats)));
+}
+
+/**
+ * Where the tail comes from, for the systems whose app nodes are Node processes (cachecluster, Redis's apps): GC
+ * pause per second of window, averaged over the nodes (minor and major), the longest pause of any node, and the
+ * worst node's event-loop delay (p99 and max). A request that arrives during a pause waits for it.
+ * @param {Record<string, number>[]} before
+ * @param {Record<string, number>[]} after
+ * @param {number} seconds
+ */
+function pauses(before, after, seconds) {
+  /** @type {(field: string) => number} */
+  const perNodeSecond = (field) => after.reduce((total, a, i) => total + (a[field] ?? 0) - (before[i]?.[field] ?? 0), 0) / after.length / seconds;
+  /** @type {(field: string) => number} */
+  const worst = (field) => Math.max(...after.map((a) => a[field] ?? 0));
+  return (
+    `  GC ms/s minor ${perNodeSecond("gcMinorMs").toFixed(1)} (${perNodeSecond("gcMinorN").toFixed(1)}/s) major ${perNodeSecond("gcMajorMs").toFixed(1)} (${perNodeSecond("gcMajorN").toFixed(2)}/s)` +
+    `  longest ${worst("gcMaxMs").toFixed(1)} ms  loop delay p99 ${worst("loopP99Ms").toFixed(1)} max ${worst("loopMaxMs").toFixed(1)} ms`
+  );
+}
+
 const redis = await startRedis();
 /** @type {Record<System, string>} */
 const label = { cachecluster: "cachecluster", go: "Go groupcache", redis: "Redis cache-aside" };
@@ -206,12 +234,17 @@ try {
             apps: c.nodes.map((n) => n.app),
             pids: c.nodes.map((n) => n.child.pid),
             stop: c.stop,
-            stats: () => Promise.all(c.nodes.map(async (n) => /** @type {Record<string, number>} */ ((await n.request({ cmd: "stats" })).stats))),
+            stats: (reset = false) => nodeStats(c.nodes, reset),
           };
         } else if (name === "redis") {
           await redis.flush();
           const c = await startCluster("redis", shape.nodes, { valueSize: shape.valueSize, redisPort: redis.port });
-          system = { apps: c.nodes.map((n) => n.app), pids: [...c.nodes.map((n) => n.child.pid), redis.pid], stop: c.stop };
+          system = {
+            apps: c.nodes.map((n) => n.app),
+            pids: [...c.nodes.map((n) => n.child.pid), redis.pid],
+            stop: c.stop,
+            stats: (reset = false) => nodeStats(c.nodes, reset),
+          };
         } else {
           system = await startGoCluster(shape);
         }
@@ -220,14 +253,17 @@ try {
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
           const r = await runLoad(shape, system.apps, system.pids, () => {
-            before = "stats" in system ? system.stats() : undefined;
+            before = "stats" in system ? system.stats(true) : undefined;
           });
-          const path = before === undefined || !("stats" in system) ? "" : whereFrom(await before, await system.stats());
+          const first = before === undefined || !("stats" in system) ? undefined : await before;
+          const after = first === undefined || !("stats" in system) ? undefined : await system.stats();
+          const path = first === undefined || after === undefined || name !== "cachecluster" ? "" : whereFrom(first, after);
+          const tail = first === undefined || after === undefined ? "" : pauses(first, after, r.seconds);
           const rps = r.requests / r.seconds;
           const cpu = r.cpu_us / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}${path}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}${path}${tail}`,
           );
         } finally {
           system.stop();
