@@ -51,6 +51,7 @@ export type {
   PeerRequestHandler,
   PeerValue,
   PeerBatchResult,
+  AbortWatch,
   PeerCallOptions,
   TraceCarrier,
   HttpRoute,

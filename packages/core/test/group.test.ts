@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { LruStore, PeerError, alwaysHot, neverHot, oneIn, type PeerValue, type TransportClient } from "../src/index.js";
+import { LruStore, PeerError, alwaysHot, neverHot, oneIn, type PeerCallOptions, type PeerValue, type TransportClient } from "../src/index.js";
 import { CacheGroup as Group } from "../src/engine/group.js";
 import { RingPeerPicker } from "../src/engine/peer-picker.js";
 
@@ -32,6 +32,24 @@ class FakeClient implements TransportClient {
   async set(peer: string, group: string, key: string): Promise<void> {
     this.sets.push(`${peer} ${group} ${key}`);
   }
+}
+
+/** Counts the AbortControllers whose signal is read (Node makes an AbortController's signal on first read). */
+function countAbortSignals(): { count: number; restore: () => void } {
+  const descriptor = Object.getOwnPropertyDescriptor(AbortController.prototype, "signal") as PropertyDescriptor;
+  const counter = { count: 0, restore: () => Object.defineProperty(AbortController.prototype, "signal", descriptor) };
+  const seen = new WeakSet<AbortController>();
+  Object.defineProperty(AbortController.prototype, "signal", {
+    ...descriptor,
+    get(this: AbortController) {
+      if (!seen.has(this)) {
+        seen.add(this);
+        counter.count++;
+      }
+      return (descriptor.get as () => AbortSignal).call(this);
+    },
+  });
+  return counter;
 }
 
 /** A picker where every key is owned by the remote peer. */
@@ -202,6 +220,47 @@ describe("Group", () => {
     assert.equal(loaderSignal.aborted, true);
     await assert.rejects(pa, { code: "CACHECLUSTER_ABORTED" });
     await assert.rejects(pb, { code: "CACHECLUSTER_ABORTED" });
+  });
+
+  it("a peer fetch is aborted through its abortWatch once every waiter left; no AbortSignal is made unless read", async () => {
+    /** A client that waits for the abort through `abortWatch` only, as the stream client does. */
+    class WatchingClient extends FakeClient {
+      watched: PeerCallOptions[] = [];
+      override fetch(peer: string, group: string, key: string, options?: PeerCallOptions): Promise<PeerValue> {
+        this.fetches.push(`${peer} ${group} ${key}`);
+        const watch = options?.abortWatch;
+        assert.ok(watch !== undefined);
+        this.watched.push(options as PeerCallOptions);
+        return new Promise((_resolve, reject) => watch.watch(() => reject(new Error(`gave up: ${String(watch.reason)}`))));
+      }
+    }
+    const client = new WatchingClient(() => new Error("unused"));
+    const g = new Group("g", { load: (k) => k }, { picker: remotePicker, client });
+    const a = new AbortController();
+    const b = new AbortController();
+    const [sa, sb] = [a.signal, b.signal];
+    const created = countAbortSignals();
+    try {
+      const pa = g.get("k", { signal: sa });
+      const pb = g.get("k", { signal: sb });
+      await tick();
+      assert.deepEqual(client.fetches, ["http://owner g k"]);
+      const options = client.watched[0] as PeerCallOptions;
+      a.abort();
+      assert.equal(options.abortWatch?.aborted, false);
+      b.abort(new Error("b left"));
+      await assert.rejects(pa, { code: "CACHECLUSTER_ABORTED" });
+      await assert.rejects(pb, { code: "CACHECLUSTER_ABORTED" });
+      assert.equal(options.abortWatch?.aborted, true);
+      assert.equal(created.count, 0, "no AbortSignal was made for the fetch");
+      // A transport that needs a real signal still gets one, aborted with the same reason.
+      assert.equal(options.signal?.aborted, true);
+      assert.equal(created.count, 1);
+      assert.deepEqual({ ...options }.signal?.aborted, true, "a copy of the options keeps the signal");
+      assert.equal(g.stats.peerErrors, 0);
+    } finally {
+      created.restore();
+    }
   });
 
   it("aborts every load in flight when the cluster's lifetime ends, and names the group in the load context", async () => {

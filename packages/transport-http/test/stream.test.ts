@@ -152,6 +152,43 @@ describe("the peer stream between two cachecluster transports", () => {
     assert.equal(client.stats().clientStreamsOpenedTotal, 1);
   });
 
+  it("an abortWatch aborts a get like a signal, and over the stream the options' signal is never read", async () => {
+    const listeners: (() => void)[] = [];
+    const watch = {
+      aborted: false,
+      reason: undefined as unknown,
+      watch: (l: () => void) => listeners.push(l),
+      unwatch: (l: () => void) => listeners.splice(listeners.indexOf(l), 1),
+    };
+    let signalReads = 0;
+    const options = {
+      get signal(): AbortSignal {
+        signalReads++;
+        return new AbortController().signal;
+      },
+      abortWatch: watch,
+    };
+    // Answered: the get's listener is given back.
+    assert.equal(text((await client.client.fetch(peer.url, "g", "watched", options)).value), "value-of:watched");
+    assert.equal(listeners.length, 0);
+    // Aborted while the server works on it: rejected as aborted, and the server is told.
+    const entered = handler.slowEntered;
+    const cancelled = handler.slowAborted.length;
+    const pending = rejection(client.client.fetch(peer.url, "slow", "k", options));
+    await until(() => handler.slowEntered > entered, "the slow get to reach the server");
+    assert.equal(listeners.length, 1);
+    watch.aborted = true;
+    watch.reason = new Error("every waiter left");
+    for (const l of listeners.splice(0)) l();
+    const error = await pending;
+    assert.match(error.message, /GET \/_groupcache\/slow\/k: aborted/);
+    assert.match(String((error.cause as Error).message), /every waiter left/);
+    await until(() => handler.slowAborted.length > cancelled, "the cancel to abort the server's get");
+    // Already aborted: refused at once.
+    assert.match((await rejection(client.client.fetch(peer.url, "g", "late", options))).message, /aborted/);
+    assert.equal(signalReads, 0);
+  });
+
   it("a get past the client's timeout fails with the deadline's PeerError and is cancelled at the server", async () => {
     const quick = new HttpTransport({ timeout: 100 });
     try {

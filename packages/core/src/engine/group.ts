@@ -9,7 +9,7 @@ import type { Logger } from "../interfaces/logger.js";
 import { silentLogger } from "../interfaces/logger.js";
 import { HOT_POLICY_KINDS, type HotPolicy, type HotPolicyKind, hotPolicyOf } from "./hot-policy.js";
 import type { PeerPicker } from "./peer-picker.js";
-import type { FlightSignal } from "./flight-signal.js";
+import { type FlightSignal, fetchOptions } from "./flight-signal.js";
 import type { GroupInstruments } from "./instruments.js";
 import { PeerBatch, fetchEach } from "./peer-batch.js";
 import { classifyPeerFailure } from "./peer-failure.js";
@@ -459,7 +459,7 @@ export class CacheGroup implements Group, InvalidationTarget {
     } catch (error) {
       reason = error;
     }
-    if (flight.aborted) throw abortReason(flight.signal);
+    if (flight.aborted) throw abortReason(flight);
     this.stats.peerErrors++;
     this.#logger.debug(
       { err: reason, peer: batch.owner, group: this.name, key },
@@ -562,15 +562,15 @@ export class CacheGroup implements Group, InvalidationTarget {
     flight.peer = owner;
     try {
       const got = await (trace === undefined
-        ? client.fetch(owner, this.name, key, { signal: flight.signal })
-        : trace.fetch(owner, (traceContext) => client.fetch(owner, this.name, key, { signal: flight.signal, traceContext })));
+        ? client.fetch(owner, this.name, key, fetchOptions(flight))
+        : trace.fetch(owner, (traceContext) => client.fetch(owner, this.name, key, fetchOptions(flight, traceContext))));
       instruments?.peerFetch(owner, (performance.now() - started) / 1000, undefined);
       outliers?.succeeded(owner);
       return this.#fetched(key, got, flight);
     } catch (error) {
       if (flight.aborted) {
         outliers?.abandoned(owner);
-        throw abortReason(flight.signal);
+        throw abortReason(flight);
       }
       this.stats.peerErrors++;
       this.#peerFailed(owner, error, started, { key });

@@ -76,7 +76,7 @@ function wait<T>(call: Call<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export function abortReason(signal: AbortSignal): AbortError {
+export function abortReason(signal: { readonly reason: unknown }): AbortError {
   const reason: unknown = signal.reason;
   return reason instanceof AbortError ? reason : new AbortError("the get was aborted", { cause: reason });
 }

@@ -10,13 +10,33 @@ export interface PeerValue {
 }
 
 export interface PeerCallOptions {
-  readonly signal?: AbortSignal;
+  /**
+   * Aborts the call. The engine's options create it only when a transport reads it (an AbortSignal costs a few
+   * µs and outlives young-generation GCs): a transport that can, watches `abortWatch` instead.
+   */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * The same abort as `signal`, watched without an AbortSignal; set by the engine on peer fetches. A transport
+   * that uses it reads `signal` only on a path that needs a real AbortSignal (e.g. an HTTP client's).
+   */
+  readonly abortWatch?: AbortWatch | undefined;
   /**
    * The trace context of the call, as the app's OpenTelemetry propagator writes it (W3C `traceparent` and
    * `tracestate` by default). Client side: the engine sets it, the transport sends it along (as HTTP headers).
    * Server side: the transport gives the request's headers, the engine reads the caller's context from them.
    */
   readonly traceContext?: TraceCarrier | undefined;
+}
+
+/** An abort that a call can watch without an AbortSignal (core's flights implement it). */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  /** Why, once aborted. */
+  readonly reason: unknown;
+  /** Calls `listener` once, when the abort happens (not if it already happened: check `aborted` first). */
+  watch(listener: () => void): void;
+  /** Forgets a listener given to `watch`. */
+  unwatch(listener: () => void): void;
 }
 
 /** Trace context fields by lower-case name (HTTP headers); a field may repeat as node:http gives it. */

@@ -129,11 +129,11 @@ export class HttpTransportClient implements TransportClient {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const signal = options?.signal;
     // #peer just read the clock into lastUsed: the call's deadline starts from it.
     const stream = this.#openStreamOf(peerUrl, peer);
-    if (stream !== undefined) return stream.get(group, key, signal, encodeTrace(options?.traceContext), peer.lastUsed);
-    return this.#httpFetch(peerUrl, peer, group, key, signal, options?.traceContext);
+    // Over the stream, the abort is watched without an AbortSignal where the caller gives `abortWatch`.
+    if (stream !== undefined) return stream.get(group, key, options?.abortWatch ?? options?.signal, encodeTrace(options?.traceContext), peer.lastUsed);
+    return this.#httpFetch(peerUrl, peer, group, key, options?.signal, options?.traceContext);
   }
 
   /** golang/groupcache's GET over the peer's undici pool. */
@@ -228,7 +228,7 @@ export class HttpTransportClient implements TransportClient {
     const stream = this.#openStreamOf(peerUrl, peer);
     if (stream !== undefined) {
       const trace = encodeTrace(options.traceContext);
-      return Promise.allSettled(keys.map((key) => stream.get(group, key, options.signal, trace, peer.lastUsed)));
+      return Promise.allSettled(keys.map((key) => stream.get(group, key, options.abortWatch ?? options.signal, trace, peer.lastUsed)));
     }
     if (peer.singleUntil > peer.lastUsed) return this.#fetchEach(peerUrl, group, keys, options);
     const batches = splitBatch(keys, this.#options.maxBatchKeys, this.#options.maxBatchRequestBytes);

@@ -12,7 +12,13 @@ export function statusError(peerUrl: string, method: string, path: string, statu
 }
 
 /** The PeerError for a call that got no answer: unreachable, reset, timed out, or aborted by `signal`. */
-export function requestError(peerUrl: string, method: string, path: string, error: unknown, signal: AbortSignal | undefined): PeerError {
+export function requestError(
+  peerUrl: string,
+  method: string,
+  path: string,
+  error: unknown,
+  signal: { readonly aborted: boolean; readonly reason: unknown } | undefined,
+): PeerError {
   if (signal?.aborted === true) {
     return new PeerError(peerUrl, `${method} ${path}: aborted`, { cause: signal.reason ?? error });
   }

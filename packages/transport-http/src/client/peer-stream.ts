@@ -1,6 +1,6 @@
 import { type Socket, connect as connectTcp, isIP } from "node:net";
 import { connect as connectTls } from "node:tls";
-import { PeerError, type PeerValue } from "@cachecluster/core";
+import { type AbortWatch, PeerError, type PeerValue } from "@cachecluster/core";
 import { escapeSegment } from "../wire/escape.js";
 import {
   FrameReader,
@@ -99,7 +99,7 @@ export class PeerStream {
   }
 
   /** Sends a get; only once `state` is "open". */
-  get(group: string, key: string, signal: AbortSignal | undefined, trace: string | undefined, startedAt: number): Promise<PeerValue> {
+  get(group: string, key: string, signal: Abort | undefined, trace: string | undefined, startedAt: number): Promise<PeerValue> {
     if (signal?.aborted === true) return Promise.reject(requestError(this.#o.peerUrl, "GET", this.#path(group, key), signal.reason, signal));
     return new Promise<PeerValue>((resolve, reject) => {
       const call = new Call(this, this.#o.deadlines, group, key, trace, signal, resolve, reject);
@@ -218,6 +218,9 @@ export class PeerStream {
 
 const EMPTY = Buffer.alloc(0);
 
+/** What aborts a get: the caller's AbortSignal, or the engine's `abortWatch` (no AbortSignal made per get). */
+type Abort = AbortSignal | AbortWatch;
+
 /** One get on the stream: its deadline entry and its abort listener. */
 class Call implements Expiring {
   deadline = 0;
@@ -237,7 +240,7 @@ class Call implements Expiring {
     readonly group: string,
     readonly key: string,
     readonly trace: string | undefined,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: Abort | undefined,
     resolve: (value: PeerValue) => void,
     reject: (error: Error) => void,
   ) {
@@ -246,8 +249,9 @@ class Call implements Expiring {
     this.#reject = reject;
     this.#deadlines = deadlines;
     if (signal !== undefined) {
-      this.#onAbort = () => this.#leave(signal.reason);
-      signal.addEventListener("abort", this.#onAbort);
+      const onAbort = (this.#onAbort = () => this.#leave(signal.reason));
+      if (signal instanceof EventTarget) signal.addEventListener("abort", onAbort);
+      else signal.watch(onAbort);
     }
   }
 
@@ -273,7 +277,11 @@ class Call implements Expiring {
     if (this.settled) return false;
     this.settled = true;
     this.#deadlines.remove(this);
-    if (this.#onAbort !== undefined) this.signal?.removeEventListener("abort", this.#onAbort);
+    const signal = this.signal;
+    if (this.#onAbort !== undefined && signal !== undefined) {
+      if (signal instanceof EventTarget) signal.removeEventListener("abort", this.#onAbort);
+      else signal.unwatch(this.#onAbort);
+    }
     return true;
   }
 }
