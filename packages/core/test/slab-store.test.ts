@@ -72,6 +72,27 @@ describe("SlabStore (as LruStore)", () => {
     assert.ok(handles <= n / 4, `${handles} handles for ${n} entries`);
   });
 
+  it("a handle read again keeps its place against the tail's one-off reads, which get handles of their own", () => {
+    const store = new LruStore();
+    const n = 4096;
+    for (let i = 0; i < n; i++) store.add(`k${i}`, { value: valueFor("v", i, 16) });
+    const hot = store.get("k7");
+    assert.equal(store.get("k7"), hot, "a second read returns the same handle");
+    // Every other key read once, k7 now and then: the one-off reads that fall on k7's place in the handle cache
+    // do not take it, and each still gets a correct entry.
+    for (let i = 0; i < n; i++) {
+      if (i !== 7) assert.deepEqual(store.get(`k${i}`)?.value, valueFor("v", i, 16));
+      if (i % 64 === 0) assert.equal(store.get("k7"), hot);
+    }
+    assert.equal(store.get("k7"), hot);
+    const { handles } = store.slabStats();
+    assert.ok(handles > 0 && handles <= n / 4, `${handles} handles`);
+    // Once k7 is no longer read, newcomers spend its heat and one takes its place.
+    for (let round = 0; round < 2; round++) for (let i = 0; i < n; i++) if (i !== 7) store.get(`k${i}`);
+    assert.notEqual(store.get("k7"), hot);
+    assert.deepEqual(store.get("k7")?.value, valueFor("v", 7, 16));
+  });
+
   it("counts a slab entry's share of slab slack, and exactly key + value with entryOverhead 0", () => {
     const store = new LruStore();
     store.add("k", { value: new Uint8Array(1024) });

@@ -9,6 +9,8 @@ export class EntryHandle implements StoreEntry {
   readonly hash: number;
   /** The Group's settled promise of `value` (core's own stores only; others are memoized by the Group's WeakMap). */
   resolved: Promise<Uint8Array> | undefined = undefined;
+  /** Reads of this handle from the cache not yet spent defending its place against newcomers (EntryHandles). */
+  heat = 0;
 
   constructor(key: string, slot: number, hash: number, value: Uint8Array, expire: number | undefined) {
     this.key = key;
@@ -22,6 +24,8 @@ export class EntryHandle implements StoreEntry {
 const MIN_SIZE = 64;
 /** At most this many handles are kept, however large the store: a few MiB of V8 heap. */
 export const MAX_HANDLES = 16_384;
+/** A handle read this many times since it last defended its place refuses as many newcomers to it. */
+const MAX_HEAT = 3;
 
 /**
  * Handles of recently read entries, so that reading the same entry again costs one Map lookup and returns the
@@ -29,9 +33,15 @@ export const MAX_HANDLES = 16_384;
  * the value's identity. Without it a hit would hash the key in JS and compare it with the stored bytes, both
  * a char at a time, while a Map hashes natively (and caches the hash in the string).
  *
- * Direct-mapped by slot (a new handle may displace another slot's), one per 8 entries up to MAX_HANDLES, so
- * the V8 heap holds a bounded number of objects whatever the number of entries. A handle is forgotten when its
- * entry changes, moves or goes; whoever holds it still reads the bytes it showed.
+ * Direct-mapped by slot, one per 8 entries up to MAX_HANDLES, so the V8 heap holds a bounded number of objects
+ * whatever the number of entries. A handle is forgotten when its entry changes, moves or goes; whoever holds it
+ * still reads the bytes it showed.
+ *
+ * A newcomer displaces the handle in its place only once that handle's heat is spent: each read from the cache
+ * adds one (up to MAX_HEAT), each refused newcomer takes one. Without it, the long tail of a skewed workload
+ * replaced hot handles all the time, and every replaced handle had lived long enough to be promoted out of the
+ * young generation, to be collected by a major GC (zipf bench: about half of the node's promoted bytes). A
+ * refused handle is still returned: it dies young, which costs the GC almost nothing.
  */
 export class EntryHandles {
   readonly #byKey = new Map<string, EntryHandle>();
@@ -39,13 +49,21 @@ export class EntryHandles {
   #mask = MIN_SIZE - 1;
 
   get(key: string): EntryHandle | undefined {
-    return this.#byKey.get(key);
+    const handle = this.#byKey.get(key);
+    if (handle !== undefined && handle.heat < MAX_HEAT) handle.heat++;
+    return handle;
   }
 
   add(handle: EntryHandle): void {
     const i = handle.slot & this.#mask;
     const old = this.#bySlot[i];
-    if (old !== undefined) this.#byKey.delete(old.key);
+    if (old !== undefined) {
+      if (old.heat > 0) {
+        old.heat--;
+        return;
+      }
+      this.#byKey.delete(old.key);
+    }
     this.#bySlot[i] = handle;
     this.#byKey.set(handle.key, handle);
   }
