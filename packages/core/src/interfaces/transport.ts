@@ -30,6 +30,7 @@ export interface PeerCallOptions {
 
 /** An abort that a call can watch without an AbortSignal (core's flights implement it). */
 export interface AbortWatch {
+  /** Whether the abort happened. */
   readonly aborted: boolean;
   /** Why, once aborted. */
   readonly reason: unknown;
