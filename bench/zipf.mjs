@@ -3,7 +3,7 @@
 //   cachecluster:  N node processes (HTTP transport with its defaults, static peers), app server (plain node:http) → group.get;
 //   Go groupcache: N golang/groupcache HTTPPool peers (packages/testing/go/groupcache-peer, Debian's package), /get → group.Get;
 //   Redis:         cache-aside on one local Redis 7 with ioredis from N Node app processes (plain node:http).
-// Same load client for all (packages/testing/go/zipf-load: closed loop, Zipf s=1.1, requests round-robin over the
+// Same load client for all (packages/testing/go/zipf-load: closed loop, or open loop with --rate; Zipf s=1.1, requests round-robin over the
 // nodes). Misses compute the value at once (no backend delay): this measures the cache path. Every cache is sized
 // to hold the whole key space, as Redis without maxmemory does, and is first filled with it (--prefill, on by
 // default: the load client reads every key once, key i through node i mod N), so the measured window sees the
@@ -16,6 +16,7 @@
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
 //          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--prefill 1] [--systems cachecluster,go,redis]
+//          [--rate 0 (closed loop) | requests/s in all (open loop)]
 // Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -29,6 +30,10 @@ const WARMUP = Number(arg("warmup", "3"));
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
 const PREFILL = arg("prefill", "1") !== "0";
+// Open loop: the same offered rate (requests/s in all) for every system, each request timed from when it was due.
+// A saturating closed loop measures throughput; at a rate every system sustains, p99 compares their latency
+// rather than how the OS schedules CPU-bound processes on an oversubscribed machine.
+const RATE = Number(arg("rate", "0"));
 /** @type {(name: string, fallback: string) => number[]} */
 const list = (name, fallback) => arg(name, fallback).split(",").map(Number);
 const NODE_COUNTS = list("nodes", "3,5");
@@ -139,6 +144,7 @@ function runLoad(shape, apps, pids, onMeasuring = () => {}) {
         "-expect-bytes",
         String(shape.valueSize),
         ...(PREFILL ? ["-prefill"] : []),
+        ...(RATE > 0 ? ["-rate", String(RATE)] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -214,7 +220,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${shapes.length} shapes, ${SECONDS} s after ${PREFILL ? "a prefill of every key and " : ""}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${PREFILL ? "a prefill of every key and " : ""}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
 );
 try {
   /** @type {System[][]} */
@@ -279,7 +285,9 @@ try {
 /** @type {(rows: Row[], f: (r: Row) => number) => number} */
 const med = (rows, f) => median(rows.map(f));
 console.log("");
-console.log(`cachecluster against each reference, per shape (medians of ${RUNS} run(s)): req/s ratio (goal >= 1), p99 and CPU/req ratios (goal <= 1)`);
+console.log(
+  `cachecluster against each reference, per shape (medians of ${RUNS} run(s)): req/s ratio (goal >= 1), p99 and CPU/req ratios (goal <= 1)${RATE > 0 ? `; open loop at ${RATE} req/s: req/s is the offered rate wherever a system keeps up, the latency and CPU are the comparison` : ""}`,
+);
 const refs = /** @type {System[]} */ (["go", "redis"]).filter((n) => SYSTEMS.includes(n) && SYSTEMS.includes("cachecluster"));
 console.log(
   `| shape                                    | cachecluster req/s | p99 µs | CPU µs/req | ${refs.map((r) => `${label[r]}: req/s, p99, CPU (ratios)`).join(" | ")} |`,

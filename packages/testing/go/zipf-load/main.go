@@ -1,4 +1,5 @@
-// zipf-load is the HTTP load client of bench/zipf.mjs: closed-loop workers send GET {target}{escaped key}
+// zipf-load is the HTTP load client of bench/zipf.mjs: closed-loop workers (open-loop at a fixed total rate
+// with -rate) send GET {target}{escaped key}
 // to targets picked round-robin, keys drawn from a Zipf(s) distribution over -keys keys, for -duration after
 // -warmup, and it prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..}.
 // -prefill first reads every key once (key i through target i mod targets), so the system holds the whole key
@@ -33,7 +34,12 @@ func main() {
 	expectBytes := flag.Int("expect-bytes", 0, "count answers of another size as errors (0: any)")
 	seed := flag.Int64("seed", 1, "random seed")
 	prefill := flag.Bool("prefill", false, "read every key once, through the targets in turn, before the warm-up")
+	rate := flag.Float64("rate", 0, "open loop: send this many requests per second in all, spread evenly over the workers, and time each from when it was due (0: closed loop)")
 	flag.Parse()
+	if *rate < 0 {
+		fmt.Fprintln(os.Stderr, "zipf-load: -rate must be >= 0")
+		os.Exit(2)
+	}
 	var prefixes []string
 	for _, t := range strings.Split(*targets, ",") {
 		if t = strings.TrimSpace(t); t != "" {
@@ -86,11 +92,27 @@ func main() {
 			z := rand.NewZipf(r, *s, 1, *keys-1)
 			local := make([]time.Duration, 0, 1<<16)
 			i := w
+			// Open loop: worker w sends every `interval`, its schedule offset by w/concurrency of one. A request
+			// is timed from when it was due, so a system that falls behind shows its queue in the latency
+			// (no coordinated omission); a worker behind its schedule sends at once.
+			var interval time.Duration
+			var due time.Time
+			if *rate > 0 {
+				interval = time.Duration(float64(time.Second) * float64(*concurrency) / *rate)
+				due = time.Now().Add(interval * time.Duration(w) / time.Duration(*concurrency))
+			}
 			for !stop.Load() {
 				key := fmt.Sprintf("key-%d", z.Uint64())
 				target := prefixes[i%len(prefixes)]
 				i++
 				t0 := time.Now()
+				if interval > 0 {
+					if wait := due.Sub(t0); wait > 0 {
+						time.Sleep(wait)
+					}
+					t0 = due
+					due = due.Add(interval)
+				}
 				ok := false
 				resp, err := client.Get(target + url.QueryEscape(key))
 				if err == nil {
