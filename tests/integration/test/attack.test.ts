@@ -286,10 +286,13 @@ describe("attack: hostile uploads from an address that passes the access check",
     clearInterval(sampler);
     const grown = (rssPeak - rssBefore) / 2 ** 20;
     const statuses = answers.map((a) => /^HTTP\/1\.1 (\d{3})/.exec(a)?.[1] ?? "none");
+    // 413 at max_set_bytes, 503 from the upload gate, or 408 where a loaded machine made an upload outlast the
+    // test cluster's 1.5 s requestTimeout before it reached the limit: each is the server cutting the body off.
     assert.ok(
-      statuses.every((s) => s === "413" || s === "503"),
+      statuses.every((s) => s === "413" || s === "503" || s === "408"),
       `every upload refused: ${statuses.join(",")}`,
     );
+    assert.ok(statuses.filter((s) => s === "413").length >= 25, `most uploads reached max_set_bytes: ${statuses.join(",")}`);
     assert.ok(grown < 64, `RSS grew by ${grown.toFixed(1)} MiB`);
     console.log(
       `# 50 streamed 60 MB uploads: RSS +${grown.toFixed(1)} MiB at peak; ${(sent.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(0)} MiB sent before the cut-off`,
