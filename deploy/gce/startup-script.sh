@@ -17,8 +17,19 @@ readonly CONF_DIR=/etc/cachecluster
 readonly UNIT_DIR=/etc/systemd/system
 readonly APP_DIR=/opt/cachecluster-app
 readonly SERVICE_USER=cachecluster
-# GCE_METADATA_HOST is unset on a real VM; the Google client libraries honour it as well.
-readonly METADATA_URL="http://${GCE_METADATA_HOST:-metadata.google.internal}/computeMetadata/v1"
+# metadata_host DMI_PRODUCT_FILE: where the metadata server is. GCE_METADATA_HOST when set (the fleet simulator sets it
+# to its fake GCE; the Google client libraries honour it too); else the real server, but only on a Compute Engine
+# VM, which its DMI product name says: off GCE this fails instead of asking whatever answers to that name.
+metadata_host() {
+  if [[ -n ${GCE_METADATA_HOST:-} ]]; then
+    echo "$GCE_METADATA_HOST"
+  elif [[ $(cat "$1" 2>/dev/null) == "Google Compute Engine" ]]; then
+    echo metadata.google.internal
+  else
+    echo "not a Compute Engine VM and GCE_METADATA_HOST is unset: no metadata server to ask" >&2
+    return 1
+  fi
+}
 
 log() { echo "cachecluster-startup: $*"; }
 die() {
@@ -27,7 +38,7 @@ die() {
 }
 
 # md PATH: a metadata value; fails when the metadata server answers 404.
-md() { curl --silent --show-error --fail --max-time 10 --retry 5 --retry-connrefused -H "Metadata-Flavor: Google" "${METADATA_URL}/$1"; }
+md() { curl --silent --show-error --fail --max-time 10 --retry 5 --retry-connrefused -H "Metadata-Flavor: Google" "http://${METADATA_HOST}/computeMetadata/v1/$1"; }
 
 # attr NAME [DEFAULT]: an instance attribute, or DEFAULT when the instance has none by that name.
 attr() {
@@ -112,6 +123,8 @@ EOF
 main() {
   local instance zone region project cluster tag workers cache_mib app_heap cache_port gossip_port app_port
   local heartbeat refresh peer_timeout app_entry app_archive secret vcpus
+  METADATA_HOST=$(metadata_host /sys/class/dmi/id/product_name) || die "no metadata server"
+  readonly METADATA_HOST
   instance=$(md instance/name)
   zone=$(md instance/zone)
   zone=${zone##*/}

@@ -2,7 +2,8 @@
 // recording gcloud, no root needed), and the startup script's heap sizing.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -101,6 +102,28 @@ describe("deployment kit", () => {
     const { stdout } = await run("bash", ["-c", `source ${join(KIT_DIR, "startup-script.sh")}; heap_mib 1024 128; heap_mib 256 128; heap_mib 8 16`]);
     // 1024 x 1.35 = 1382 + 160 + 128 = 1670 -> 1728; 256 x 1.35 = 345 + 288 = 633 -> 640; 10 + 176 = 186 -> 192.
     assert.deepEqual(stdout.trim().split("\n"), ["1728", "640", "192"]);
+  });
+
+  it("the startup and shutdown scripts ask GCE_METADATA_HOST when set, and off Compute Engine without it ask no one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kit-dmi-"));
+    const notGce = join(dir, "product_name");
+    writeFileSync(notGce, "Standard PC (Q35 + ICH9, 2009)\n");
+    try {
+      for (const script of ["startup-script.sh", "shutdown-script.sh"]) {
+        // The shutdown script runs at once when sourced: only its function is taken out of it.
+        const define =
+          script === "startup-script.sh" ? `source ${join(KIT_DIR, script)}` : `eval "$(sed -n '/^metadata_host() {/,/^}/p' ${join(KIT_DIR, script)})"`;
+        const fake = await run("bash", ["-c", `${define}; metadata_host ${notGce}`], { env: { PATH: process.env.PATH, GCE_METADATA_HOST: "127.0.0.9:8080" } });
+        assert.equal(fake.stdout.trim(), "127.0.0.9:8080", script);
+        const off = await run("bash", ["-c", `${define}; if metadata_host ${notGce}; then echo asked; else echo "status $?"; fi`], {
+          env: { PATH: process.env.PATH },
+        });
+        assert.equal(off.stdout.trim(), "status 1", script);
+        assert.match(off.stderr, /not a Compute Engine VM and GCE_METADATA_HOST is unset/, script);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the unit runs /usr/bin/node with the worker's heap size and app from its environment file", () => {
