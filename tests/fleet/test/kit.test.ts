@@ -105,6 +105,10 @@ describe("deployment kit", () => {
   });
 
   it("the startup and shutdown scripts ask GCE_METADATA_HOST when set, and off Compute Engine without it ask no one", async () => {
+    // Each script is a metadata value of its own, so each carries the function: the two copies stay the same.
+    const functionOf = (script: string): string => /^metadata_host\(\) \{\n[\s\S]*?\n\}$/m.exec(readFileSync(join(KIT_DIR, script), "utf8"))?.[0] ?? "";
+    assert.notEqual(functionOf("startup-script.sh"), "");
+    assert.equal(functionOf("shutdown-script.sh"), functionOf("startup-script.sh"));
     const dir = mkdtempSync(join(tmpdir(), "kit-dmi-"));
     const notGce = join(dir, "product_name");
     writeFileSync(notGce, "Standard PC (Q35 + ICH9, 2009)\n");
