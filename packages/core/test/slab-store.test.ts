@@ -72,7 +72,7 @@ describe("SlabStore (as LruStore)", () => {
     assert.ok(handles <= n / 4, `${handles} handles for ${n} entries`);
   });
 
-  it("a handle read again keeps its place against the tail's one-off reads, which get handles of their own", () => {
+  it("a handle read again keeps its place against the tail's one-off reads, which get handles of their own; a key read twice in a row takes a cold place", () => {
     const store = new LruStore();
     const n = 4096;
     for (let i = 0; i < n; i++) store.add(`k${i}`, { value: valueFor("v", i, 16) });
@@ -87,8 +87,17 @@ describe("SlabStore (as LruStore)", () => {
     assert.equal(store.get("k7"), hot);
     const { handles } = store.slabStats();
     assert.ok(handles > 0 && handles <= n / 4, `${handles} handles`);
-    // Once k7 is no longer read, newcomers spend its heat and one takes its place.
+    // Once k7 is no longer read, newcomers spend its heat, but one read once still does not take its place...
     for (let round = 0; round < 2; round++) for (let i = 0; i < n; i++) if (i !== 7) store.get(`k${i}`);
+    assert.equal(store.get("k7"), hot);
+    // ...one read twice with no other newcomer in between does.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < n; i++) {
+        if (i === 7) continue;
+        store.get(`k${i}`);
+        store.get(`k${i}`);
+      }
+    }
     assert.notEqual(store.get("k7"), hot);
     assert.deepEqual(store.get("k7")?.value, valueFor("v", 7, 16));
   });
