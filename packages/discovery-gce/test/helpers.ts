@@ -1,39 +1,10 @@
-import type { Logger } from "@cachecluster/core";
 import { FakeGce, type FakeGceOptions } from "@cachecluster/testing/fake-gce";
 import { waitForPeers } from "@cachecluster/testing/compliance/discovery";
+import { MemoryLogger, type LogEntry } from "@cachecluster/testing/memory-logger";
 import { GceDiscovery, type GceDiscoveryDeps, type GceDiscoveryOptionsInput } from "../src/index.js";
 import { preloadGoogleCompute } from "../src/worker-compute-api.js";
 
-export { waitForPeers };
-
-export interface LogEntry {
-  readonly level: "debug" | "info" | "warn" | "error";
-  readonly obj: Record<string, unknown>;
-  readonly msg: string;
-}
-
-/** A Logger that keeps every entry, for assertions. */
-export class MemoryLogger implements Logger {
-  readonly entries: LogEntry[] = [];
-  debug(obj: object | string, msg?: string): void {
-    this.#add("debug", obj, msg);
-  }
-  info(obj: object | string, msg?: string): void {
-    this.#add("info", obj, msg);
-  }
-  warn(obj: object | string, msg?: string): void {
-    this.#add("warn", obj, msg);
-  }
-  error(obj: object | string, msg?: string): void {
-    this.#add("error", obj, msg);
-  }
-  at(level: LogEntry["level"]): LogEntry[] {
-    return this.entries.filter((e) => e.level === level);
-  }
-  #add(level: LogEntry["level"], obj: object | string, msg?: string): void {
-    this.entries.push(typeof obj === "string" ? { level, obj: {}, msg: obj } : { level, obj: obj as Record<string, unknown>, msg: msg ?? "" });
-  }
-}
+export { waitForPeers, MemoryLogger, type LogEntry };
 
 /** Starts a fake GCE and points gcp-metadata / google-auth-library at it (process env) until `close()`. */
 export async function startFake(options: FakeGceOptions = {}): Promise<{ gce: FakeGce; close: () => Promise<void> }> {

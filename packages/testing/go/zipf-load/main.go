@@ -3,7 +3,9 @@
 // to targets picked round-robin, keys drawn from a Zipf(s) distribution over -keys keys, for -duration after
 // -warmup, and it prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..}.
 // -prefill first reads every key once (key i through target i mod targets), so the system holds the whole key
-// space as a cache-aside Redis does in steady state: the measured window then sees no first loads.
+// space as a cache-aside Redis does in steady state: the measured window then sees no first loads. With
+// -prefill-every-target it reads every key through every target instead: what long-running traffic does to
+// caches that keep copies per node (a groupcache's hot caches), so they too are measured in their steady state.
 // The same client drives every system the benchmark compares, so its own cost is the same for all.
 package main
 
@@ -34,6 +36,7 @@ func main() {
 	expectBytes := flag.Int("expect-bytes", 0, "count answers of another size as errors (0: any)")
 	seed := flag.Int64("seed", 1, "random seed")
 	prefill := flag.Bool("prefill", false, "read every key once, through the targets in turn, before the warm-up")
+	prefillEvery := flag.Bool("prefill-every-target", false, "with -prefill: read every key through every target")
 	rate := flag.Float64("rate", 0, "open loop: send this many requests per second in all, spread evenly over the workers, and time each from when it was due (0: closed loop)")
 	flag.Parse()
 	if *rate < 0 {
@@ -61,8 +64,13 @@ func main() {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
-				for k := next.Add(1) - 1; k < *keys; k = next.Add(1) - 1 {
-					resp, err := client.Get(prefixes[k%uint64(len(prefixes))] + url.QueryEscape(fmt.Sprintf("key-%d", k)))
+				// Request r reads key r / perKey through target r mod targets.
+				perKey, targetCount := uint64(1), uint64(len(prefixes))
+				if *prefillEvery {
+					perKey = targetCount
+				}
+				for r := next.Add(1) - 1; r < *keys*perKey; r = next.Add(1) - 1 {
+					resp, err := client.Get(prefixes[r%targetCount] + url.QueryEscape(fmt.Sprintf("key-%d", r/perKey)))
 					if err != nil {
 						failed.Add(1)
 						continue
@@ -76,7 +84,7 @@ func main() {
 			}()
 		}
 		pw.Wait()
-		b, _ := json.Marshal(map[string]interface{}{"event": "prefilled", "keys": *keys, "errors": failed.Load(), "seconds": time.Since(t0).Seconds()})
+		b, _ := json.Marshal(map[string]interface{}{"event": "prefilled", "keys": *keys, "everyTarget": *prefillEvery, "errors": failed.Load(), "seconds": time.Since(t0).Seconds()})
 		fmt.Println(string(b))
 	}
 
