@@ -5,17 +5,23 @@
 //   Redis:         cache-aside on one local Redis 7 with ioredis from N Node app processes (plain node:http).
 // Same load client for all (packages/testing/go/zipf-load: closed loop, or open loop with --rate; Zipf s=1.1, requests round-robin over the
 // nodes). Misses compute the value at once (no backend delay): this measures the cache path. Every cache is sized
-// to hold the whole key space, as Redis without maxmemory does, and is first filled with it (--prefill, on by
-// default: the load client reads every key once, key i through node i mod N), so the measured window sees the
-// steady state the issue asks for, not first loads (without it, 5 % of the window's reads at 10k keys and 15 % at
-// 100k were first loads, slow for every system alike). Where a value lives after that is each system's own
-// doing: Redis holds all of them; the groupcaches hold each key at its owner, plus the hot copies their policy
-// kept from the prefill and the warm-up. Each shape: fresh processes for every system,
+// to hold the whole key space (3 nodes) or its owner's share and hot copies (5 nodes), as Redis without maxmemory
+// holds it all, and is first filled (--prefill) so that the measured window sees the steady state the issue asks
+// for, not the caches filling:
+//   every (default): the load client reads every key through every node. That is where long-running zipf traffic
+//     takes the caches: at 6,000 reads/s per node even the rarest of 100k keys (s=1.1) is read on every node
+//     within about 10 minutes. Redis then holds every key; a groupcache holds each key at its owner, plus the hot
+//     copies its admission policy and budget keep.
+//   once: key i read once, through node i mod N. Redis is in its steady state, the groupcaches' hot caches are
+//     not: 3 % of the window's reads at 10k keys (3 nodes, 1 KiB) were a node's first remote read of a key,
+//     which its hot cache would have held a few minutes later, and those reads made the groupcache's p99.
+//   none: the window also sees first loads (5 % of reads at 10k keys, 15 % at 100k, slow for every system).
+// Each shape: fresh processes for every system,
 // warm-up, then measurement; the order of the systems rotates. CPU/req: user + system CPU of the system's own
 // processes (not the load client) over the measured window, per request: steadier than req/s on a shared machine.
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
-//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--prefill 1] [--systems cachecluster,go,redis]
+//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--prefill every|once|none] [--systems cachecluster,go,redis]
 //          [--rate 0 (closed loop) | requests/s in all (open loop)]
 // Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
 import { spawn } from "node:child_process";
@@ -29,7 +35,8 @@ const WARMUP = Number(arg("warmup", "3"));
 // And at least this many requests: V8 optimizes the hot path after enough work, not time (at load 15, a 2 s
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
-const PREFILL = arg("prefill", "1") !== "0";
+const PREFILL = arg("prefill", "every");
+if (!["every", "once", "none"].includes(PREFILL)) throw new Error(`--prefill must be every, once or none, got ${JSON.stringify(PREFILL)}`);
 // Open loop: the same offered rate (requests/s in all) for every system, each request timed from when it was due.
 // A saturating closed loop measures throughput; at a rate every system sustains, p99 compares their latency
 // rather than how the OS schedules CPU-bound processes on an oversubscribed machine.
@@ -143,7 +150,7 @@ function runLoad(shape, apps, pids, onMeasuring = () => {}) {
         String(WARMUP_REQUESTS),
         "-expect-bytes",
         String(shape.valueSize),
-        ...(PREFILL ? ["-prefill"] : []),
+        ...(PREFILL === "none" ? [] : PREFILL === "every" ? ["-prefill", "-prefill-every-target"] : ["-prefill"]),
         ...(RATE > 0 ? ["-rate", String(RATE)] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
@@ -220,7 +227,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${PREFILL ? "a prefill of every key and " : ""}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${PREFILL === "none" ? "" : PREFILL === "every" ? "a prefill of every key through every node and " : "a prefill of every key (once) and "}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
 );
 try {
   /** @type {System[][]} */
