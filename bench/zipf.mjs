@@ -4,10 +4,11 @@
 //   Go groupcache: N golang/groupcache HTTPPool peers (packages/testing/go/groupcache-peer, Debian's package), /get → group.Get;
 //   Redis:         cache-aside on one local Redis 7 with ioredis from N Node app processes (plain node:http).
 // Same load client for all (packages/testing/go/zipf-load: closed loop, or open loop with --rate; Zipf s=1.1, requests round-robin over the
-// nodes). Misses compute the value at once (no backend delay): this measures the cache path. Every cache is sized
-// to hold the whole key space (3 nodes) or its owner's share and hot copies (5 nodes), as Redis without maxmemory
-// holds it all, and is first filled (--prefill) so that the measured window sees the steady state the issue asks
-// for, not the caches filling:
+// nodes). Misses compute the value at once (no backend delay): this measures the cache path. Every node's budget
+// is key + value + 64 B per key of the whole key space, times 3/N (at least 64 MiB): on 3 nodes the whole key space
+// as golang counts it (cachecluster also counts its per-entry overhead, so at 100k keys its hot caches keep most of
+// it, not all); Redis runs without maxmemory. The caches are first filled (--prefill) so that the measured window
+// sees the steady state the issue asks for, not the caches filling:
 //   every (default): the load client reads every key through every node. That is where long-running zipf traffic
 //     takes the caches: at 6,000 reads/s per node even the rarest of 100k keys (s=1.1) is read on every node
 //     within about 10 minutes. Redis then holds every key; a groupcache holds each key at its owner, plus the hot
