@@ -62,6 +62,7 @@ export type { Observable, StatDescription } from "./interfaces/observable.js";
 export type { Diagnosable } from "./interfaces/diagnosable.js";
 export { systemClock, type Clock } from "./interfaces/clock.js";
 export { formatHost, joinHostPort, splitHostPort } from "./net/host-port.js";
+export { refuseConnection } from "./net/refuse-connection.js";
 
 // Errors
 export {

@@ -12,6 +12,7 @@ import {
   type StatDescription,
   type Transport,
   formatHost,
+  refuseConnection,
   silentLogger,
   serveRoute,
 } from "@cachecluster/core";
@@ -175,7 +176,7 @@ export class HttpTransport implements Transport {
           : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
             ? "408 Request Timeout"
             : "400 Bad Request";
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+      refuseConnection(socket, `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
     });
     const host = options.host ?? "0.0.0.0";
     await new Promise<void>((resolve, reject) => {

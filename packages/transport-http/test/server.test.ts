@@ -259,6 +259,51 @@ describe("peer server: routes, handler failures, graceful stop", () => {
     await assert.rejects(get(port, "/_groupcache/g/k"));
   });
 
+  it("an upload cut by requestTimeout while it waits unread for a slot: the 408 goes out and the server closes the connection", async () => {
+    // The waiting upload's body is not read, so node:http stops reading its connection. Answered 408 and only
+    // half-closed, that connection would never see the client's FIN: an open descriptor per such upload, kept
+    // until the upload's turn came, and a stop() that waited for it until closeTimeout.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const transport = new HttpTransport({ maxConcurrentSets: 1, headersTimeout: 300, requestTimeout: 600, closeTimeout: 60_000 });
+    const { port } = await transport.listen(
+      {
+        get: async () => ({ value: new Uint8Array(0) }),
+        remove: async () => {},
+        set: () => gate,
+        isMemberAddress: () => true,
+      },
+      { host: "127.0.0.1", port: 0 },
+    );
+    try {
+      const body = Buffer.from(encodeSetRequest("g", "held", new Uint8Array(10)));
+      const holding = rawRequest(port, `PUT /_groupcache/g/held HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body.toString("latin1")}`);
+      await new Promise((r) => setTimeout(r, 50));
+      // allowHalfOpen: the client keeps its side open after the server's FIN, and keeps writing, so the
+      // connection ends only when the server closes its socket (its kernel then resets the connection).
+      const waiting = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+      let out = "";
+      let poke: NodeJS.Timeout | undefined;
+      waiting.on("data", (c: Buffer) => (out += c.toString("latin1")));
+      waiting.on("end", () => (poke = setInterval(() => waiting.writable && waiting.write("x"), 50)));
+      waiting.on("error", () => undefined);
+      const closed = new Promise<boolean>((resolve) => waiting.on("close", () => resolve(true)));
+      const size = 1024 * 1024; // more than the socket and the request stream buffer: node:http pauses the connection
+      waiting.write(`PUT /_groupcache/g/waits HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`);
+      waiting.write(Buffer.alloc(size));
+      const ended = await Promise.race([closed, new Promise<false>((r) => setTimeout(() => r(false), 4000))]);
+      clearInterval(poke);
+      waiting.destroy();
+      assert.match(out, /^HTTP\/1\.1 408 /);
+      assert.equal(ended, true, "the server closed the connection within 4 s of the upload's start (requestTimeout 600 ms)");
+      release();
+      assert.equal((await holding).status, 200);
+    } finally {
+      release();
+      await transport.stop();
+    }
+  });
+
   it("createPeerHandler serves the protocol on a user's own server", async () => {
     const handler = new RecordingPeerHandler();
     const peer = createPeerHandler(handler, { basePath: "/cache/" });

@@ -4,6 +4,7 @@ import { CacheClusterError, describe } from "../errors.js";
 import type { HttpRoute } from "../interfaces/transport.js";
 import type { Logger } from "../interfaces/logger.js";
 import { joinHostPort } from "../net/host-port.js";
+import { refuseConnection } from "../net/refuse-connection.js";
 import { serveRoute } from "./serve-route.js";
 
 /**
@@ -29,10 +30,7 @@ export class AdminServer {
 
   async listen(host: string, port: number): Promise<string> {
     const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 }, (req, res) => this.#serve(req, res));
-    server.on("clientError", (_error: Error, socket: Socket) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      else socket.destroy();
-    });
+    server.on("clientError", (_error: Error, socket: Socket) => refuseConnection(socket, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"));
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
         reject(
