@@ -37,7 +37,14 @@ const WARMUP = Number(arg("warmup", "3"));
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
 const PREFILL = arg("prefill", "every");
-if (!["every", "once", "none"].includes(PREFILL)) throw new Error(`--prefill must be every, once or none, got ${JSON.stringify(PREFILL)}`);
+/** Each --prefill mode: zipf-load's flags, and what the header says was done. */
+const PREFILLS = {
+  every: { flags: ["-prefill", "-prefill-every-target"], text: "a prefill of every key through every node and " },
+  once: { flags: ["-prefill"], text: "a prefill of every key (once) and " },
+  none: { flags: [], text: "" },
+};
+const prefill = Object.hasOwn(PREFILLS, PREFILL) ? PREFILLS[/** @type {keyof typeof PREFILLS} */ (PREFILL)] : undefined;
+if (prefill === undefined) throw new Error(`--prefill must be every, once or none, got ${JSON.stringify(PREFILL)}`);
 // Open loop: the same offered rate (requests/s in all) for every system, each request timed from when it was due.
 // A saturating closed loop measures throughput; at a rate every system sustains, p99 compares their latency
 // rather than how the OS schedules CPU-bound processes on an oversubscribed machine.
@@ -151,7 +158,7 @@ function runLoad(shape, apps, pids, onMeasuring = () => {}) {
         String(WARMUP_REQUESTS),
         "-expect-bytes",
         String(shape.valueSize),
-        ...(PREFILL === "none" ? [] : PREFILL === "every" ? ["-prefill", "-prefill-every-target"] : ["-prefill"]),
+        ...prefill.flags,
         ...(RATE > 0 ? ["-rate", String(RATE)] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
@@ -228,7 +235,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${PREFILL === "none" ? "" : PREFILL === "every" ? "a prefill of every key through every node and " : "a prefill of every key (once) and "}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests, ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
 );
 try {
   /** @type {System[][]} */

@@ -59,16 +59,16 @@ func main() {
 		t0 := time.Now()
 		var next atomic.Uint64
 		var failed atomic.Int64
+		// Request r reads key r / perKey through target r mod targets.
+		perKey, targetCount := uint64(1), uint64(len(prefixes))
+		if *prefillEvery {
+			perKey = targetCount
+		}
 		var pw sync.WaitGroup
 		for w := 0; w < *concurrency; w++ {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
-				// Request r reads key r / perKey through target r mod targets.
-				perKey, targetCount := uint64(1), uint64(len(prefixes))
-				if *prefillEvery {
-					perKey = targetCount
-				}
 				for r := next.Add(1) - 1; r < *keys*perKey; r = next.Add(1) - 1 {
 					resp, err := client.Get(prefixes[r%targetCount] + url.QueryEscape(fmt.Sprintf("key-%d", r/perKey)))
 					if err != nil {
