@@ -2,10 +2,13 @@
 // with -rate) send GET {target}{escaped key}
 // to targets picked round-robin, keys drawn from a Zipf(s) distribution over -keys keys, for -duration after
 // -warmup, and it prints one JSON line {"requests":n,"errors":e,"seconds":s,"p50_us":..,"p99_us":..}.
-// -prefill first reads every key once (key i through target i mod targets), so the system holds the whole key
-// space as a cache-aside Redis does in steady state: the measured window then sees no first loads. With
-// -prefill-every-target it reads every key through every target instead: what long-running traffic does to
-// caches that keep copies per node (a groupcache's hot caches), so they too are measured in their steady state.
+// -prefill first reads every key once (the i-th key of the prefill through target i mod targets), so the system
+// holds the whole key space as a cache-aside Redis does in steady state: the measured window then sees no first
+// loads. With -prefill-every-target it reads every key through every target instead: what long-running traffic
+// does to caches that keep copies per node (a groupcache's hot caches), so they too are measured in their steady
+// state. The prefill takes the keys in a shuffled order (fixed by -seed), not by popularity: in key order (key i
+// is the i-th most popular) the most popular keys would be the least recently used ones afterwards, the first
+// that an LRU cache over its budget evicts, an order no traffic leaves.
 // The same client drives every system the benchmark compares, so its own cost is the same for all.
 package main
 
@@ -35,7 +38,7 @@ func main() {
 	warmupRequests := flag.Int64("warmup-requests", 0, "also warm up until this many requests completed (at most 60 s more): a JIT needs work, not time")
 	expectBytes := flag.Int("expect-bytes", 0, "count answers of another size as errors (0: any)")
 	seed := flag.Int64("seed", 1, "random seed")
-	prefill := flag.Bool("prefill", false, "read every key once, through the targets in turn, before the warm-up")
+	prefill := flag.Bool("prefill", false, "read every key once (in a shuffled order), through the targets in turn, before the warm-up")
 	prefillEvery := flag.Bool("prefill-every-target", false, "with -prefill: read every key through every target")
 	rate := flag.Float64("rate", 0, "open loop: send this many requests per second in all, spread evenly over the workers, and time each from when it was due (0: closed loop)")
 	flag.Parse()
@@ -59,18 +62,19 @@ func main() {
 		t0 := time.Now()
 		var next atomic.Uint64
 		var failed atomic.Int64
-		// Request r reads key r / perKey through target r mod targets.
+		// Request r reads key order[r / perKey] through target r mod targets.
 		perKey, targetCount := uint64(1), uint64(len(prefixes))
 		if *prefillEvery {
 			perKey = targetCount
 		}
+		order := rand.New(rand.NewSource(*seed)).Perm(int(*keys))
 		var pw sync.WaitGroup
 		for w := 0; w < *concurrency; w++ {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
 				for r := next.Add(1) - 1; r < *keys*perKey; r = next.Add(1) - 1 {
-					resp, err := client.Get(prefixes[r%targetCount] + url.QueryEscape(fmt.Sprintf("key-%d", r/perKey)))
+					resp, err := client.Get(prefixes[r%targetCount] + url.QueryEscape(fmt.Sprintf("key-%d", order[r/perKey])))
 					if err != nil {
 						failed.Add(1)
 						continue
