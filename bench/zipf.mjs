@@ -46,8 +46,8 @@ const PREFILLS = {
   once: { flags: ["-prefill"], text: "a prefill of every key (once) and " },
   none: { flags: [], text: "" },
 };
-const prefill = Object.hasOwn(PREFILLS, PREFILL) ? PREFILLS[/** @type {keyof typeof PREFILLS} */ (PREFILL)] : undefined;
-if (prefill === undefined) throw new Error(`--prefill must be every, once or none, got ${JSON.stringify(PREFILL)}`);
+if (!Object.hasOwn(PREFILLS, PREFILL)) throw new Error(`--prefill must be every, once or none, got ${JSON.stringify(PREFILL)}`);
+const prefill = PREFILLS[/** @type {keyof typeof PREFILLS} */ (PREFILL)];
 // Open loop: the same offered rate (requests/s in all) for every system, each request timed from when it was due.
 // A saturating closed loop measures throughput; at a rate every system sustains, p99 compares their latency
 // rather than how the OS schedules CPU-bound processes on an oversubscribed machine.
