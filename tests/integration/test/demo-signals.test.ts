@@ -39,6 +39,8 @@ describe("the demo's main process", () => {
           "--keep",
           "--cache-port",
           String(39080 + port),
+          "--admin-port",
+          String(39081 + port),
           "--cluster-port",
           String(39946 + port),
           "--app-port",

@@ -31,6 +31,8 @@ describe("the README's demo", () => {
         "200",
         "--cache-port",
         "29080",
+        "--admin-port",
+        "29081",
         "--cluster-port",
         "29946",
         "--app-port",
