@@ -1,23 +1,13 @@
 // Access traces for bench/hit-ratio.mjs, generated from a fixed seed, and Bélády's optimum computed offline.
 // A trace is an Int32Array of key ids in [0, keySpace).
 
+import { Zipf } from "../packages/testing/dist/src/fleet/zipf.js";
+import { seededRandom } from "../packages/testing/dist/src/memory-network/random.js";
+
 /** @typedef {() => number} Random A source of floats in [0, 1). */
 
-/**
- * mulberry32: a small seeded PRNG returning floats in [0, 1).
- * @param {number} seed
- * @returns {Random}
- */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the test kit's seededRandom): a small seeded PRNG returning floats in [0, 1). */
+export const prng = seededRandom;
 
 /**
  * A random permutation of 0..n-1 (which key has which popularity rank).
@@ -44,21 +34,8 @@ function permutation(n, random) {
  * @returns {() => number}
  */
 function zipfSampler(n, s, random) {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) cdf[i] = sum += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) cdf[i] = (cdf[i] ?? 0) / sum;
-  return () => {
-    const u = random();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] ?? 0) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const zipf = new Zipf(n, s);
+  return () => zipf.draw(random());
 }
 
 /**

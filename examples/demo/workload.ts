@@ -1,21 +1,4 @@
-/** A Zipf(s) sampler over `n` keys: a few hot keys, a long tail, like real read traffic. */
-export function zipf(n: number, s: number, random: () => number = Math.random): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) cdf[i] = sum += 1 / (i + 1) ** s;
-  for (let i = 0; i < n; i++) cdf[i] = (cdf[i] ?? 0) / sum;
-  return () => {
-    const u = random();
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((cdf[mid] ?? 1) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
+import { Zipf } from "@cachecluster/testing/fleet";
 
 /** Latency samples in ms with percentiles. */
 export class Latencies {
@@ -51,7 +34,8 @@ export interface WorkloadOptions {
 
 /** Runs `concurrency` closed-loop clients until the signal aborts. */
 export async function runWorkload(options: WorkloadOptions): Promise<void> {
-  const pick = zipf(options.keys, 1.1);
+  // A few hot keys and a long tail, like real read traffic.
+  const zipf = new Zipf(options.keys, 1.1);
   const worker = async (): Promise<void> => {
     while (!options.signal.aborted) {
       const targets = options.targets();
@@ -60,7 +44,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      const key = `report-${pick()}`;
+      const key = `report-${zipf.draw(Math.random())}`;
       const sink = options.sink();
       const start = performance.now();
       try {

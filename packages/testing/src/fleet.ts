@@ -37,6 +37,7 @@ export { replayKit, kitSpec, kitPorts, machineVcpus, KIT_DIR, type KitSpec, type
 export { deployKit, startKitUpdate, type DeployOptions } from "./fleet/deploy.js";
 export { nodeViews, oneRing, migNodeUrls, describeViews, type NodeView } from "./fleet/rings.js";
 export { LoadBalancer } from "./fleet/load-balancer.js";
+export { Zipf } from "./fleet/zipf.js";
 export {
   backendValue,
   WARM_UP,

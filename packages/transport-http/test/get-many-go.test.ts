@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type CacheCluster, HashRing, createCacheCluster, staticDiscovery } from "@cachecluster/core";
+import { type CacheCluster, HashRing } from "@cachecluster/core";
 import { buildGoProgram } from "@cachecluster/testing/go";
-import { type HttpTransport, httpTransport } from "../src/index.js";
-import { GoPeer, reservePort } from "./helpers/go-peer.js";
+import type { HttpTransport } from "../src/index.js";
+import { GoPeer } from "./helpers/go-peer.js";
+import { reserveNodeUrls, startNodePeers } from "./helpers/node-peers.js";
 
 /**
  * getMany in a mixed cluster on loopback: 1 golang/groupcache peer + 2 cachecluster nodes (127.0.0.61, .62).
@@ -20,31 +21,13 @@ describe("getMany with a golang/groupcache peer in the cluster (1 Go + 2 cachecl
 
   before(async () => {
     go = await GoPeer.start(await buildGoProgram("groupcache-peer"), ["-group", GROUP]);
-    const hosts = ["127.0.0.61", "127.0.0.62"];
-    const ports = await Promise.all(hosts.map((h) => reservePort(h)));
-    const urls = ports.map((p, i) => `http://${hosts[i]}:${p}`);
+    const urls = await reserveNodeUrls(["127.0.0.61", "127.0.0.62"]);
     const peers = [go.url, ...urls].sort();
     ring = new HashRing(peers);
     await go.setPeers(peers);
-    for (const [i, port] of ports.entries()) {
-      const host = hosts[i] as string;
-      const url = urls[i] as string;
-      const loads: string[] = [];
-      nodeLoads.set(url, loads);
-      const cluster = await createCacheCluster({ cache: { host, port, self: url }, admin: { port: 0 }, cluster: { advertise: host, name: `node-${i}` } }, [
-        httpTransport(),
-        staticDiscovery(peers),
-      ]);
-      clusters.push(cluster);
-      cluster.group(GROUP, {
-        load: (key) => {
-          loads.push(key);
-          return `value-of:${key}`;
-        },
-        hotPolicy: () => false,
-      });
-      await cluster.listen();
-    }
+    const nodes = await startNodePeers(urls, peers, GROUP, { hotPolicy: () => false });
+    clusters.push(...nodes.clusters);
+    for (const [url, loads] of nodes.loads) nodeLoads.set(url, loads);
   });
 
   after(async () => {

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { type CacheCluster, HashRing, PeerError, createCacheCluster, staticDiscovery } from "@cachecluster/core";
+import { type CacheCluster, HashRing, PeerError } from "@cachecluster/core";
 import { buildGoProgram } from "@cachecluster/testing/go";
-import { HttpTransport, httpTransport } from "../src/index.js";
+import { HttpTransport } from "../src/index.js";
 import { decodeGetResponse } from "../src/wire/get-response.js";
-import { GoPeer, reservePort } from "./helpers/go-peer.js";
+import { GoPeer } from "./helpers/go-peer.js";
+import { reserveNodeUrls, startNodePeers } from "./helpers/node-peers.js";
 
 /**
  * A mixed cluster on loopback: 2 golang/groupcache peers (packages/testing/go/groupcache-peer, on 127.0.0.1) + 2 cachecluster
@@ -70,30 +71,13 @@ describe("interop with golang/groupcache peers (2 Go + 2 cachecluster nodes)", {
   before(async () => {
     const [peerBinary, ringBinary] = await Promise.all([buildGoProgram("groupcache-peer"), buildGoProgram("ring-vectors")]);
     goPeers.push(await GoPeer.start(peerBinary, ["-group", GROUP]), await GoPeer.start(peerBinary, ["-group", GROUP]));
-    const nodeHosts = ["127.0.0.51", "127.0.0.52"];
-    const nodePorts = await Promise.all(nodeHosts.map((h) => reservePort(h)));
-    const nodeUrls = nodePorts.map((p, i) => `http://${nodeHosts[i]}:${p}`);
+    const nodeUrls = await reserveNodeUrls(["127.0.0.51", "127.0.0.52"]);
     peers = [...goPeers.map((g) => g.url), ...nodeUrls].sort();
     ring = new HashRing(peers);
     await Promise.all(goPeers.map((g) => g.setPeers(peers)));
-    for (const [i, port] of nodePorts.entries()) {
-      const url = nodeUrls[i]!;
-      const loads: string[] = [];
-      nodeLoads.set(url, loads);
-      const host = nodeHosts[i]!;
-      const cluster = await createCacheCluster({ cache: { host, port, self: url }, admin: { port: 0 }, cluster: { advertise: host, name: `node-${i}` } }, [
-        httpTransport(),
-        staticDiscovery(peers),
-      ]);
-      clusters.push(cluster);
-      cluster.group(GROUP, {
-        load: (key) => {
-          loads.push(key);
-          return `value-of:${key}`;
-        },
-      });
-      await cluster.listen();
-    }
+    const nodes = await startNodePeers(nodeUrls, peers, GROUP);
+    clusters.push(...nodes.clusters);
+    for (const [url, loads] of nodes.loads) nodeLoads.set(url, loads);
     // Cross-check core's ring against Go's consistenthash (ring-vectors) for this peer list and these keys.
     const child = execFileP(ringBinary, [], { maxBuffer: 16 * 1024 * 1024 });
     child.child.stdin?.end(JSON.stringify({ replicas: 50, cases: [{ peers, keys }] }));

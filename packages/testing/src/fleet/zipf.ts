@@ -11,6 +11,7 @@ export class Zipf {
     for (let i = 0; i < n; i++) this.#cdf[i] = (this.#cdf[i] ?? 0) / sum;
   }
 
+  /** The rank (0 = most popular) that `uniform`, a draw from [0, 1), picks. */
   draw(uniform: number): number {
     let lo = 0;
     let hi = this.#cdf.length - 1;
