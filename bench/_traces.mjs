@@ -6,9 +6,6 @@ import { seededRandom } from "../packages/testing/dist/src/memory-network/random
 
 /** @typedef {() => number} Random A source of floats in [0, 1). */
 
-/** mulberry32 (the test kit's seededRandom): a small seeded PRNG returning floats in [0, 1). */
-export const prng = seededRandom;
-
 /**
  * A random permutation of 0..n-1 (which key has which popularity rank).
  * @param {number} n
@@ -49,7 +46,7 @@ function zipfSampler(n, s, random) {
  * @returns {Int32Array}
  */
 export function zipfTrace({ keys, length, s, seed }) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const rank = zipfSampler(keys, s, random);
   const perm = permutation(keys, random);
   const trace = new Int32Array(length);
@@ -63,7 +60,7 @@ export function zipfTrace({ keys, length, s, seed }) {
  * @returns {Int32Array}
  */
 export function zipfWithScansTrace({ keys, length, s, seed, period, scan }) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const rank = zipfSampler(keys, s, random);
   const perm = permutation(keys, random);
   const trace = new Int32Array(length);
@@ -95,7 +92,7 @@ export function loopTrace({ length, loop }) {
  * @returns {Int32Array}
  */
 export function shiftingTrace({ keys, length, s, seed, phase }) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const rank = zipfSampler(keys, s, random);
   const perm = permutation(keys, random);
   const shift = Math.floor(keys / 10);

@@ -11,7 +11,8 @@
 import { parseArgs } from "node:util";
 import { LruStore, frequentHot, oneIn } from "../packages/core/dist/src/index.js";
 import { summarize } from "./_lib.mjs";
-import { prng, zipfTrace } from "./_traces.mjs";
+import { seededRandom } from "../packages/testing/dist/src/memory-network/random.js";
+import { zipfTrace } from "./_traces.mjs";
 
 const { values } = parseArgs({ options: { keys: { type: "string", default: "100000" }, reads: { type: "string", default: "2000000" } } });
 const keys = Number(values.keys);
@@ -53,7 +54,7 @@ function simulate(trace, n, budget, makePolicy) {
     const hotVictim = () => (main.bytes + hot.bytes + entryBytes <= budget ? null : hot.bytes + entryBytes <= main.bytes / 8 ? undefined : hot.peekVictim());
     return { ...groupCaches, hotVictim, policy: makePolicy() };
   });
-  const pick = prng(seed ^ 0x5bd1e995);
+  const pick = seededRandom(seed ^ 0x5bd1e995);
   let local = 0;
   let fetches = 0;
   let admitted = 0;
@@ -90,7 +91,7 @@ for (const s of [0.8, 1.0, 1.2]) {
     for (const share of [0.01, 0.05]) {
       // Each node's budget holds `share` of the key space.
       const budget = Math.round(keys * share) * entryBytes;
-      const coin = simulate(trace, n, budget, () => oneIn(10, prng(seed)));
+      const coin = simulate(trace, n, budget, () => oneIn(10, seededRandom(seed)));
       const freq = simulate(trace, n, budget, () => frequentHot({ hotBytes: Math.floor(budget / 9) }));
       rows[`zipf ${s.toFixed(1)}, ${n} nodes, budget ${share * 100}% of keys`] = {
         "local % 1-in-10": +(100 * coin.local).toFixed(1),
