@@ -48,8 +48,9 @@ const WARMUP = Number(arg("warmup", "3"));
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
 // The groupcaches' warm-up where a node's budget cannot hold the whole key space (see the header).
-const STEADY_WARMUP = Number(arg("steady-warmup", "150"));
-if (!(STEADY_WARMUP >= 0)) throw new Error(`--steady-warmup must be a number of seconds >= 0, got ${JSON.stringify(arg("steady-warmup", ""))}`);
+const STEADY_WARMUP_ARG = arg("steady-warmup", "150");
+const STEADY_WARMUP = Number(STEADY_WARMUP_ARG);
+if (!(STEADY_WARMUP >= 0)) throw new Error(`--steady-warmup must be a number of seconds >= 0, got ${JSON.stringify(STEADY_WARMUP_ARG)}`);
 const PREFILL = arg("prefill", "every");
 /** Each --prefill mode: zipf-load's flags, and what the header says was done. */
 const PREFILLS = {
@@ -302,7 +303,8 @@ try {
           await sleep(300);
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
-          const r = await runLoad(shape, warmupOf(shape, name), system.apps, system.pids, () => {
+          const warmup = warmupOf(shape, name);
+          const r = await runLoad(shape, warmup, system.apps, system.pids, () => {
             before = "stats" in system ? system.stats(true) : undefined;
           });
           const first = before === undefined || !("stats" in system) ? undefined : await before;
@@ -313,7 +315,7 @@ try {
           const cpu = r.cpu_us / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmupOf(shape, name)} s${path}${tail}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}`,
           );
         } finally {
           system.stop();
