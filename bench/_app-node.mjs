@@ -6,7 +6,8 @@
 //   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET.
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
-// to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs.
+// to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
+// `stream` (the peer stream on or off) overrides theirs.
 import { createServer } from "node:http";
 import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 /** @import { AppNodeCommand, AppNodeConfig } from "./_lib.mjs" */
@@ -45,7 +46,10 @@ if (cfg.mode === "cachecluster") {
       cache: { host: "127.0.0.1", port: cfg.cachePort, self: `http://127.0.0.1:${cfg.cachePort}` },
       cluster: { advertise: "127.0.0.1", name: `bench-${cfg.cachePort}` },
     },
-    [staticDiscovery(cfg.peers ?? []), httpTransport(JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"))],
+    [
+      staticDiscovery(cfg.peers ?? []),
+      httpTransport({ ...JSON.parse(process.env.BENCH_TRANSPORT ?? "{}"), ...(cfg.stream === undefined ? {} : { stream: cfg.stream }) }),
+    ],
   );
   const group = cluster.group("bench", {
     maxBytes: cfg.maxBytes ?? 64 << 20,

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PeerError, alwaysHot, neverHot, type PeerBatchResult, type PeerCallOptions, type PeerValue, type TransportClient } from "../src/index.js";
+import {
+  PeerError,
+  alwaysHot,
+  neverHot,
+  type AbortWatch,
+  type PeerBatchResult,
+  type PeerCallOptions,
+  type PeerValue,
+  type TransportClient,
+} from "../src/index.js";
 import { CacheGroup } from "../src/engine/group.js";
 import type { GroupDeps, GroupOptions } from "../src/engine/group.js";
 
@@ -187,6 +196,50 @@ describe("Group.getMany", () => {
     );
     assert.equal(client.batches[0]?.signal?.aborted, true);
     release();
+  });
+
+  it("gives the batch's abort as an abortWatch, which fires only once every key's waiters are gone", async () => {
+    let release!: () => void;
+    const watched: { abortWatch: AbortWatch | undefined; fired: number }[] = [];
+    class WatchingClient extends BatchClient {
+      override async fetchMany(peer: string, group: string, keys: readonly string[], options?: PeerCallOptions): Promise<PeerBatchResult[]> {
+        const seen = { abortWatch: options?.abortWatch, fired: 0 };
+        seen.abortWatch?.watch(() => seen.fired++);
+        watched.push(seen);
+        return super.fetchMany(peer, group, keys, {});
+      }
+    }
+    const client = new WatchingClient(undefined, new Promise<void>((r) => (release = r)));
+    const { g } = group(client);
+    const controller = new AbortController();
+    const page = g.getMany(["a1", "a2"], { signal: controller.signal });
+    // A get of a1 without a signal joins a1's flight: it keeps the batch alive.
+    const single = g.get("a1");
+    await tick();
+    controller.abort();
+    await tick();
+    assert.equal(watched.length, 1);
+    assert.equal(watched[0]?.abortWatch?.aborted, false);
+    assert.equal(watched[0]?.fired, 0);
+    release();
+    assert.equal(td.decode(await single), "http://A:a1");
+    assert.deepEqual(
+      (await page).map((r) => r.status === "rejected" && (r.reason as { code?: string }).code),
+      ["CACHECLUSTER_ABORTED", "CACHECLUSTER_ABORTED"],
+    );
+
+    // Alone, the page's abort aborts the batch: its watcher fires once.
+    let releaseAgain!: () => void;
+    const alone = new WatchingClient(undefined, new Promise<void>((r) => (releaseAgain = r)));
+    const other = group(alone).g;
+    const abortAll = new AbortController();
+    const pending = other.getMany(["a1", "a2"], { signal: abortAll.signal });
+    await tick();
+    abortAll.abort();
+    await pending;
+    assert.equal(watched[1]?.abortWatch?.aborted, true);
+    assert.equal(watched[1]?.fired, 1);
+    releaseAgain();
   });
 
   it("an empty list resolves to an empty list without a request", async () => {

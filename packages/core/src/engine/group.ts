@@ -474,10 +474,10 @@ export class CacheGroup implements Group, InvalidationTarget {
     const { outliers, instruments } = this.#deps;
     const owner = batch.owner;
     this.stats.peerBatches++;
-    batch.send((keys, signal) => {
+    batch.send((keys, abort) => {
       const started = instruments === undefined ? 0 : performance.now();
       const call = (traceContext: TraceCarrier | undefined): Promise<PeerBatchResult[]> => {
-        const options = traceContext === undefined ? { signal } : { signal, traceContext };
+        const options = fetchOptions(abort, traceContext);
         return client.fetchMany !== undefined ? client.fetchMany(owner, this.name, keys, options) : fetchEach(client, owner, this.name, keys, options);
       };
       const sent = trace === undefined ? call(undefined) : trace.fetch(owner, call, keys.length);
@@ -488,7 +488,7 @@ export class CacheGroup implements Group, InvalidationTarget {
           return results;
         },
         (error: unknown) => {
-          if (signal.aborted) outliers?.abandoned(owner);
+          if (abort.aborted) outliers?.abandoned(owner);
           else this.#peerFailed(owner, error, started, { keys: keys.length });
           throw error;
         },
