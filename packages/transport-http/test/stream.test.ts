@@ -1,17 +1,20 @@
 import assert from "node:assert/strict";
-import { type Server, type Socket, connect, createServer } from "node:net";
+import { type Server, Socket, connect, createServer } from "node:net";
 import { createServer as createHttpServer } from "node:http";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, mock } from "node:test";
 import type { PeerRequestHandler, PeerValue } from "@cachecluster/core";
 import { RecordingPeerHandler } from "@cachecluster/testing/compliance/transport";
 import { HttpTransport } from "../src/index.js";
 import { encodeGetResponse } from "../src/wire/messages.js";
 import {
   FrameReader,
+  KIND_CANCEL,
+  KIND_GET,
   REPLY_BAD_REQUEST,
   REPLY_FORBIDDEN,
   REPLY_OK,
   decodeReply,
+  decodeRequest,
   encodeCancel,
   encodeErrorReply,
   encodeGetRequest,
@@ -452,6 +455,100 @@ describe("the stream client facing a misbehaving server", () => {
         assert.ok(Date.now() - t0 < 1500);
       },
     );
+  });
+
+  /** The get frames of a batch as the peer got them: [id, key]. */
+  const getsOf = (frames: Buffer[]): [number, string][] =>
+    frames.map((f) => decodeRequest(f)).flatMap((r) => (r.kind === KIND_GET && r.group === "g" ? [[r.id, r.key] as [number, string]] : []));
+  const settled = (results: PromiseSettledResult<PeerValue>[]): string[] =>
+    results.map((r) => (r.status === "fulfilled" ? text(r.value.value) : `${(r.reason as { code?: string }).code}: ${(r.reason as Error).message}`));
+
+  it("fetchMany over the stream: the gets leave in one write with consecutive ids, are answered in any order, settle each key", async () => {
+    const frames: Buffer[] = [];
+    let writes = 0;
+    await withPeer(
+      (socket, frame) => {
+        frames.push(Buffer.from(frame));
+        const gets = getsOf(frames);
+        if (gets.length < 3) return;
+        // All three in: answered last first, the middle one with an error.
+        const [[id1], [id2], [id3]] = gets as [[number, string], [number, string], [number, string]];
+        socket.write(encodeOkReply(id3, new TextEncoder().encode("three"), undefined));
+        socket.write(encodeErrorReply(id2, 2, "loader broke"));
+        socket.write(encodeOkReply(id1, new TextEncoder().encode("one"), 4_102_444_800_000));
+      },
+      async (client, url) => {
+        // The socket writes fetchMany makes (all of them happen before it returns).
+        const write = mock.method(Socket.prototype, "write");
+        let pending: Promise<PromiseSettledResult<PeerValue>[]>;
+        try {
+          pending = client.client.fetchMany(url, "g", ["k1", "k2", "k3"]);
+        } finally {
+          writes = write.mock.callCount();
+          write.mock.restore();
+        }
+        const results = await pending;
+        const [one, two, three] = settled(results);
+        assert.deepEqual([one, three], ["one", "three"]);
+        assert.match(two ?? "", /^CACHECLUSTER_PEER_FETCH_FAILED: .*GET \/_groupcache\/g\/k2: server returned 500 Internal Server Error: loader broke$/);
+        assert.equal((results[0] as PromiseFulfilledResult<PeerValue>).value.expire, 4_102_444_800_000);
+      },
+    );
+    const gets = getsOf(frames);
+    assert.deepEqual(
+      gets.map(([, key]) => key),
+      ["k1", "k2", "k3"],
+    );
+    const first = gets[0]?.[0] ?? 0;
+    assert.deepEqual(
+      gets.map(([id]) => id),
+      [first, first + 1, first + 2],
+    );
+    assert.equal(writes, 1, "one write for the batch's frames");
+  });
+
+  it("a batch past the timeout, or aborted, or cut off: answered keys keep their values, the others fail and are cancelled", async () => {
+    /** Answers only k1 of each batch; records the cancels. */
+    const cancels: number[] = [];
+    let cut = false;
+    const answerFirst = (socket: Socket, frame: Buffer): void => {
+      const request = decodeRequest(frame);
+      if (request.kind === KIND_CANCEL) cancels.push(request.id);
+      else if (request.key === "k1") {
+        socket.write(encodeOkReply(request.id, new TextEncoder().encode("one"), undefined));
+        if (cut) setTimeout(() => socket.destroy(), 20);
+      }
+    };
+    await withPeer(answerFirst, async (client, url) => {
+      // The timeout (300 ms): k2 and k3 fail with the deadline's error and are cancelled.
+      const t0 = Date.now();
+      const late = await client.client.fetchMany(url, "g", ["k1", "k2", "k3"]);
+      assert.ok(Date.now() - t0 < 1500);
+      const [one, ...rest] = settled(late);
+      assert.equal(one, "one");
+      for (const [i, error] of rest.entries()) assert.match(error, new RegExp(`GET /_groupcache/g/k${i + 2}: timed out: no complete answer within 300 ms`));
+      await until(() => cancels.length === 2, "the cancels of k2 and k3");
+
+      // Aborted by the caller once k1 is in: the rest fail as aborted and are cancelled too.
+      const controller = new AbortController();
+      const pending = client.client.fetchMany(url, "g", ["k1", "k2"], { signal: controller.signal });
+      await sleep(50);
+      controller.abort(new Error("the page was closed"));
+      const aborted = settled(await pending);
+      assert.equal(aborted[0], "one");
+      assert.match(aborted[1] ?? "", /GET \/_groupcache\/g\/k2: aborted/);
+      await until(() => cancels.length === 3, "the cancel of k2");
+      // Already aborted: every key fails at once, nothing is sent.
+      const before = cancels.length;
+      assert.match(settled(await client.client.fetchMany(url, "g", ["k1"], { signal: controller.signal }))[0] ?? "", /aborted/);
+      assert.equal(cancels.length, before);
+
+      // The connection cut after k1's answer: k2 fails with a PeerError, k1 keeps its value.
+      cut = true;
+      const broken = settled(await client.client.fetchMany(url, "g", ["k1", "k2"]));
+      assert.equal(broken[0], "one");
+      assert.match(broken[1] ?? "", /CACHECLUSTER_PEER_FETCH_FAILED: .*closed the stream/);
+    });
   });
 
   it("a connection cut mid-reply fails the gets in flight with a PeerError", async () => {

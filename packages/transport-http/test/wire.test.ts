@@ -6,6 +6,7 @@ import { parsePeerPath } from "../src/server/peer-path.js";
 import { escapeSegment, queryEscape, unescapeSegment } from "../src/wire/escape.js";
 import { decodeGetResponse, encodeGetResponse, msToNanos, nanosToMs } from "../src/wire/get-response.js";
 import { decodeSetRequest, encodeSetRequest } from "../src/wire/messages.js";
+import { FrameReader, KIND_GET, decodeRequest, encodeGetRequest, encodeGetRequests } from "../src/wire/stream-frames.js";
 
 describe("path escaping", () => {
   it("queryEscape matches Go's url.QueryEscape on reference vectors", () => {
@@ -199,5 +200,33 @@ describe("protobuf messages", () => {
         { numRuns: 2000 },
       );
     });
+  });
+});
+
+describe("peer stream frames", () => {
+  it("encodeGetRequests is the get frames of its keys, with consecutive ids, back to back; each decodes to its get", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 0xffffffff - 64 }),
+        fc.string({ unit: "grapheme", maxLength: 20 }),
+        fc.array(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 64 }),
+        fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+        (firstId, group, keys, trace) => {
+          const frames = encodeGetRequests(firstId, group, keys, trace);
+          assert.deepEqual(frames, Buffer.concat(keys.map((key, i) => encodeGetRequest(firstId + i, group, key, trace))));
+          const decoded: ReturnType<typeof decodeRequest>[] = [];
+          new FrameReader(1 << 20, (frame) => decoded.push(decodeRequest(frame))).push(frames);
+          assert.deepEqual(
+            decoded.map((d) => d.kind === KIND_GET && [d.id, d.group, d.trace]),
+            keys.map((_, i) => [firstId + i, group, trace === "" ? undefined : trace]),
+          );
+          // Keys with lone surrogates are sent as U+FFFD, as any UTF-8 encoding of them.
+          assert.deepEqual(
+            decoded.map((d) => d.kind === KIND_GET && d.key),
+            keys.map((key) => Buffer.from(key, "utf8").toString("utf8")),
+          );
+        },
+      ),
+    );
   });
 });

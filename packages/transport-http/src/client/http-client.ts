@@ -224,12 +224,9 @@ export class HttpTransportClient implements TransportClient {
     }
     if (keys.length === 0) return Promise.resolve([]);
     // Over an open peer stream, the keys' get frames leave in one write: a batch without the batch route's
-    // wait for the slowest key (each answer comes as soon as it is ready).
+    // wait for the slowest key at the owner (each answer comes as soon as it is ready).
     const stream = this.#openStreamOf(peerUrl, peer);
-    if (stream !== undefined) {
-      const trace = encodeTrace(options.traceContext);
-      return Promise.allSettled(keys.map((key) => stream.get(group, key, options.abortWatch ?? options.signal, trace, peer.lastUsed)));
-    }
+    if (stream !== undefined) return stream.getMany(group, keys, options.abortWatch ?? options.signal, encodeTrace(options.traceContext), peer.lastUsed);
     if (peer.singleUntil > peer.lastUsed) return this.#fetchEach(peerUrl, group, keys, options);
     const batches = splitBatch(keys, this.#options.maxBatchKeys, this.#options.maxBatchRequestBytes);
     if (batches.length === 1) return this.#fetchBatch(peerUrl, peer, group, keys, options);

@@ -1,6 +1,6 @@
 import { type Socket, connect as connectTcp, isIP } from "node:net";
 import { connect as connectTls } from "node:tls";
-import { type AbortWatch, PeerError, type PeerValue } from "@cachecluster/core";
+import { type AbortWatch, type PeerBatchResult, PeerError, type PeerValue } from "@cachecluster/core";
 import { escapeSegment } from "../wire/escape.js";
 import {
   FrameReader,
@@ -11,6 +11,7 @@ import {
   decodeReply,
   encodeCancel,
   encodeGetRequest,
+  encodeGetRequests,
   writeFrame,
 } from "../wire/stream-frames.js";
 import type { Deadlines, Expiring } from "./deadlines.js";
@@ -54,7 +55,8 @@ type State = "opening" | "open" | "ended";
 export class PeerStream {
   readonly #o: PeerStreamOptions;
   readonly #socket: Socket;
-  readonly #calls = new Map<number, Call>();
+  /** The gets in flight by id; a batch's gets all point to their BatchCall. */
+  readonly #calls = new Map<number, Call | BatchCall>();
   #state: State = "opening";
   #nextId = 0;
   #handshake: Buffer | undefined;
@@ -105,6 +107,28 @@ export class PeerStream {
       const call = new Call(this, this.#o.deadlines, group, key, trace, signal, resolve, reject);
       this.#o.deadlines.add(call, startedAt);
       this.#send(call);
+    });
+  }
+
+  /**
+   * Sends the gets of `keys` (one frame each, all in one write) and settles them together: their results in the
+   * order of `keys`, one deadline and one abort watch for all, as `Promise.allSettled` of `get`s would give them
+   * at the cost of one. Only once `state` is "open".
+   */
+  getMany(group: string, keys: readonly string[], signal: Abort | undefined, trace: string | undefined, startedAt: number): Promise<PeerBatchResult[]> {
+    if (signal?.aborted === true)
+      return Promise.resolve(
+        keys.map((key) => ({ status: "rejected", reason: requestError(this.#o.peerUrl, "GET", this.#path(group, key), signal.reason, signal) })),
+      );
+    if (keys.length === 0) return Promise.resolve([]);
+    return new Promise<PeerBatchResult[]>((resolve) => {
+      const batch = new BatchCall(this, this.#o.deadlines, group, keys, signal, resolve);
+      this.#o.deadlines.add(batch, startedAt);
+      if (this.#nextId > 0xffffffff - keys.length) this.#nextId = 0;
+      const firstId = (batch.firstId = this.#nextId + 1);
+      this.#nextId += keys.length;
+      for (let id = firstId; id <= this.#nextId; id++) this.#calls.set(id, batch);
+      writeFrame(this.#socket, encodeGetRequests(firstId, group, keys, trace));
     });
   }
 
@@ -176,22 +200,28 @@ export class PeerStream {
     this.#calls.delete(reply.id);
     if (reply.status === REPLY_OK) {
       const { value, expire } = reply as { value: Uint8Array; expire: number | undefined };
-      call.resolve(expire === undefined ? { value } : { value, expire });
+      const got = expire === undefined ? { value } : { value, expire };
+      if (call instanceof BatchCall) call.answer(reply.id, got);
+      else call.resolve(got);
     } else {
       const text = (reply as { text: string }).text;
-      call.reject(statusError(this.#o.peerUrl, "GET", this.#path(call.group, call.key), REPLY_HTTP_STATUS[reply.status] ?? 500, Buffer.from(text)));
+      const key = call instanceof BatchCall ? call.keyOf(reply.id) : call.key;
+      const error = statusError(this.#o.peerUrl, "GET", this.#path(call.group, key), REPLY_HTTP_STATUS[reply.status] ?? 500, Buffer.from(text));
+      if (call instanceof BatchCall) call.answer(reply.id, error);
+      else call.reject(error);
     }
     if (this.#closing && this.pending === 0) this.#end("closed");
   }
 
   /** A call left (deadline or abort) before its answer: the server is told, so that it stops serving it. */
-  forget(call: Call): void {
-    this.#calls.delete(call.id);
-    if (this.#state === "open") this.#socket.write(encodeCancel(call.id));
+  forget(id: number): void {
+    this.#calls.delete(id);
+    // A batch's cancels leave in one write.
+    if (this.#state === "open") writeFrame(this.#socket, encodeCancel(id));
   }
 
-  errorFor(call: Call, error: unknown): PeerError {
-    return error instanceof PeerError ? error : requestError(this.#o.peerUrl, "GET", this.#path(call.group, call.key), error, call.signal);
+  errorFor(group: string, key: string, error: unknown, signal: Abort | undefined): PeerError {
+    return error instanceof PeerError ? error : requestError(this.#o.peerUrl, "GET", this.#path(group, key), error, signal);
   }
 
   /** The connection failed or closed: every get in flight fails with `error`. */
@@ -201,10 +231,14 @@ export class PeerStream {
       this.#end("failed");
       return;
     }
-    const calls = [...this.#calls.values()];
+    // A batch is in the map once per get: each call once.
+    const calls = new Set(this.#calls.values());
     this.#calls.clear();
     this.#end("closed");
-    for (const call of calls) call.reject(this.errorFor(call, error));
+    for (const call of calls) {
+      if (call instanceof BatchCall) call.failRest(error);
+      else call.reject(this.errorFor(call.group, call.key, error, call.signal));
+    }
   }
 
   #end(how: "refused" | "failed" | "closed"): void {
@@ -221,67 +255,146 @@ const EMPTY = Buffer.alloc(0);
 /** What aborts a get: the caller's AbortSignal, or the engine's `abortWatch` (no AbortSignal made per get). */
 type Abort = AbortSignal | AbortWatch;
 
-/** One get on the stream: its deadline entry and its abort listener. */
-class Call implements Expiring {
+/** What the stream tracks of each call: its deadline entry and its abort listener, dropped once it is settled. */
+abstract class InFlight implements Expiring {
   deadline = 0;
   earlier: Expiring | undefined = undefined;
   later: Expiring | undefined = undefined;
-  id = 0;
   settled = false;
-  readonly #stream: PeerStream;
-  readonly #resolve: (value: PeerValue) => void;
-  readonly #reject: (error: Error) => void;
-  readonly #onAbort: (() => void) | undefined;
+  protected readonly stream: PeerStream;
   readonly #deadlines: Deadlines;
+  readonly #onAbort: (() => void) | undefined;
 
   constructor(
     stream: PeerStream,
     deadlines: Deadlines,
     readonly group: string,
-    readonly key: string,
-    readonly trace: string | undefined,
     readonly signal: Abort | undefined,
-    resolve: (value: PeerValue) => void,
-    reject: (error: Error) => void,
   ) {
-    this.#stream = stream;
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.stream = stream;
     this.#deadlines = deadlines;
-    if (signal !== undefined) {
-      const onAbort = (this.#onAbort = () => this.#leave(signal.reason));
-      if (signal instanceof EventTarget) signal.addEventListener("abort", onAbort);
-      else signal.watch(onAbort);
-    }
-  }
-
-  resolve(value: PeerValue): void {
-    if (this.#settle()) this.#resolve(value);
-  }
-
-  reject(error: Error): void {
-    if (this.#settle()) this.#reject(error);
+    if (signal === undefined) return;
+    const onAbort = (this.#onAbort = () => this.leave(signal.reason));
+    if (signal instanceof EventTarget) signal.addEventListener("abort", onAbort);
+    else signal.watch(onAbort);
   }
 
   expire(): void {
-    this.#leave(new DeadlineError(this.#deadlines.timeout));
+    this.leave(new DeadlineError(this.#deadlines.timeout));
   }
 
-  #leave(reason: unknown): void {
-    if (this.settled) return;
-    this.#stream.forget(this);
-    this.reject(this.#stream.errorFor(this, reason));
-  }
+  /** Deadline or abort: what has no answer is cancelled at the server and fails with `reason`. */
+  protected abstract leave(reason: unknown): void;
 
-  #settle(): boolean {
+  /** Marks the call settled and drops its deadline and abort listener; false if it was already. */
+  protected settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
     this.#deadlines.remove(this);
-    const signal = this.signal;
+    const { signal } = this;
     if (this.#onAbort !== undefined && signal !== undefined) {
       if (signal instanceof EventTarget) signal.removeEventListener("abort", this.#onAbort);
       else signal.unwatch(this.#onAbort);
     }
     return true;
+  }
+}
+
+/** One get on the stream. */
+class Call extends InFlight {
+  id = 0;
+  readonly #resolve: (value: PeerValue) => void;
+  readonly #reject: (error: Error) => void;
+
+  constructor(
+    stream: PeerStream,
+    deadlines: Deadlines,
+    group: string,
+    readonly key: string,
+    readonly trace: string | undefined,
+    signal: Abort | undefined,
+    resolve: (value: PeerValue) => void,
+    reject: (error: Error) => void,
+  ) {
+    super(stream, deadlines, group, signal);
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  resolve(value: PeerValue): void {
+    if (this.settle()) this.#resolve(value);
+  }
+
+  reject(error: Error): void {
+    if (this.settle()) this.#reject(error);
+  }
+
+  protected leave(reason: unknown): void {
+    if (this.settled) return;
+    this.stream.forget(this.id);
+    this.reject(this.stream.errorFor(this.group, this.key, reason, this.signal));
+  }
+}
+
+/**
+ * The gets of one `getMany`, ids `firstId` … `firstId + keys.length - 1`: one deadline entry, one abort listener
+ * and one promise for all of them, settled once each key has its answer or failed.
+ */
+class BatchCall extends InFlight {
+  firstId = 0;
+  readonly #results: PeerBatchResult[];
+  #left: number;
+  readonly #resolve: (results: PeerBatchResult[]) => void;
+
+  constructor(
+    stream: PeerStream,
+    deadlines: Deadlines,
+    group: string,
+    readonly keys: readonly string[],
+    signal: Abort | undefined,
+    resolve: (results: PeerBatchResult[]) => void,
+  ) {
+    super(stream, deadlines, group, signal);
+    this.#results = new Array<PeerBatchResult>(keys.length);
+    this.#left = keys.length;
+    this.#resolve = resolve;
+  }
+
+  keyOf(id: number): string {
+    return this.keys[id - this.firstId] as string;
+  }
+
+  /** The answer to get `id`: its value, or the PeerError its error reply stands for. */
+  answer(id: number, got: PeerValue | PeerError): void {
+    const i = id - this.firstId;
+    if (this.settled || this.#results[i] !== undefined) return;
+    this.#results[i] = got instanceof PeerError ? { status: "rejected", reason: got } : { status: "fulfilled", value: got };
+    if (--this.#left === 0) this.#finish();
+  }
+
+  /** The stream failed: every get without an answer fails with `error`. */
+  failRest(error: unknown): void {
+    if (this.settled) return;
+    this.#failUnanswered(error, false);
+    this.#finish();
+  }
+
+  protected leave(reason: unknown): void {
+    if (this.settled) return;
+    this.#failUnanswered(reason, true);
+    this.#finish();
+  }
+
+  #failUnanswered(reason: unknown, cancel: boolean): void {
+    const results = this.#results;
+    for (let i = 0; i < this.keys.length; i++) {
+      if (results[i] !== undefined) continue;
+      if (cancel) this.stream.forget(this.firstId + i);
+      results[i] = { status: "rejected", reason: this.stream.errorFor(this.group, this.keys[i] as string, reason, this.signal) };
+    }
+  }
+
+  #finish(): void {
+    if (this.settle()) this.#resolve(this.#results);
   }
 }

@@ -40,21 +40,38 @@ const REPLY_HEAD = 4 + 1 + 4;
 const OK_HEAD = REPLY_HEAD + 8;
 
 export function encodeGetRequest(id: number, group: string, key: string, trace: string | undefined): Buffer {
-  const groupBytes = Buffer.byteLength(group);
-  const keyBytes = Buffer.byteLength(key);
-  const traceBytes = trace === undefined ? 0 : Buffer.byteLength(trace);
-  const frame = Buffer.allocUnsafe(REQUEST_HEAD + groupBytes + keyBytes + traceBytes);
-  frame.writeUInt32BE(frame.length - 4, 0);
-  frame[4] = KIND_GET;
-  frame.writeUInt32BE(id, 5);
-  frame.writeUInt16BE(groupBytes, 9);
-  frame.writeUInt32BE(keyBytes, 11);
-  frame.writeUInt16BE(traceBytes, 15);
-  let at = REQUEST_HEAD;
-  at += frame.write(group, at, "utf8");
-  at += frame.write(key, at, "utf8");
-  if (trace !== undefined) frame.write(trace, at, "utf8");
+  const frame = Buffer.allocUnsafe(REQUEST_HEAD + Buffer.byteLength(group) + Buffer.byteLength(key) + (trace === undefined ? 0 : Buffer.byteLength(trace)));
+  writeGetRequest(frame, 0, id, group, key, trace);
   return frame;
+}
+
+/** The get frames of `keys` in one buffer, with the ids `firstId`, `firstId + 1`, … (one write for a batch). */
+export function encodeGetRequests(firstId: number, group: string, keys: readonly string[], trace: string | undefined): Buffer {
+  const fixed = REQUEST_HEAD + Buffer.byteLength(group) + (trace === undefined ? 0 : Buffer.byteLength(trace));
+  let size = fixed * keys.length;
+  for (const key of keys) size += Buffer.byteLength(key);
+  const frames = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) at = writeGetRequest(frames, at, firstId + i, group, keys[i] as string, trace);
+  return frames;
+}
+
+/** Writes one get frame at `start` of `frame` (sized for it); returns where it ends. */
+function writeGetRequest(frame: Buffer, start: number, id: number, group: string, key: string, trace: string | undefined): number {
+  let at = start + REQUEST_HEAD;
+  const groupBytes = frame.write(group, at, "utf8");
+  at += groupBytes;
+  const keyBytes = frame.write(key, at, "utf8");
+  at += keyBytes;
+  const traceBytes = trace === undefined ? 0 : frame.write(trace, at, "utf8");
+  at += traceBytes;
+  frame.writeUInt32BE(at - start - 4, start);
+  frame[start + 4] = KIND_GET;
+  frame.writeUInt32BE(id, start + 5);
+  frame.writeUInt16BE(groupBytes, start + 9);
+  frame.writeUInt32BE(keyBytes, start + 11);
+  frame.writeUInt16BE(traceBytes, start + 15);
+  return at;
 }
 
 export function encodeCancel(id: number): Buffer {
