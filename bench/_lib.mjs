@@ -24,6 +24,23 @@ export function freePort() {
   });
 }
 
+/**
+ * The redis-servers this process started that still run: killed when it exits, however it exits.
+ * @type {Set<import("node:child_process").ChildProcess>}
+ */
+const redisServers = new Set();
+let redisCleanup = false;
+
+/** Kills the redis-servers still running on exit, and turns SIGINT / SIGTERM into an exit (which Node skips). */
+function killRedisOnExit() {
+  if (redisCleanup) return;
+  redisCleanup = true;
+  process.once("exit", () => {
+    for (const proc of redisServers) proc.kill("SIGKILL");
+  });
+  for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
+}
+
 /** Starts redis-server on loopback, free port, no persistence. Returns { port, version, stop }. */
 export async function startRedis() {
   let version;
@@ -55,6 +72,9 @@ export async function startRedis() {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  killRedisOnExit();
+  redisServers.add(proc);
+  proc.once("exit", () => redisServers.delete(proc));
   let output = "";
   proc.stdout.on("data", (c) => (output += c));
   proc.stderr.on("data", (c) => (output += c));
