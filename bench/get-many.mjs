@@ -35,12 +35,9 @@ const NODES = 5;
 /** @typedef {{ p50: number[], p99: number[], cpu: number[] }} Figures */
 /** @type {Map<string, Record<"cold" | "warm", { many: Figures, gets: Figures }>>} */
 const figures = new Map();
-for (const transport of TRANSPORTS) {
-  figures.set(transport, {
-    cold: { many: { p50: [], p99: [], cpu: [] }, gets: { p50: [], p99: [], cpu: [] } },
-    warm: { many: { p50: [], p99: [], cpu: [] }, gets: { p50: [], p99: [], cpu: [] } },
-  });
-}
+/** @type {() => Figures} */
+const series = () => ({ p50: [], p99: [], cpu: [] });
+for (const transport of TRANSPORTS) figures.set(transport, { cold: { many: series(), gets: series() }, warm: { many: series(), gets: series() } });
 let problems = 0;
 
 // The transports take turns run by run, so that a change in the host's load reaches each of them alike.

@@ -56,7 +56,7 @@ export class PeerStream {
   readonly #o: PeerStreamOptions;
   readonly #socket: Socket;
   /** The gets in flight by id; a batch's gets all point to their BatchCall. */
-  readonly #calls = new Map<number, Call | BatchCall>();
+  readonly #calls = new Map<number, InFlight>();
   #state: State = "opening";
   #nextId = 0;
   #handshake: Buffer | undefined;
@@ -200,15 +200,11 @@ export class PeerStream {
     this.#calls.delete(reply.id);
     if (reply.status === REPLY_OK) {
       const { value, expire } = reply as { value: Uint8Array; expire: number | undefined };
-      const got = expire === undefined ? { value } : { value, expire };
-      if (call instanceof BatchCall) call.answer(reply.id, got);
-      else call.resolve(got);
+      call.answer(reply.id, expire === undefined ? { value } : { value, expire });
     } else {
       const text = (reply as { text: string }).text;
-      const key = call instanceof BatchCall ? call.keyOf(reply.id) : call.key;
-      const error = statusError(this.#o.peerUrl, "GET", this.#path(call.group, key), REPLY_HTTP_STATUS[reply.status] ?? 500, Buffer.from(text));
-      if (call instanceof BatchCall) call.answer(reply.id, error);
-      else call.reject(error);
+      const path = this.#path(call.group, call.keyOf(reply.id));
+      call.answer(reply.id, statusError(this.#o.peerUrl, "GET", path, REPLY_HTTP_STATUS[reply.status] ?? 500, Buffer.from(text)));
     }
     if (this.#closing && this.pending === 0) this.#end("closed");
   }
@@ -235,10 +231,7 @@ export class PeerStream {
     const calls = new Set(this.#calls.values());
     this.#calls.clear();
     this.#end("closed");
-    for (const call of calls) {
-      if (call instanceof BatchCall) call.failRest(error);
-      else call.reject(this.errorFor(call.group, call.key, error, call.signal));
-    }
+    for (const call of calls) call.failRest(error);
   }
 
   #end(how: "refused" | "failed" | "closed"): void {
@@ -283,6 +276,15 @@ abstract class InFlight implements Expiring {
     this.leave(new DeadlineError(this.#deadlines.timeout));
   }
 
+  /** The key of get `id`. */
+  abstract keyOf(id: number): string;
+
+  /** The answer to get `id`: its value, or the PeerError its error reply stands for. */
+  abstract answer(id: number, got: PeerValue | PeerError): void;
+
+  /** The stream failed: every get without an answer fails with `error`. */
+  abstract failRest(error: unknown): void;
+
   /** Deadline or abort: what has no answer is cancelled at the server and fails with `reason`. */
   protected abstract leave(reason: unknown): void;
 
@@ -321,18 +323,24 @@ class Call extends InFlight {
     this.#reject = reject;
   }
 
-  resolve(value: PeerValue): void {
-    if (this.settle()) this.#resolve(value);
+  keyOf(): string {
+    return this.key;
   }
 
-  reject(error: Error): void {
-    if (this.settle()) this.#reject(error);
+  answer(_id: number, got: PeerValue | PeerError): void {
+    if (!this.settle()) return;
+    if (got instanceof PeerError) this.#reject(got);
+    else this.#resolve(got);
+  }
+
+  failRest(error: unknown): void {
+    if (this.settle()) this.#reject(this.stream.errorFor(this.group, this.key, error, this.signal));
   }
 
   protected leave(reason: unknown): void {
     if (this.settled) return;
     this.stream.forget(this.id);
-    this.reject(this.stream.errorFor(this.group, this.key, reason, this.signal));
+    this.failRest(reason);
   }
 }
 
@@ -364,7 +372,6 @@ class BatchCall extends InFlight {
     return this.keys[id - this.firstId] as string;
   }
 
-  /** The answer to get `id`: its value, or the PeerError its error reply stands for. */
   answer(id: number, got: PeerValue | PeerError): void {
     const i = id - this.firstId;
     if (this.settled || this.#results[i] !== undefined) return;
@@ -372,7 +379,6 @@ class BatchCall extends InFlight {
     if (--this.#left === 0) this.#finish();
   }
 
-  /** The stream failed: every get without an answer fails with `error`. */
   failRest(error: unknown): void {
     if (this.settled) return;
     this.#failUnanswered(error, false);
