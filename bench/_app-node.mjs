@@ -86,7 +86,7 @@ if (cfg.mode === "cachecluster") {
 /**
  * This process's pauses, for bench/zipf.mjs's "where the tail comes from": GC pauses by kind (counts and ms,
  * cumulative, so a window is a difference; the longest since the last `stats` with `reset`) and the event loop's
- * delay since then.
+ * delay since then; and where its memory is now (RSS, the JS heap in use, ArrayBuffers).
  */
 const runtime = (() => {
   const gc = { gcMinorN: 0, gcMinorMs: 0, gcMajorN: 0, gcMajorMs: 0, gcMaxMs: 0 };
@@ -110,7 +110,17 @@ const runtime = (() => {
       loopDelay.reset();
       gc.gcMaxMs = 0;
     },
-    read: () => ({ ...gc, loopP99Ms: loopDelay.percentile(99) / 1e6, loopMaxMs: loopDelay.max / 1e6 }),
+    read: () => {
+      const memory = process.memoryUsage();
+      return {
+        ...gc,
+        loopP99Ms: loopDelay.percentile(99) / 1e6,
+        loopMaxMs: loopDelay.max / 1e6,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        arrayBuffers: memory.arrayBuffers,
+      };
+    },
   };
 })();
 

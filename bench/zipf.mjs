@@ -32,17 +32,19 @@
 // processes (not the load client) over the measured window, per request: steadier than req/s on a shared machine.
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
-//          [--runs 1] [--duration 3] [--warmup 3] [--warmup-requests 40000] [--steady-warmup 150] [--prefill every|once|none]
-//          [--systems cachecluster,go,redis]
+//          [--runs 1] [--duration 10] [--warmup 3] [--warmup-requests 40000] [--steady-warmup 150] [--prefill every|once|none]
+//          [--systems cachecluster,go,redis] [--cachecluster-budget 1 (a diagnostic: cachecluster's budget times this)]
 //          [--rate 0 (closed loop) | requests/s in all (open loop)]
 // Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { arg, fmt, freePort, median, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "1"));
-const SECONDS = Number(arg("duration", "3"));
+// p99 of 3 s at ~17,000 req/s rests on ~500 requests, a few stalls of one process: on 3 nodes, 100k keys, 1 KiB,
+// 128 clients, the same code's p99 moved 33–53 ms between 3 s runs and 28–35 ms between 10 s runs in the same hour.
+const SECONDS = Number(arg("duration", "10"));
 const WARMUP = Number(arg("warmup", "3"));
 // And at least this many requests: V8 optimizes the hot path after enough work, not time (at load 15, a 2 s
 // warm-up measured 4x the CPU per request of an 8 s one).
@@ -51,6 +53,11 @@ const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
 const STEADY_WARMUP_ARG = arg("steady-warmup", "150");
 const STEADY_WARMUP = Number(STEADY_WARMUP_ARG);
 if (!(STEADY_WARMUP >= 0)) throw new Error(`--steady-warmup must be a number of seconds >= 0, got ${JSON.stringify(STEADY_WARMUP_ARG)}`);
+// A diagnostic, not a comparison: cachecluster's budget as a multiple of the shape's (see cacheBytes). Its budget counts
+// the entries' own overhead where golang's counts key + value only, so 1.25 lets it hold at 100k keys what Go holds.
+const BUDGET_SCALE_ARG = arg("cachecluster-budget", "1");
+const BUDGET_SCALE = Number(BUDGET_SCALE_ARG);
+if (!(BUDGET_SCALE > 0)) throw new Error(`--cachecluster-budget must be a number > 0, got ${JSON.stringify(BUDGET_SCALE_ARG)}`);
 const PREFILL = arg("prefill", "every");
 /** Each --prefill mode: zipf-load's flags, and what the header says was done. */
 const PREFILLS = {
@@ -155,6 +162,35 @@ function cpuUs(pids) {
   }
 }
 
+/**
+ * Time the threads of processes spent runnable but waiting for a CPU so far, in µs (Linux /proc/PID/task/TID/schedstat,
+ * second field; NaN elsewhere). On a machine with fewer cores than busy processes this is where a closed loop's
+ * tail comes from: a request that arrives while its process waits for a core waits with it.
+ * @param {(number | undefined)[]} pids
+ */
+function runQueueUs(pids) {
+  try {
+    let sum = 0;
+    for (const pid of pids)
+      for (const tid of readdirSync(`/proc/${pid}/task`)) sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1000;
+    return sum;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Resident memory of processes now, in bytes (Linux /proc/PID/status VmRSS; NaN elsewhere).
+ * @param {(number | undefined)[]} pids
+ */
+function rssBytes(pids) {
+  try {
+    return pids.reduce((/** @type {number} */ sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024, 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 // CPU of the system's processes (not the load client's) from the end of the warm-up to the end of the run.
 /**
  * @param {Shape} shape
@@ -162,7 +198,7 @@ function cpuUs(pids) {
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
  * @param {() => void} [onMeasuring] called when the measured window starts
- * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number }>}
+ * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number, wait_us: number, rss: number }>}
  */
 function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
   return new Promise((resolve, reject) => {
@@ -193,17 +229,21 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
     );
     let out = "";
     let cpuStart = Number.NaN;
+    let waitStart = Number.NaN;
     proc.stdout.on("data", (c) => {
       out += c;
       if (Number.isNaN(cpuStart) && out.includes('"measuring"')) {
         cpuStart = cpuUs(pids);
+        waitStart = runQueueUs(pids);
         onMeasuring();
       }
     });
     proc.once("exit", (code) => {
       const cpu = cpuUs(pids) - cpuStart;
+      const wait = runQueueUs(pids) - waitStart;
+      const rss = rssBytes(pids);
       try {
-        resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), cpu_us: cpu });
+        resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), cpu_us: cpu, wait_us: wait, rss });
       } catch {
         reject(new Error(`zipf-load exited with ${code}: ${out}`));
       }
@@ -239,7 +279,9 @@ function nodeStats(nodes, reset) {
 /**
  * Where the tail comes from, for the systems whose app nodes are Node processes (cachecluster, Redis's apps): GC
  * pause per second of window, averaged over the nodes (minor and major), the longest pause of any node, and the
- * worst node's event-loop delay (p99 and max). A request that arrives during a pause waits for it.
+ * worst node's event-loop delay (p99 and max). A request that arrives during a pause waits for it. And an app
+ * process's memory at the end (averaged over the nodes): RSS, the JS heap in use, and ArrayBuffers (a cachecluster
+ * node's slabs, and the buffers of values and sockets).
  * @param {Record<string, number>[]} before
  * @param {Record<string, number>[]} after
  * @param {number} seconds
@@ -249,9 +291,12 @@ function pauses(before, after, seconds) {
   const perNodeSecond = (field) => after.reduce((total, a, i) => total + (a[field] ?? 0) - (before[i]?.[field] ?? 0), 0) / after.length / seconds;
   /** @type {(field: string) => number} */
   const worst = (field) => Math.max(...after.map((a) => a[field] ?? 0));
+  /** @type {(field: string) => string} */
+  const mib = (field) => fmt(after.reduce((total, a) => total + (a[field] ?? 0), 0) / after.length / 2 ** 20);
   return (
     `  GC ms/s minor ${perNodeSecond("gcMinorMs").toFixed(1)} (${perNodeSecond("gcMinorN").toFixed(1)}/s) major ${perNodeSecond("gcMajorMs").toFixed(1)} (${perNodeSecond("gcMajorN").toFixed(2)}/s)` +
-    `  longest ${worst("gcMaxMs").toFixed(1)} ms  loop delay p99 ${worst("loopP99Ms").toFixed(1)} max ${worst("loopMaxMs").toFixed(1)} ms`
+    `  longest ${worst("gcMaxMs").toFixed(1)} ms  loop delay p99 ${worst("loopP99Ms").toFixed(1)} max ${worst("loopMaxMs").toFixed(1)} ms` +
+    `  per app process: RSS ${mib("rss")}, JS heap ${mib("heapUsed")}, ArrayBuffers ${mib("arrayBuffers")} MiB`
   );
 }
 
@@ -265,7 +310,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (groupcaches ${STEADY_WARMUP} s where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (groupcaches ${STEADY_WARMUP} s where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}`,
 );
 try {
   /** @type {System[][]} */
@@ -280,7 +325,7 @@ try {
       for (const name of (orders[turn++ % orders.length] ?? []).filter((n) => SYSTEMS.includes(n))) {
         let system;
         if (name === "cachecluster") {
-          const c = await startCluster("cachecluster", shape.nodes, { valueSize: shape.valueSize, maxBytes: cacheBytes(shape) });
+          const c = await startCluster("cachecluster", shape.nodes, { valueSize: shape.valueSize, maxBytes: Math.floor(cacheBytes(shape) * BUDGET_SCALE) });
           system = {
             apps: c.nodes.map((n) => n.app),
             pids: c.nodes.map((n) => n.child.pid),
@@ -311,11 +356,12 @@ try {
           const after = first === undefined || !("stats" in system) ? undefined : await system.stats();
           const path = first === undefined || after === undefined || name !== "cachecluster" ? "" : whereFrom(first, after);
           const tail = first === undefined || after === undefined ? "" : pauses(first, after, r.seconds);
+          const sched = `  its processes: run-queue wait ${fmt(r.wait_us / 1000 / r.seconds / system.pids.length, 0)} ms/s each (${fmt((100 * r.wait_us) / (r.wait_us + r.cpu_us), 0)} % of their runnable time), RSS ${fmt(r.rss / 2 ** 20, 0)} MiB in all`;
           const rps = r.requests / r.seconds;
           const cpu = r.cpu_us / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}`,
           );
         } finally {
           system.stop();
