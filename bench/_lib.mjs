@@ -1,6 +1,6 @@
 // Helpers shared by bench/stampede.mjs and bench/zipf.mjs (run.mjs skips files starting with "_").
 import { execFileSync, fork, spawn } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,27 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * User + system CPU of process `pid` so far (all its threads), in µs, from /proc/PID/stat (Linux; USER_HZ = 100,
+ * so in steps of 10 ms). Throws where there is no such file.
+ * @param {number | undefined} pid
+ */
+export function procCpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime, stime
+}
+
+/**
+ * Resident memory of process `pid` now, in bytes, from /proc/PID/status (Linux). Throws where there is none.
+ * @param {number | undefined} pid
+ */
+export function procRssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
 }
 
 /**

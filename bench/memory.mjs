@@ -7,10 +7,9 @@
 // median of --reps fresh processes, with min–max. Also: items that fit per MiB of RSS growth, against Redis's.
 //   node bench/memory.mjs [--mib 256] [--reps 3] [--sizes 128,1024,16384,262144]
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { fmt, median, sleep, spread, startRedis, summarize } from "./_lib.mjs";
+import { fmt, median, procRssBytes, sleep, spread, startRedis, summarize } from "./_lib.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -87,13 +86,6 @@ async function goRun(size) {
   return JSON.parse(execFileSync(bin, ["-size", String(size), "-mib", values.mib], { encoding: "utf8" }));
 }
 
-/** @param {number | undefined} pid */
-function redisRss(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (m === null) throw new Error(`no VmRSS for redis-server pid ${pid}`);
-  return Number(m[1]) * 1024;
-}
-
 /**
  * One fresh redis-server with `size` B values.
  * @param {number} size
@@ -110,7 +102,7 @@ async function redisRun(size) {
     const settle = async () => {
       await client.call("MEMORY", "PURGE");
       await sleep(100);
-      return redisRss(redis.pid);
+      return procRssBytes(redis.pid);
     };
     const evicted = async () => {
       const m = /evicted_keys:(\d+)/.exec(await client.info("stats"));

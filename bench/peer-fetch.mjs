@@ -14,10 +14,9 @@
 // (client: its own user+system CPU over the measured window; server: /proc CPU over the client's run), which
 // stays meaningful when the machine is shared and throughput follows the scheduler more than the code.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { arg, fmt, median, summarize } from "./_lib.mjs";
+import { arg, fmt, median, procCpuMicros, summarize } from "./_lib.mjs";
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -208,15 +207,6 @@ function runClient(cmd, argv) {
       }
     });
   });
-}
-
-/** user+system CPU of a process in µs, from /proc (Linux). */
-/** @param {number | undefined} pid */
-function procCpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  return (ticks / 100) * 1e6; // USER_HZ = 100 on Linux
 }
 
 async function main() {

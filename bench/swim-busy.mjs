@@ -16,7 +16,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildGoProgram } from "../packages/testing/dist/src/go.js";
-import { arg, summarize } from "./_lib.mjs";
+import { arg, procCpuMicros, summarize } from "./_lib.mjs";
 import { pollUntil, swimCluster } from "./_swim-cluster.mjs";
 
 /** @typedef {import("../packages/membership-swim/dist/test/helpers/processes.js").MemberProcess} MemberProcess */
@@ -124,9 +124,7 @@ async function stallEpisodes(clusters, kinds, how) {
  */
 function cpuSeconds(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return procCpuMicros(pid) / 1e6;
   } catch {
     return Number.NaN;
   }

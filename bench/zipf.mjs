@@ -39,7 +39,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { arg, fmt, freePort, median, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
+import { arg, fmt, freePort, median, procCpuMicros, procRssBytes, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "1"));
 // p99 of 3 s at ~17,000 req/s rests on ~500 requests, a few stalls of one process: on 3 nodes, 100k keys, 1 KiB,
@@ -150,13 +150,7 @@ async function startGoCluster(shape) {
  */
 function cpuUs(pids) {
   try {
-    const tick = 1e6 / 100; // USER_HZ
-    return pids.reduce((/** @type {number} */ sum, pid) => {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
-        .replace(/^.*\) /, "")
-        .split(" ");
-      return sum + (Number(fields[11]) + Number(fields[12])) * tick;
-    }, 0);
+    return pids.reduce((/** @type {number} */ sum, pid) => sum + procCpuMicros(pid), 0);
   } catch {
     return Number.NaN;
   }
@@ -185,7 +179,7 @@ function runQueueUs(pids) {
  */
 function rssBytes(pids) {
   try {
-    return pids.reduce((/** @type {number} */ sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024, 0);
+    return pids.reduce((/** @type {number} */ sum, pid) => sum + procRssBytes(pid), 0);
   } catch {
     return Number.NaN;
   }
