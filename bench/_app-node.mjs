@@ -7,9 +7,13 @@
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
-// `stream` (the peer stream on or off) overrides theirs.
+// `stream` (the peer stream on or off) overrides theirs. {cmd:"profile", start:true} starts a CPU profile of this
+// process (V8's sampling profiler, as --cpu-prof, but over a window the caller picks); {cmd:"profile", start:false,
+// file} stops it and writes it there as a .cpuprofile.
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { Session } from "node:inspector/promises";
+import { constants as perf, createHistogram, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 /** @import { AppNodeCommand, AppNodeConfig } from "./_lib.mjs" */
 
 /** @type {AppNodeConfig} */
@@ -58,6 +62,11 @@ if (cfg.mode === "cachecluster") {
     ...(cfg.hot === false ? { hotPolicy: () => false } : {}),
   });
   await cluster.listen({ statusRoutes: false, admin: false });
+  // The cluster's latency histograms (core's ClusterInstruments: not part of the CacheCluster type).
+  const instruments = /** @type {{ instruments?: { gets: Map<string, { get(label: string): { counts: Float64Array } | undefined }> } }} */ (
+    /** @type {unknown} */ (cluster)
+  ).instruments;
+  const peerGetLatency = () => instruments?.gets.get("bench")?.get("peer");
   get = (key) => group.get(key);
   getMany = (keys) => group.getMany(keys);
   close = () => cluster.close();
@@ -66,6 +75,8 @@ if (cfg.mode === "cachecluster") {
     ring: cluster.ring.peers.length,
     hotItems: group.cacheStats("hot").items,
     mainItems: group.cacheStats("main").items,
+    // The gets that crossed to the owner, by how long they took here (the group's histogram: bucket counts).
+    ...Object.fromEntries([...(peerGetLatency()?.counts ?? [])].map((n, i) => [`peerGetsIn${i}`, n])),
   });
 } else if (cfg.mode === "redis") {
   const { Redis } = await import("ioredis");
@@ -105,9 +116,13 @@ const runtime = (() => {
   }).observe({ type: "gc" });
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  // From the request's event to the response's last byte handed to the kernel, per request.
+  const served = createHistogram();
   return {
+    served: (/** @type {bigint} */ ns) => served.record(ns > 0n ? ns : 1n),
     reset: () => {
       loopDelay.reset();
+      served.reset();
       gc.gcMaxMs = 0;
     },
     read: () => {
@@ -116,6 +131,9 @@ const runtime = (() => {
         ...gc,
         loopP99Ms: loopDelay.percentile(99) / 1e6,
         loopMaxMs: loopDelay.max / 1e6,
+        servedP50Ms: served.count === 0 ? 0 : served.percentile(50) / 1e6,
+        servedP99Ms: served.count === 0 ? 0 : served.percentile(99) / 1e6,
+        servedMaxMs: served.count === 0 ? 0 : served.max / 1e6,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
         arrayBuffers: memory.arrayBuffers,
@@ -131,6 +149,8 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
+  const t0 = process.hrtime.bigint();
+  res.once("finish", () => runtime.served(process.hrtime.bigint() - t0));
   get(key).then(
     (value) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(value),
     (error) => res.writeHead(500, { "content-type": "text/plain" }).end(String(error?.message ?? error)),
@@ -138,6 +158,9 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 await new Promise((resolve) => server.listen(cfg.appPort ?? 0, "127.0.0.1", () => resolve(undefined)));
+
+/** @type {Session | undefined} */
+let profiler;
 
 /** @param {AppNodeCommand & { id: number }} m */
 async function onMessage(m) {
@@ -168,6 +191,25 @@ async function onMessage(m) {
   } else if (m.cmd === "stats") {
     reply({ stats: { ...stats(), ...runtime.read() } });
     if (m.reset === true) runtime.reset();
+  } else if (m.cmd === "profile") {
+    try {
+      if (m.start) {
+        profiler ??= new Session();
+        profiler.connect();
+        await profiler.post("Profiler.enable");
+        await profiler.post("Profiler.start");
+        reply({ profiling: true });
+      } else if (profiler === undefined) {
+        reply({ error: "no profile was started" });
+      } else {
+        const { profile } = await profiler.post("Profiler.stop");
+        profiler.disconnect();
+        await writeFile(m.file, JSON.stringify(profile));
+        reply({ file: m.file });
+      }
+    } catch (error) {
+      reply({ error: `profile: ${String(error)}` });
+    }
   } else if (m.cmd === "loads") {
     reply({ loads: backendCalls });
   } else if (m.cmd === "close") {

@@ -30,9 +30,36 @@ export function freePort() {
  * @param {number | undefined} pid
  */
 export function procCpuMicros(pid) {
+  const { user, system } = procCpuSplitMicros(pid);
+  return user + system;
+}
+
+/**
+ * User and system CPU of process `pid` so far (all its threads), in µs, as procCpuMicros.
+ * @param {number | undefined} pid
+ */
+export function procCpuSplitMicros(pid) {
+  const fields = procStat(pid);
+  return { user: (Number(fields[11]) / 100) * 1e6, system: (Number(fields[12]) / 100) * 1e6 }; // utime, stime
+}
+
+/**
+ * Page faults of process `pid` so far (all its threads), minor (no disk read) and major, from /proc/PID/stat
+ * (Linux). Throws where there is no such file.
+ * @param {number | undefined} pid
+ */
+export function procFaults(pid) {
+  const fields = procStat(pid);
+  return { minor: Number(fields[7]), major: Number(fields[9]) }; // minflt, majflt
+}
+
+/**
+ * The fields of /proc/PID/stat after the command's name (which may hold spaces): [0] is the state (field 3).
+ * @param {number | undefined} pid
+ */
+function procStat(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime, stime
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
 /**
@@ -139,7 +166,8 @@ export async function startRedis() {
 /**
  * A command to an app node and its answer (IPC); `id` pairs them. `pages`: see bench/_app-node.mjs.
  * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "pages", prefix: string, size: number, rounds: number, warm: boolean }
- *   | { cmd: "stats", reset?: boolean } | { cmd: "loads" | "close" }} AppNodeCommand
+ *   | { cmd: "stats", reset?: boolean } | { cmd: "profile", start: true } | { cmd: "profile", start: false, file: string }
+ *   | { cmd: "loads" | "close" }} AppNodeCommand
  * @typedef {{ id: number, [field: string]: any }} AppNodeReply
  * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode
  */

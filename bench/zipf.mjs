@@ -35,11 +35,37 @@
 //          [--runs 1] [--duration 10] [--warmup 3] [--warmup-requests 40000] [--steady-warmup 150] [--prefill every|once|none]
 //          [--systems cachecluster,go,redis] [--cachecluster-budget 1 (a diagnostic: cachecluster's budget times this)]
 //          [--rate 0 (closed loop) | requests/s in all (open loop)]
-// Profile: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/zipf.mjs --nodes 3 --keys 10000 --sizes 1024 --clients 32 --systems cachecluster
+//          [--profile DIR (a CPU profile of each Node app process over the measured window, written to DIR; the
+//          window's top functions by self time are printed as shares of the processes' busy samples)]
+// Where a run's time went, printed per run and system (the goal's tail is a closed loop's on 2 cores):
+//   - GC pauses, event-loop delay, and the time in the app's request handler (request event to response written)
+//     of the worst node: what a node itself adds to a request;
+//   - for cachecluster, the reads that crossed to their owner, by how long they took in the node;
+//   - of the system's processes: run-queue wait (runnable, waiting for a core), RSS, page faults, and per request
+//     the system (kernel) CPU, CPU migrations, involuntary switches, and the machine's cross-CPU interrupts;
+//   - the host probe: a fixed piece of work (8 passes over 256 KiB) timed 40 times in the window, in this script's
+//     CPU time (getrusage: exact for the running thread, where /proc's schedstat lags by a tick). It takes longer
+//     when the host gives this VM less of a core (a tenant on the SMT sibling, a hypervisor that takes the vCPU
+//     away: this VM's /proc/stat counts no steal, and it has no hardware counters for perf) or when the system's
+//     processes crowd the shared caches; it does not count waiting for a core.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { arg, fmt, freePort, median, procCpuMicros, procRssBytes, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
+import {
+  arg,
+  fmt,
+  freePort,
+  median,
+  procCpuMicros,
+  procCpuSplitMicros,
+  procFaults,
+  procRssBytes,
+  sleep,
+  startCluster,
+  startRedis,
+  summarize,
+} from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "1"));
 // p99 of 3 s at ~17,000 req/s rests on ~500 requests, a few stalls of one process: on 3 nodes, 100k keys, 1 KiB,
@@ -58,6 +84,8 @@ if (!(STEADY_WARMUP >= 0)) throw new Error(`--steady-warmup must be a number of 
 const BUDGET_SCALE_ARG = arg("cachecluster-budget", "1");
 const BUDGET_SCALE = Number(BUDGET_SCALE_ARG);
 if (!(BUDGET_SCALE > 0)) throw new Error(`--cachecluster-budget must be a number > 0, got ${JSON.stringify(BUDGET_SCALE_ARG)}`);
+const PROFILE_DIR = arg("profile", "");
+if (PROFILE_DIR !== "") mkdirSync(PROFILE_DIR, { recursive: true });
 const PREFILL = arg("prefill", "every");
 /** Each --prefill mode: zipf-load's flags, and what the header says was done. */
 const PREFILLS = {
@@ -174,6 +202,83 @@ function runQueueUs(pids) {
 }
 
 /**
+ * System (kernel) CPU of processes so far, in µs (Linux /proc; NaN elsewhere): the part of their CPU spent in
+ * system calls and interrupts, most of it the loopback TCP stack.
+ * @param {(number | undefined)[]} pids
+ */
+function systemCpuUs(pids) {
+  try {
+    return pids.reduce((/** @type {number} */ sum, pid) => sum + procCpuSplitMicros(pid).system, 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * The scheduler's counts for the threads of processes so far, summed (Linux /proc/PID/task/TID/sched; NaN
+ * elsewhere): moves from one CPU to the other, and switches away from a thread that could have run on.
+ * @param {(number | undefined)[]} pids
+ */
+function schedCounts(pids) {
+  try {
+    let migrations = 0;
+    let involuntary = 0;
+    for (const pid of pids)
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/sched`, "utf8");
+        migrations += Number(/se\.nr_migrations\s*:\s*(\d+)/.exec(text)?.[1] ?? Number.NaN);
+        involuntary += Number(/nr_involuntary_switches\s*:\s*(\d+)/.exec(text)?.[1] ?? Number.NaN);
+      }
+    return { migrations, involuntary };
+  } catch {
+    return { migrations: Number.NaN, involuntary: Number.NaN };
+  }
+}
+
+/**
+ * Interrupts between this machine's CPUs so far, all CPUs and processes (Linux /proc/interrupts; NaN elsewhere):
+ * rescheduling interrupts (a wake-up of a thread on the other CPU) and function-call interrupts. In a VM each
+ * one is an exit to the hypervisor.
+ */
+function crossCpuInterrupts() {
+  try {
+    const text = readFileSync("/proc/interrupts", "utf8");
+    const count = (/** @type {string} */ name) => {
+      const line = text.split("\n").find((l) => l.trimStart().startsWith(`${name}:`)) ?? "";
+      return line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .filter((f) => /^\d+$/.test(f))
+        .reduce((sum, f) => sum + Number(f), 0);
+    };
+    return { rescheduling: count("RES"), functionCall: count("CAL") };
+  } catch {
+    return { rescheduling: Number.NaN, functionCall: Number.NaN };
+  }
+}
+
+/**
+ * Page faults of processes so far, minor and major (Linux /proc; NaN elsewhere). A minor fault maps a page the
+ * process touches for the first time since it was given back (V8's heap pages after a GC, a new slab, a socket
+ * buffer); in a VM under shadow paging each one costs far more than on bare metal.
+ * @param {(number | undefined)[]} pids
+ */
+function faults(pids) {
+  try {
+    return pids.reduce(
+      (sum, pid) => {
+        const f = procFaults(pid);
+        return { minor: sum.minor + f.minor, major: sum.major + f.major };
+      },
+      { minor: 0, major: 0 },
+    );
+  } catch {
+    return { minor: Number.NaN, major: Number.NaN };
+  }
+}
+
+/**
  * Resident memory of processes now, in bytes (Linux /proc/PID/status VmRSS; NaN elsewhere).
  * @param {(number | undefined)[]} pids
  */
@@ -185,6 +290,78 @@ function rssBytes(pids) {
   }
 }
 
+/** The host probe's fixed work: 8 passes of FNV-1a over 256 KiB, rewriting it (L2-sized, no allocation). */
+const probeData = new Uint32Array(1 << 16);
+function probeWork() {
+  let h = 2166136261;
+  for (let pass = 0; pass < 8; pass++)
+    for (let i = 0; i < probeData.length; i++) {
+      h = Math.imul(h ^ (probeData[i] ?? 0), 16777619);
+      probeData[i] = h;
+    }
+  return h;
+}
+for (let i = 0; i < 50; i++) probeWork(); // optimized before the first window
+/**
+ * Starts the host probe (see the header): the fixed work every `everyMs`; `stop()` gives its CPU µs per run of the
+ * work (median and lowest) and how many runs.
+ * @param {number} everyMs
+ */
+function hostProbe(everyMs) {
+  /** @type {number[]} */
+  const samples = [];
+  const timer = setInterval(() => {
+    const t0 = process.cpuUsage();
+    probeWork();
+    const t = process.cpuUsage(t0);
+    samples.push(t.user + t.system);
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { median: median(samples), min: Math.min(...samples), n: samples.length };
+    },
+  };
+}
+
+/**
+ * The top functions of CPU profiles (V8 .cpuprofile, one per process) by self time, summed over the profiles, as
+ * shares of the samples that were not idle. V8 samples on the wall clock: a process that waits for a core is
+ * sampled where it waits, so these are shares of its busy time, not CPU µs (times CPU/req for an estimate of those).
+ * A function is its name and where it is defined.
+ * @param {string[]} files
+ * @param {number} requests
+ * @param {number} top
+ */
+function profileTop(files, requests, top) {
+  /** @type {Map<string, number>} */
+  const self = new Map();
+  let total = 0;
+  for (const file of files) {
+    /** @type {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[], samples: number[], timeDeltas: number[] }} */
+    const profile = JSON.parse(readFileSync(file, "utf8"));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    for (const [i, id] of profile.samples.entries()) {
+      // A sample stands for the time until the next one.
+      const us = profile.timeDeltas[i + 1] ?? 0;
+      const frame = byId.get(id);
+      if (frame === undefined || frame.functionName === "(idle)") continue;
+      const where = frame.url === "" ? "" : ` ${frame.url.replace(/^.*\/(packages|node_modules|bench)\//, "$1/")}:${frame.lineNumber + 1}`;
+      const name = `${frame.functionName || "(anonymous)"}${where}`;
+      self.set(name, (self.get(name) ?? 0) + us);
+      total += us;
+    }
+  }
+  return (
+    `  profile of ${files.length} processes: ${fmt(total / requests, 1)} µs busy per request; self time: ` +
+    [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => `${((100 * us) / total).toFixed(1)} % ${name}`)
+      .join("; ")
+  );
+}
+
 // CPU of the system's processes (not the load client's) from the end of the warm-up to the end of the run.
 /**
  * @param {Shape} shape
@@ -192,7 +369,9 @@ function rssBytes(pids) {
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
  * @param {() => void} [onMeasuring] called when the measured window starts
- * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number, wait_us: number, rss: number }>}
+ * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number, wait_us: number, rss: number,
+ *   minorFaults: number, majorFaults: number, system_us: number, migrations: number, involuntary: number, rescheduling: number, functionCall: number,
+ *   probe: { median: number, min: number, n: number } }>}
  */
 function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
   return new Promise((resolve, reject) => {
@@ -224,11 +403,22 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
     let out = "";
     let cpuStart = Number.NaN;
     let waitStart = Number.NaN;
+    let faultsStart = { minor: Number.NaN, major: Number.NaN };
+    let systemStart = Number.NaN;
+    let schedStart = { migrations: Number.NaN, involuntary: Number.NaN };
+    let irqStart = { rescheduling: Number.NaN, functionCall: Number.NaN };
+    /** @type {ReturnType<typeof hostProbe> | undefined} */
+    let probe;
     proc.stdout.on("data", (c) => {
       out += c;
       if (Number.isNaN(cpuStart) && out.includes('"measuring"')) {
         cpuStart = cpuUs(pids);
         waitStart = runQueueUs(pids);
+        faultsStart = faults(pids);
+        systemStart = systemCpuUs(pids);
+        schedStart = schedCounts(pids);
+        irqStart = crossCpuInterrupts();
+        probe = hostProbe((SECONDS * 1000) / 40);
         onMeasuring();
       }
     });
@@ -236,8 +426,26 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
       const cpu = cpuUs(pids) - cpuStart;
       const wait = runQueueUs(pids) - waitStart;
       const rss = rssBytes(pids);
+      const faulted = faults(pids);
+      const system = systemCpuUs(pids) - systemStart;
+      const sched = schedCounts(pids);
+      const irq = crossCpuInterrupts();
+      const probed = probe?.stop() ?? { median: Number.NaN, min: Number.NaN, n: 0 };
       try {
-        resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), cpu_us: cpu, wait_us: wait, rss });
+        resolve({
+          ...JSON.parse(out.trim().split("\n").pop() ?? ""),
+          cpu_us: cpu,
+          wait_us: wait,
+          rss,
+          minorFaults: faulted.minor - faultsStart.minor,
+          majorFaults: faulted.major - faultsStart.major,
+          system_us: system,
+          migrations: sched.migrations - schedStart.migrations,
+          involuntary: sched.involuntary - schedStart.involuntary,
+          rescheduling: irq.rescheduling - irqStart.rescheduling,
+          functionCall: irq.functionCall - irqStart.functionCall,
+          probe: probed,
+        });
       } catch {
         reject(new Error(`zipf-load exited with ${code}: ${out}`));
       }
@@ -256,9 +464,18 @@ function whereFrom(before, after) {
   /** @type {(field: string) => number} */
   const sum = (field) => after.reduce((total, a, i) => total + (a[field] ?? 0) - (before[i]?.[field] ?? 0), 0);
   const appGets = sum("gets") - sum("serverRequests");
-  const pct = (/** @type {number} */ n) => `${((100 * n) / Math.max(1, appGets)).toFixed(1)} %`;
+  const pct = (/** @type {number} */ n) => `${((100 * n) / Math.max(1, appGets)).toFixed(2)} %`;
   const perNode = (/** @type {string} */ field) => fmt(after.reduce((total, a) => total + (a[field] ?? 0), 0) / Math.max(1, after.length));
-  return `  peer fetches ${pct(sum("peerLoads"))}  loads ${pct(sum("localLoads"))}  items per node: main ${perNode("mainItems")}, hot ${perNode("hotItems")}`;
+  // The group's latency buckets (core's LATENCY_BUCKETS: 0.5, 1, 2.5, 5, 10 ms, ...), grouped for the tail.
+  const bucket = (/** @type {number} */ from, /** @type {number} */ to) => {
+    let n = 0;
+    for (let i = from; i < to; i++) n += sum(`peerGetsIn${i}`);
+    return pct(n);
+  };
+  return (
+    `  peer fetches ${pct(sum("peerLoads"))} (timed in the node: <= 2.5 ms ${bucket(0, 3)}, 2.5–5 ms ${bucket(3, 4)}, 5–10 ms ${bucket(4, 5)}, > 10 ms ${bucket(5, 15)} of the gets)` +
+    `  loads ${pct(sum("localLoads"))}  items per node: main ${perNode("mainItems")}, hot ${perNode("hotItems")}`
+  );
 }
 
 /**
@@ -290,6 +507,7 @@ function pauses(before, after, seconds) {
   return (
     `  GC ms/s minor ${perNodeSecond("gcMinorMs").toFixed(1)} (${perNodeSecond("gcMinorN").toFixed(1)}/s) major ${perNodeSecond("gcMajorMs").toFixed(1)} (${perNodeSecond("gcMajorN").toFixed(2)}/s)` +
     `  longest ${worst("gcMaxMs").toFixed(1)} ms  loop delay p99 ${worst("loopP99Ms").toFixed(1)} max ${worst("loopMaxMs").toFixed(1)} ms` +
+    `  in the app's handler (request event to response written), worst node: p50 ${worst("servedP50Ms").toFixed(2)} p99 ${worst("servedP99Ms").toFixed(2)} max ${worst("servedMaxMs").toFixed(1)} ms` +
     `  per app process: RSS ${mib("rss")}, JS heap ${mib("heapUsed")}, ArrayBuffers ${mib("arrayBuffers")} MiB`
   );
 }
@@ -325,6 +543,7 @@ try {
             pids: c.nodes.map((n) => n.child.pid),
             stop: c.stop,
             stats: (reset = false) => nodeStats(c.nodes, reset),
+            nodes: c.nodes,
           };
         } else if (name === "redis") {
           await redis.flush();
@@ -334,6 +553,7 @@ try {
             pids: [...c.nodes.map((n) => n.child.pid), redis.pid],
             stop: c.stop,
             stats: (reset = false) => nodeStats(c.nodes, reset),
+            nodes: c.nodes,
           };
         } else {
           system = await startGoCluster(shape);
@@ -343,19 +563,41 @@ try {
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
           const warmup = warmupOf(shape, name);
+          const appNodes = "nodes" in system ? system.nodes : [];
+          const profiles =
+            PROFILE_DIR === ""
+              ? []
+              : appNodes.map((_, i) =>
+                  join(PROFILE_DIR, `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}-node${i}.cpuprofile`),
+                );
+          /** @type {Promise<import("./_lib.mjs").AppNodeReply[]> | undefined} */
+          let profiling;
           const r = await runLoad(shape, warmup, system.apps, system.pids, () => {
             before = "stats" in system ? system.stats(true) : undefined;
+            if (profiles.length > 0) profiling = Promise.all(appNodes.map((n) => n.request({ cmd: "profile", start: true })));
           });
+          if (profiling !== undefined) {
+            const answers = [
+              await profiling,
+              await Promise.all(appNodes.map((n, i) => n.request({ cmd: "profile", start: false, file: profiles[i] ?? "" }))),
+            ].flat();
+            const failed = answers.find((a) => "error" in a);
+            if (failed !== undefined) throw new Error(`--profile: an app node answered ${String(failed.error)}`);
+          }
+          const profiled = profiles.length === 0 ? "" : profileTop(profiles, r.requests, 12);
           const first = before === undefined || !("stats" in system) ? undefined : await before;
           const after = first === undefined || !("stats" in system) ? undefined : await system.stats();
           const path = first === undefined || after === undefined || name !== "cachecluster" ? "" : whereFrom(first, after);
           const tail = first === undefined || after === undefined ? "" : pauses(first, after, r.seconds);
-          const sched = `  its processes: run-queue wait ${fmt(r.wait_us / 1000 / r.seconds / system.pids.length, 0)} ms/s each (${fmt((100 * r.wait_us) / (r.wait_us + r.cpu_us), 0)} % of their runnable time), RSS ${fmt(r.rss / 2 ** 20, 0)} MiB in all`;
+          const sched =
+            `  its processes: run-queue wait ${fmt(r.wait_us / 1000 / r.seconds / system.pids.length, 0)} ms/s each (${fmt((100 * r.wait_us) / (r.wait_us + r.cpu_us), 0)} % of their runnable time), RSS ${fmt(r.rss / 2 ** 20, 0)} MiB in all, page faults ${fmt(r.minorFaults / r.seconds, 0)}/s minor, ${fmt(r.majorFaults / r.seconds, 1)}/s major` +
+            `  per request: system CPU ${fmt(r.system_us / r.requests, 1)} µs, CPU migrations ${fmt(r.migrations / r.requests, 3)}, involuntary switches ${fmt(r.involuntary / r.requests, 3)}, cross-CPU interrupts (machine) ${fmt(r.rescheduling / r.requests, 2)} rescheduling, ${fmt(r.functionCall / r.requests, 2)} function call` +
+            `  host probe ${fmt(r.probe.median, 0)} µs (lowest ${fmt(r.probe.min, 0)}, ${r.probe.n} runs)`;
           const rps = r.requests / r.seconds;
           const cpu = r.cpu_us / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}${profiled}`,
           );
         } finally {
           system.stop();
