@@ -261,7 +261,7 @@ function crossCpuInterrupts() {
 /**
  * Page faults of processes so far, minor and major (Linux /proc; NaN elsewhere). A minor fault maps a page the
  * process touches for the first time since it was given back (V8's heap pages after a GC, a new slab, a socket
- * buffer); in a VM under shadow paging each one costs far more than on bare metal.
+ * buffer); in a VM each one can cost an exit to the hypervisor.
  * @param {(number | undefined)[]} pids
  */
 function faults(pids) {
