@@ -34,7 +34,7 @@
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
 //          [--runs 1] [--duration 10] [--warmup 3] [--warmup-requests 40000] [--steady-warmup 150] [--prefill every|once|none]
 //          [--systems cachecluster,go,redis] [--cachecluster-budget 1 (a diagnostic: cachecluster's budget times this)]
-//          [--rate 0 (closed loop) | requests/s in all (open loop)]
+//          [--rate 0 (closed loop) | requests/s in all (open loop)] [--pin true (a diagnostic: the system on CPU 0, the load client on CPU 1)]
 //          [--profile DIR (a CPU profile of each Node app process over the measured window, written to DIR; the
 //          window's top functions by self time are printed as shares of the processes' busy samples)]
 // Where a run's time went, printed per run and system (the goal's tail is a closed loop's on 2 cores):
@@ -48,7 +48,7 @@
 //     when the host gives this VM less of a core (a tenant on the SMT sibling, a hypervisor that takes the vCPU
 //     away: this VM's /proc/stat counts no steal, and it has no hardware counters for perf) or when the system's
 //     processes crowd the shared caches; it does not count waiting for a core.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -99,6 +99,19 @@ const prefill = PREFILLS[/** @type {keyof typeof PREFILLS} */ (PREFILL)];
 // A saturating closed loop measures throughput; at a rate every system sustains, p99 compares their latency
 // rather than how the OS schedules CPU-bound processes on an oversubscribed machine.
 const RATE = Number(arg("rate", "0"));
+// A diagnostic: the system's processes on CPU 0 and the load client on CPU 1 (taskset, every thread), so that the
+// two never compete for a core: what is left of a tail difference is the system's own.
+const PIN = arg("pin", "false") === "true";
+
+/**
+ * Pins every thread of process `pid` to `cpu` (taskset; its later threads inherit it).
+ * @param {number | undefined} pid
+ * @param {number} cpu
+ */
+function pin(pid, cpu) {
+  if (pid === undefined) throw new Error("--pin: a process has no pid");
+  execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+}
 /** @type {(name: string, fallback: string) => number[]} */
 const list = (name, fallback) => arg(name, fallback).split(",").map(Number);
 const NODE_COUNTS = list("nodes", "3,5");
@@ -400,6 +413,7 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
+    if (PIN) pin(proc.pid, 1);
     let out = "";
     let cpuStart = Number.NaN;
     let waitStart = Number.NaN;
@@ -522,7 +536,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (groupcaches ${STEADY_WARMUP} s where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (groupcaches ${STEADY_WARMUP} s where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}${PIN ? "; the systems pinned to CPU 0, the load client to CPU 1 (a diagnostic)" : ""}`,
 );
 try {
   /** @type {System[][]} */
@@ -559,6 +573,7 @@ try {
           system = await startGoCluster(shape);
         }
         try {
+          if (PIN) for (const pid of system.pids) pin(pid, 0);
           await sleep(300);
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
