@@ -30,36 +30,25 @@ export function freePort() {
  * @param {number | undefined} pid
  */
 export function procCpuMicros(pid) {
-  const { user, system } = procCpuSplitMicros(pid);
+  const { user, system } = procCounters(pid);
   return user + system;
 }
 
 /**
- * User and system CPU of process `pid` so far (all its threads), in µs, as procCpuMicros.
+ * Counters of process `pid` so far (all its threads), from one read of /proc/PID/stat (Linux; throws where there
+ * is no such file): user and system CPU in µs (as procCpuMicros), and page faults, minor (no disk read) and major.
  * @param {number | undefined} pid
  */
-export function procCpuSplitMicros(pid) {
-  const fields = procStat(pid);
-  return { user: (Number(fields[11]) / 100) * 1e6, system: (Number(fields[12]) / 100) * 1e6 }; // utime, stime
-}
-
-/**
- * Page faults of process `pid` so far (all its threads), minor (no disk read) and major, from /proc/PID/stat
- * (Linux). Throws where there is no such file.
- * @param {number | undefined} pid
- */
-export function procFaults(pid) {
-  const fields = procStat(pid);
-  return { minor: Number(fields[7]), major: Number(fields[9]) }; // minflt, majflt
-}
-
-/**
- * The fields of /proc/PID/stat after the command's name (which may hold spaces): [0] is the state (field 3).
- * @param {number | undefined} pid
- */
-function procStat(pid) {
+export function procCounters(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // The fields after the command's name (which may hold spaces): [0] is the state (field 3).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    user: (Number(fields[11]) / 100) * 1e6, // utime
+    system: (Number(fields[12]) / 100) * 1e6, // stime
+    minorFaults: Number(fields[7]), // minflt
+    majorFaults: Number(fields[9]), // majflt
+  };
 }
 
 /**

@@ -52,20 +52,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import {
-  arg,
-  fmt,
-  freePort,
-  median,
-  procCpuMicros,
-  procCpuSplitMicros,
-  procFaults,
-  procRssBytes,
-  sleep,
-  startCluster,
-  startRedis,
-  summarize,
-} from "./_lib.mjs";
+import { arg, fmt, freePort, median, procCounters, procRssBytes, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
 
 const RUNS = Number(arg("runs", "1"));
 // p99 of 3 s at ~17,000 req/s rests on ~500 requests, a few stalls of one process: on 3 nodes, 100k keys, 1 KiB,
@@ -185,109 +172,63 @@ async function startGoCluster(shape) {
   return { apps: ports.map((p) => `http://127.0.0.1:${p}`), pids: procs.map((p) => p.pid), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
 }
 
-/**
- * User + system CPU of processes so far, in µs (Linux /proc; NaN elsewhere).
- * @param {(number | undefined)[]} pids
- */
-function cpuUs(pids) {
-  try {
-    return pids.reduce((/** @type {number} */ sum, pid) => sum + procCpuMicros(pid), 0);
-  } catch {
-    return Number.NaN;
-  }
-}
+/** @typedef {{ cpu: number, system: number, minorFaults: number, majorFaults: number, wait: number, migrations: number, involuntary: number, rescheduling: number, functionCall: number }} Counters */
 
 /**
- * Time the threads of processes spent runnable but waiting for a CPU so far, in µs (Linux /proc/PID/task/TID/schedstat,
- * second field; NaN elsewhere). On a machine with fewer cores than busy processes this is where a closed loop's
- * tail comes from: a request that arrives while its process waits for a core waits with it.
+ * What the window's figures are differences of, read all at once (Linux /proc; NaN elsewhere). Of the processes,
+ * summed: CPU and system (kernel) CPU in µs, page faults (minor and major); of their threads
+ * (/proc/PID/task/TID): the time spent runnable but waiting for a CPU in µs (schedstat), moves from one CPU to the
+ * other and switches away from a thread that could have run on (sched). Of the machine (/proc/interrupts):
+ * rescheduling interrupts (a wake-up of a thread on the other CPU) and function-call interrupts.
+ * - System CPU is mostly the loopback TCP stack.
+ * - On a machine with fewer cores than busy processes, waiting for a core is where a closed loop's tail comes
+ *   from: a request that arrives while its process waits for a core waits with it.
+ * - A minor fault maps a page the process touches for the first time since it was given back (V8's heap pages
+ *   after a GC, a new slab, a socket buffer); in a VM it, and each cross-CPU interrupt, can cost an exit to the
+ *   hypervisor.
  * @param {(number | undefined)[]} pids
+ * @returns {Counters}
  */
-function runQueueUs(pids) {
+function counters(pids) {
+  const sum = { cpu: 0, system: 0, minorFaults: 0, majorFaults: 0, wait: 0, migrations: 0, involuntary: 0, rescheduling: 0, functionCall: 0 };
   try {
-    let sum = 0;
-    for (const pid of pids)
-      for (const tid of readdirSync(`/proc/${pid}/task`)) sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1000;
-    return sum;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/**
- * System (kernel) CPU of processes so far, in µs (Linux /proc; NaN elsewhere): the part of their CPU spent in
- * system calls and interrupts, most of it the loopback TCP stack.
- * @param {(number | undefined)[]} pids
- */
-function systemCpuUs(pids) {
-  try {
-    return pids.reduce((/** @type {number} */ sum, pid) => sum + procCpuSplitMicros(pid).system, 0);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/**
- * The scheduler's counts for the threads of processes so far, summed (Linux /proc/PID/task/TID/sched; NaN
- * elsewhere): moves from one CPU to the other, and switches away from a thread that could have run on.
- * @param {(number | undefined)[]} pids
- */
-function schedCounts(pids) {
-  try {
-    let migrations = 0;
-    let involuntary = 0;
-    for (const pid of pids)
+    for (const pid of pids) {
+      const p = procCounters(pid);
+      sum.cpu += p.user + p.system;
+      sum.system += p.system;
+      sum.minorFaults += p.minorFaults;
+      sum.majorFaults += p.majorFaults;
       for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        const text = readFileSync(`/proc/${pid}/task/${tid}/sched`, "utf8");
-        migrations += Number(/se\.nr_migrations\s*:\s*(\d+)/.exec(text)?.[1] ?? Number.NaN);
-        involuntary += Number(/nr_involuntary_switches\s*:\s*(\d+)/.exec(text)?.[1] ?? Number.NaN);
+        const task = `/proc/${pid}/task/${tid}`;
+        sum.wait += Number(readFileSync(`${task}/schedstat`, "utf8").split(" ")[1]) / 1000;
+        const sched = readFileSync(`${task}/sched`, "utf8");
+        sum.migrations += Number(/se\.nr_migrations\s*:\s*(\d+)/.exec(sched)?.[1] ?? Number.NaN);
+        sum.involuntary += Number(/nr_involuntary_switches\s*:\s*(\d+)/.exec(sched)?.[1] ?? Number.NaN);
       }
-    return { migrations, involuntary };
-  } catch {
-    return { migrations: Number.NaN, involuntary: Number.NaN };
-  }
-}
-
-/**
- * Interrupts between this machine's CPUs so far, all CPUs and processes (Linux /proc/interrupts; NaN elsewhere):
- * rescheduling interrupts (a wake-up of a thread on the other CPU) and function-call interrupts. In a VM each
- * one is an exit to the hypervisor.
- */
-function crossCpuInterrupts() {
-  try {
-    const text = readFileSync("/proc/interrupts", "utf8");
-    const count = (/** @type {string} */ name) => {
-      const line = text.split("\n").find((l) => l.trimStart().startsWith(`${name}:`)) ?? "";
-      return line
+    }
+    const interrupts = readFileSync("/proc/interrupts", "utf8").split("\n");
+    const count = (/** @type {string} */ name) =>
+      (interrupts.find((l) => l.trimStart().startsWith(`${name}:`)) ?? "")
         .trim()
         .split(/\s+/)
         .slice(1)
         .filter((f) => /^\d+$/.test(f))
-        .reduce((sum, f) => sum + Number(f), 0);
+        .reduce((total, f) => total + Number(f), 0);
+    sum.rescheduling = count("RES");
+    sum.functionCall = count("CAL");
+    return sum;
+  } catch {
+    return {
+      cpu: Number.NaN,
+      system: Number.NaN,
+      minorFaults: Number.NaN,
+      majorFaults: Number.NaN,
+      wait: Number.NaN,
+      migrations: Number.NaN,
+      involuntary: Number.NaN,
+      rescheduling: Number.NaN,
+      functionCall: Number.NaN,
     };
-    return { rescheduling: count("RES"), functionCall: count("CAL") };
-  } catch {
-    return { rescheduling: Number.NaN, functionCall: Number.NaN };
-  }
-}
-
-/**
- * Page faults of processes so far, minor and major (Linux /proc; NaN elsewhere). A minor fault maps a page the
- * process touches for the first time since it was given back (V8's heap pages after a GC, a new slab, a socket
- * buffer); in a VM each one can cost an exit to the hypervisor.
- * @param {(number | undefined)[]} pids
- */
-function faults(pids) {
-  try {
-    return pids.reduce(
-      (sum, pid) => {
-        const f = procFaults(pid);
-        return { minor: sum.minor + f.minor, major: sum.major + f.major };
-      },
-      { minor: 0, major: 0 },
-    );
-  } catch {
-    return { minor: Number.NaN, major: Number.NaN };
   }
 }
 
@@ -375,16 +316,16 @@ function profileTop(files, requests, top) {
   );
 }
 
-// CPU of the system's processes (not the load client's) from the end of the warm-up to the end of the run.
 /**
+ * Runs the load client on a system; the counters of the system's processes (not the load client's) are taken
+ * over the measured window, from the end of the warm-up to the end of the run.
  * @param {Shape} shape
  * @param {number} warmup seconds
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
  * @param {() => void} [onMeasuring] called when the measured window starts
- * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, cpu_us: number, wait_us: number, rss: number,
- *   minorFaults: number, majorFaults: number, system_us: number, migrations: number, involuntary: number, rescheduling: number, functionCall: number,
- *   probe: { median: number, min: number, n: number } }>}
+ * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, counters: Counters, rss: number,
+ *   probe: { median: number, min: number, n: number } }>} counters: the window's differences
  */
 function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
   return new Promise((resolve, reject) => {
@@ -415,51 +356,27 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
     );
     if (PIN) pin(proc.pid, 1);
     let out = "";
-    let cpuStart = Number.NaN;
-    let waitStart = Number.NaN;
-    let faultsStart = { minor: Number.NaN, major: Number.NaN };
-    let systemStart = Number.NaN;
-    let schedStart = { migrations: Number.NaN, involuntary: Number.NaN };
-    let irqStart = { rescheduling: Number.NaN, functionCall: Number.NaN };
+    /** @type {Counters | undefined} */
+    let start;
     /** @type {ReturnType<typeof hostProbe> | undefined} */
     let probe;
     proc.stdout.on("data", (c) => {
       out += c;
-      if (Number.isNaN(cpuStart) && out.includes('"measuring"')) {
-        cpuStart = cpuUs(pids);
-        waitStart = runQueueUs(pids);
-        faultsStart = faults(pids);
-        systemStart = systemCpuUs(pids);
-        schedStart = schedCounts(pids);
-        irqStart = crossCpuInterrupts();
+      if (start === undefined && out.includes('"measuring"')) {
+        start = counters(pids);
         probe = hostProbe((SECONDS * 1000) / 40);
         onMeasuring();
       }
     });
     proc.once("exit", (code) => {
-      const cpu = cpuUs(pids) - cpuStart;
-      const wait = runQueueUs(pids) - waitStart;
+      const end = counters(pids);
       const rss = rssBytes(pids);
-      const faulted = faults(pids);
-      const system = systemCpuUs(pids) - systemStart;
-      const sched = schedCounts(pids);
-      const irq = crossCpuInterrupts();
       const probed = probe?.stop() ?? { median: Number.NaN, min: Number.NaN, n: 0 };
+      const window = /** @type {Counters} */ (
+        Object.fromEntries(Object.entries(end).map(([name, n]) => [name, n - (start?.[/** @type {keyof Counters} */ (name)] ?? Number.NaN)]))
+      );
       try {
-        resolve({
-          ...JSON.parse(out.trim().split("\n").pop() ?? ""),
-          cpu_us: cpu,
-          wait_us: wait,
-          rss,
-          minorFaults: faulted.minor - faultsStart.minor,
-          majorFaults: faulted.major - faultsStart.major,
-          system_us: system,
-          migrations: sched.migrations - schedStart.migrations,
-          involuntary: sched.involuntary - schedStart.involuntary,
-          rescheduling: irq.rescheduling - irqStart.rescheduling,
-          functionCall: irq.functionCall - irqStart.functionCall,
-          probe: probed,
-        });
+        resolve({ ...JSON.parse(out.trim().split("\n").pop() ?? ""), counters: window, rss, probe: probed });
       } catch {
         reject(new Error(`zipf-load exited with ${code}: ${out}`));
       }
@@ -605,11 +522,11 @@ try {
           const path = first === undefined || after === undefined || name !== "cachecluster" ? "" : whereFrom(first, after);
           const tail = first === undefined || after === undefined ? "" : pauses(first, after, r.seconds);
           const sched =
-            `  its processes: run-queue wait ${fmt(r.wait_us / 1000 / r.seconds / system.pids.length, 0)} ms/s each (${fmt((100 * r.wait_us) / (r.wait_us + r.cpu_us), 0)} % of their runnable time), RSS ${fmt(r.rss / 2 ** 20, 0)} MiB in all, page faults ${fmt(r.minorFaults / r.seconds, 0)}/s minor, ${fmt(r.majorFaults / r.seconds, 1)}/s major` +
-            `  per request: system CPU ${fmt(r.system_us / r.requests, 1)} µs, CPU migrations ${fmt(r.migrations / r.requests, 3)}, involuntary switches ${fmt(r.involuntary / r.requests, 3)}, cross-CPU interrupts (machine) ${fmt(r.rescheduling / r.requests, 2)} rescheduling, ${fmt(r.functionCall / r.requests, 2)} function call` +
+            `  its processes: run-queue wait ${fmt(r.counters.wait / 1000 / r.seconds / system.pids.length, 0)} ms/s each (${fmt((100 * r.counters.wait) / (r.counters.wait + r.counters.cpu), 0)} % of their runnable time), RSS ${fmt(r.rss / 2 ** 20, 0)} MiB in all, page faults ${fmt(r.counters.minorFaults / r.seconds, 0)}/s minor, ${fmt(r.counters.majorFaults / r.seconds, 1)}/s major` +
+            `  per request: system CPU ${fmt(r.counters.system / r.requests, 1)} µs, CPU migrations ${fmt(r.counters.migrations / r.requests, 3)}, involuntary switches ${fmt(r.counters.involuntary / r.requests, 3)}, cross-CPU interrupts (machine) ${fmt(r.counters.rescheduling / r.requests, 2)} rescheduling, ${fmt(r.counters.functionCall / r.requests, 2)} function call` +
             `  host probe ${fmt(r.probe.median, 0)} µs (lowest ${fmt(r.probe.min, 0)}, ${r.probe.n} runs)`;
           const rps = r.requests / r.seconds;
-          const cpu = r.cpu_us / r.requests;
+          const cpu = r.counters.cpu / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
             `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}${profiled}`,
