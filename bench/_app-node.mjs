@@ -3,13 +3,15 @@
 // files starting with "_"). Config: JSON in BENCH_NODE. Two modes over the same "backend" (a deterministic
 // value, optionally after a delay, counted per call):
 //   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
-//   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET.
+//   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET;
+//   map:          a plain Map of every value the node has served (no eviction, no peers): a floor, for zipf.
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
 // `stream` (the peer stream on or off) overrides theirs. {cmd:"profile", start:true} starts a CPU profile of this
 // process (V8's sampling profiler, as --cpu-prof, but over a window the caller picks); {cmd:"profile", start:false,
 // file} stops it and writes it there as a .cpuprofile.
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
@@ -90,6 +92,17 @@ if (cfg.mode === "cachecluster") {
     return value;
   };
   close = () => redis.quit();
+} else if (cfg.mode === "map") {
+  /** @type {Map<string, Buffer>} */
+  const values = new Map();
+  get = async (key) => {
+    const cached = values.get(key);
+    if (cached !== undefined) return cached;
+    const value = Buffer.from(await backend(key));
+    values.set(key, value);
+    return value;
+  };
+  close = async () => values.clear();
 } else {
   throw new Error(`unknown mode ${String(cfg.mode)}`);
 }
@@ -118,11 +131,13 @@ const runtime = (() => {
   loopDelay.enable();
   // From the request's event to the response's last byte handed to the kernel, per request.
   const served = createHistogram();
+  const stalls = stallWatch(() => gc.gcMinorMs + gc.gcMajorMs);
   return {
     served: (/** @type {bigint} */ ns) => served.record(ns > 0n ? ns : 1n),
     reset: () => {
       loopDelay.reset();
       served.reset();
+      stalls.reset();
       gc.gcMaxMs = 0;
     },
     read: () => {
@@ -134,6 +149,7 @@ const runtime = (() => {
         servedP50Ms: served.count === 0 ? 0 : served.percentile(50) / 1e6,
         servedP99Ms: served.count === 0 ? 0 : served.percentile(99) / 1e6,
         servedMaxMs: served.count === 0 ? 0 : served.max / 1e6,
+        ...stalls.read(),
         rss: memory.rss,
         heapUsed: memory.heapUsed,
         arrayBuffers: memory.arrayBuffers,
@@ -141,6 +157,59 @@ const runtime = (() => {
     },
   };
 })();
+
+/**
+ * Where the event loop's stalls went (cfg.stalls; bench/zipf.mjs --stalls prints them): a 2 ms timer reads the
+ * main thread's scheduler counters (/proc/self/task/PID/schedstat: ns on a CPU, ns runnable but waiting for one) at
+ * each tick, and a tick that comes 5 ms or more late is a stall: the time since the previous tick splits into this
+ * thread running (of that, GC pauses: `gcMs`, from the GC observer), waiting for a core, and off the CPU without
+ * being runnable (idle, or blocked in the kernel: a page fault, a lock, a system call). Sums over all stalls, and
+ * the longest stall alone. Off Linux, or without cfg.stalls, it reports nothing.
+ * @param {() => number} gcMs the GC pause ms so far
+ */
+function stallWatch(gcMs) {
+  const empty = { stalls: 0, stallMs: 0, stallRanMs: 0, stallGcMs: 0, stallWaitedMs: 0, stallOffMs: 0 };
+  let sum = { ...empty };
+  let longest = { ...empty };
+  const file = `/proc/self/task/${process.pid}/schedstat`;
+  const sample = () => {
+    try {
+      const [ran = 0, waited = 0] = readFileSync(file, "utf8").split(" ").map(Number);
+      return { at: performance.now(), ran: ran / 1e6, waited: waited / 1e6, gc: gcMs() };
+    } catch {
+      return undefined;
+    }
+  };
+  let last = cfg.stalls === true ? sample() : undefined;
+  if (last !== undefined)
+    setInterval(() => {
+      const now = sample();
+      if (now === undefined || last === undefined) return;
+      const gap = now.at - last.at;
+      if (gap >= 7) {
+        const ran = now.ran - last.ran;
+        const waited = now.waited - last.waited;
+        const stall = {
+          stalls: 1,
+          stallMs: gap,
+          stallRanMs: ran,
+          stallGcMs: now.gc - last.gc,
+          stallWaitedMs: waited,
+          stallOffMs: Math.max(0, gap - ran - waited),
+        };
+        for (const field of /** @type {(keyof typeof empty)[]} */ (Object.keys(empty))) sum[field] += stall[field];
+        if (gap > longest.stallMs) longest = stall;
+      }
+      last = now;
+    }, 2).unref();
+  return {
+    reset: () => {
+      sum = { ...empty };
+      longest = { ...empty };
+    },
+    read: () => ({ ...sum, ...Object.fromEntries(Object.entries(longest).map(([field, ms]) => [`longest${field[0]?.toUpperCase()}${field.slice(1)}`, ms])) }),
+  };
+}
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://x");

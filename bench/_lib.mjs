@@ -149,8 +149,9 @@ export async function startRedis() {
 
 /**
  * An app node's config (BENCH_NODE): see bench/_app-node.mjs.
- * @typedef {{ mode: "cachecluster" | "redis", cachePort?: number, peers?: string[], redisPort?: number, appPort?: number,
- *   valueSize?: number, backendDelayMs?: number, maxBytes?: number, hot?: boolean, stream?: boolean }} AppNodeConfig
+ * @typedef {{ mode: "cachecluster" | "redis" | "map", cachePort?: number, peers?: string[], redisPort?: number, appPort?: number,
+ *   valueSize?: number, backendDelayMs?: number, maxBytes?: number, hot?: boolean, stream?: boolean,
+ *   stalls?: boolean }} AppNodeConfig
  */
 /**
  * A command to an app node and its answer (IPC); `id` pairs them. `pages`: see bench/_app-node.mjs.
