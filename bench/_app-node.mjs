@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // One application node for bench/stampede.mjs and bench/zipf.mjs (not a benchmark itself: run.mjs skips
-// files starting with "_"). Config: JSON in BENCH_NODE. Two modes over the same "backend" (a deterministic
+// files starting with "_"). Config: JSON in BENCH_NODE. Three modes over the same "backend" (a deterministic
 // value, optionally after a delay, counted per call):
 //   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
 //   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET;

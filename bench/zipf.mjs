@@ -228,18 +228,7 @@ function counters(pids) {
     sum.functionCall = count("CAL");
     return sum;
   } catch {
-    return {
-      cpu: Number.NaN,
-      system: Number.NaN,
-      minorFaults: Number.NaN,
-      majorFaults: Number.NaN,
-      wait: Number.NaN,
-      migrations: Number.NaN,
-      voluntary: Number.NaN,
-      involuntary: Number.NaN,
-      rescheduling: Number.NaN,
-      functionCall: Number.NaN,
-    };
+    return /** @type {Counters} */ (Object.fromEntries(Object.keys(sum).map((name) => [name, Number.NaN])));
   }
 }
 
