@@ -160,20 +160,24 @@ export async function startRedis() {
  *   | { cmd: "loads" | "close" }} AppNodeCommand
  * @typedef {{ id: number, [field: string]: any }} AppNodeReply
  * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode
+ * @typedef {{ execArgv?: string[], cwd?: string }} NodeSpawn
  */
 
 /**
  * Forks one bench/_app-node.mjs with its config; resolves with { child, app, request(cmd) }.
- * BENCH_NODE_ARGS (space-separated) are node options for the app nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * BENCH_NODE_ARGS (space-separated) are node options for the app nodes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof";
+ * `node.execArgv` adds to them, and `node.cwd` is where the node runs (where V8 writes --perf-prof's jitdump).
  * @param {AppNodeConfig} config
+ * @param {NodeSpawn} [node]
  * @returns {Promise<AppNode>}
  */
-export function startAppNode(config) {
-  const execArgv = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+export function startAppNode(config, node = {}) {
+  const execArgv = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""), ...(node.execArgv ?? [])];
   const child = fork(join(here, "_app-node.mjs"), [], {
     env: { ...process.env, BENCH_NODE: JSON.stringify(config) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     execArgv,
+    ...(node.cwd === undefined ? {} : { cwd: node.cwd }),
   });
   let nextId = 1;
   /** @type {Map<number, (reply: AppNodeReply) => void>} */
@@ -207,20 +211,24 @@ export function startAppNode(config) {
  * @param {AppNodeConfig["mode"]} mode
  * @param {number} n
  * @param {Partial<AppNodeConfig>} [extra]
+ * @param {NodeSpawn} [spawnAs]
  */
-export async function startCluster(mode, n, extra = {}) {
+export async function startCluster(mode, n, extra = {}, spawnAs = {}) {
   const cachePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
   const peers = cachePorts.map((p) => `http://127.0.0.1:${p}`);
-  const nodes = await Promise.all(cachePorts.map((cachePort) => startAppNode({ mode, cachePort, peers, ...extra })));
+  const nodes = await Promise.all(cachePorts.map((cachePort) => startAppNode({ mode, cachePort, peers, ...extra }, spawnAs)));
+  const exited = nodes.map((node) => new Promise((resolve) => node.child.once("exit", resolve)));
   return {
     nodes,
+    /** Resolves when every node has exited. */
     stop: () => {
-      // Under BENCH_NODE_ARGS (e.g. --cpu-prof) a node must exit normally to write its profile: it exits
-      // when its IPC channel closes.
+      // Under node options (e.g. --cpu-prof, --perf-prof) a node must exit normally to write its profile: it
+      // exits when its IPC channel closes.
       for (const node of nodes) {
-        if (process.env.BENCH_NODE_ARGS) node.child.disconnect();
+        if (process.env.BENCH_NODE_ARGS || (spawnAs.execArgv ?? []).length > 0) node.child.disconnect();
         else node.child.kill("SIGKILL");
       }
+      return Promise.all(exited);
     },
   };
 }

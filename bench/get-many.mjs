@@ -47,7 +47,7 @@ for (let run = 0; run < RUNS; run++) {
     try {
       await measure(cluster.nodes, transport, run);
     } finally {
-      cluster.stop();
+      await cluster.stop();
     }
   }
 }

@@ -123,6 +123,6 @@ try {
     },
   );
 } finally {
-  for (const s of Object.values(systems)) s?.stop();
+  await Promise.all(Object.values(systems).map((s) => s?.stop()));
   redis.stop();
 }

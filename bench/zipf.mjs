@@ -37,7 +37,10 @@
 //          [--rate 0 (closed loop) | requests/s in all (open loop)] [--pin true (a diagnostic: the system on CPU 0, the load client on CPU 1)]
 //          [--stalls true (a diagnostic: the app nodes split their event-loop stalls, see `stalls`)]
 //          [--profile DIR (a CPU profile of each Node app process over the measured window, written to DIR; the
-//          window's top functions by self time are printed as shares of the processes' busy samples)]
+//          window's top functions by self time are printed as shares of the processes' busy samples: wall-clock
+//          samples, which count waiting for a core; see _perf.mjs)]
+//          [--perf DIR (an on-CPU profile of the system's processes over the measured window with Linux perf,
+//          working files in DIR: where the CPU per request goes, and how much of it is under cachecluster's code)]
 // Where a run's time went, printed per run and system (the goal's tail is a closed loop's on 2 cores):
 //   - GC pauses, event-loop delay, and the time in the app's request handler (request event to response written)
 //     of the worst node: what a node itself adds to a request;
@@ -57,6 +60,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { arg, fmt, freePort, median, procCounters, procRssBytes, sleep, startCluster, startRedis, summarize } from "./_lib.mjs";
+import { checkPerf, perfSummary, startPerf } from "./_perf.mjs";
 
 const RUNS = Number(arg("runs", "1"));
 // p99 of 3 s at ~17,000 req/s rests on ~500 requests, a few stalls of one process: on 3 nodes, 100k keys, 1 KiB,
@@ -77,6 +81,13 @@ const BUDGET_SCALE = Number(BUDGET_SCALE_ARG);
 if (!(BUDGET_SCALE > 0)) throw new Error(`--cachecluster-budget must be a number > 0, got ${JSON.stringify(BUDGET_SCALE_ARG)}`);
 const PROFILE_DIR = arg("profile", "");
 if (PROFILE_DIR !== "") mkdirSync(PROFILE_DIR, { recursive: true });
+const PERF_DIR = arg("perf", "");
+if (PERF_DIR !== "") {
+  checkPerf();
+  mkdirSync(PERF_DIR, { recursive: true });
+}
+/** The app nodes run in PERF_DIR under --perf, where V8 writes the jitdump that names their JS for perf. */
+const nodeSpawn = PERF_DIR === "" ? {} : { execArgv: ["--perf-prof"], cwd: PERF_DIR };
 const PREFILL = arg("prefill", "every");
 /** Each --prefill mode: zipf-load's flags, and what the header says was done. */
 const PREFILLS = {
@@ -176,7 +187,7 @@ async function startGoCluster(shape) {
         }),
     ),
   );
-  return { apps: ports.map((p) => `http://127.0.0.1:${p}`), pids: procs.map((p) => p.pid), stop: () => procs.forEach((p) => p.kill("SIGKILL")) };
+  return { apps: ports.map((p) => `http://127.0.0.1:${p}`), pids: procs.map((p) => p.pid), stop: async () => procs.forEach((p) => p.kill("SIGKILL")) };
 }
 
 /** @typedef {{ cpu: number, system: number, minorFaults: number, majorFaults: number, wait: number, migrations: number, voluntary: number, involuntary: number, rescheduling: number, functionCall: number }} Counters */
@@ -523,12 +534,19 @@ try {
     for (let run = 1; run <= RUNS; run++) {
       for (const name of (orders[turn++ % orders.length] ?? []).filter((n) => SYSTEMS.includes(n))) {
         let system;
+        /** @type {(() => Promise<string>) | undefined} */
+        let perfLine;
         if (name === "cachecluster") {
-          const c = await startCluster("cachecluster", shape.nodes, {
-            valueSize: shape.valueSize,
-            maxBytes: Math.floor(cacheBytes(shape) * BUDGET_SCALE),
-            stalls: STALLS,
-          });
+          const c = await startCluster(
+            "cachecluster",
+            shape.nodes,
+            {
+              valueSize: shape.valueSize,
+              maxBytes: Math.floor(cacheBytes(shape) * BUDGET_SCALE),
+              stalls: STALLS,
+            },
+            nodeSpawn,
+          );
           system = {
             apps: c.nodes.map((n) => n.app),
             pids: c.nodes.map((n) => n.child.pid),
@@ -538,7 +556,7 @@ try {
           };
         } else if (name === "redis" || name === "map") {
           if (name === "redis") await redis.flush();
-          const c = await startCluster(name, shape.nodes, { valueSize: shape.valueSize, redisPort: redis.port, stalls: STALLS });
+          const c = await startCluster(name, shape.nodes, { valueSize: shape.valueSize, redisPort: redis.port, stalls: STALLS }, nodeSpawn);
           system = {
             apps: c.nodes.map((n) => n.app),
             pids: [...c.nodes.map((n) => n.child.pid), ...(name === "redis" ? [redis.pid] : [])],
@@ -564,10 +582,22 @@ try {
                 );
           /** @type {Promise<import("./_lib.mjs").AppNodeReply[]> | undefined} */
           let profiling;
+          /** @type {ReturnType<typeof startPerf> | undefined} */
+          let perf;
           const r = await runLoad(shape, warmup, system.apps, system.pids, () => {
             before = "stats" in system ? system.stats(true) : undefined;
             if (profiles.length > 0) profiling = Promise.all(appNodes.map((n) => n.request({ cmd: "profile", start: true })));
+            if (PERF_DIR !== "") {
+              const file = join(PERF_DIR, `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}.data`);
+              perf = startPerf(/** @type {number[]} */ (system.pids.filter((pid) => pid !== undefined)), file);
+            }
           });
+          const windowEnd = Number(process.hrtime.bigint()) / 1e9;
+          if (perf !== undefined) {
+            const file = await perf.stop();
+            // The Node processes write the rest of their jitdump when they exit (see `perfLine` below).
+            perfLine = () => perfSummary(file, r.requests, windowEnd, r.seconds);
+          }
           if (profiling !== undefined) {
             const answers = [
               await profiling,
@@ -592,9 +622,10 @@ try {
             `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}${profiled}`,
           );
         } finally {
-          system.stop();
+          await system.stop();
           await sleep(300);
         }
+        if (perfLine !== undefined) console.log(`${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)}${await perfLine()}`);
       }
     }
   }
