@@ -11,6 +11,7 @@
 // module's top level, run once at start-up, at 7 µs per request).
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
+import { fmt } from "./_lib.mjs";
 
 /** Samples per second of CPU: about 5,000 in a 10 s window at 10,000 requests/s and 100 µs of CPU each. */
 const FREQUENCY = 499;
@@ -58,7 +59,7 @@ export function startPerf(pids, file) {
  */
 function category(sym, dso) {
   if (dso.includes("kernel")) return "kernel";
-  if (sym.startsWith("JS:") || sym.startsWith("LazyCompile:") || sym.startsWith("Function:")) {
+  if (sym.startsWith("JS:")) {
     if (sym.includes("/packages/")) return "cachecluster JS";
     if (sym.includes("/node_modules/")) return "dependencies' JS";
     if (sym.includes("/bench/")) return "app JS (bench)";
@@ -91,7 +92,7 @@ function category(sym, dso) {
  */
 export async function perfSummary(file, requests, windowEnd, seconds) {
   const injected = `${file}.jit`;
-  execFileSync("perf", ["inject", "--jit", "-i", file, "-o", injected], { stdio: "ignore", maxBuffer: 1 << 26 });
+  execFileSync("perf", ["inject", "--jit", "-i", file, "-o", injected], { stdio: "ignore" });
   const script = spawn("perf", ["script", "-i", injected, "-F", "time,ip,sym,dso"], { stdio: ["ignore", "pipe", "ignore"] });
   /** @type {Map<string, number>} */
   const byCategory = new Map();
@@ -138,15 +139,14 @@ export async function perfSummary(file, requests, windowEnd, seconds) {
   // perf starts a little after the window: count the requests of the part it saw.
   const seen = Math.min(seconds, windowEnd - first);
   const us = (/** @type {number} */ n) => (n / FREQUENCY / ((requests * seen) / seconds)) * 1e6;
-  const fmt = (/** @type {number} */ x) => x.toFixed(1);
   const top = (/** @type {Map<string, number>} */ m, /** @type {number} */ n) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, v]) => `${k} ${fmt(us(v))}`)
+      .map(([k, v]) => `${k} ${fmt(us(v), 1)}`)
       .join("; ");
   return (
-    `  perf (on-CPU, ${samples} samples, ${injected}): ${fmt(us(samples))} µs per request; by innermost frame: ${top(byCategory, 12)}` +
-    (inclusive === 0 ? "" : `; under cachecluster's code (inclusive) ${fmt(us(inclusive))}, its functions: ${top(ours, 8)}`)
+    `  perf (on-CPU, ${samples} samples, ${injected}): ${fmt(us(samples), 1)} µs per request; by innermost frame: ${top(byCategory, 12)}` +
+    (inclusive === 0 ? "" : `; under cachecluster's code (inclusive) ${fmt(us(inclusive), 1)}, its functions: ${top(ours, 8)}`)
   );
 }

@@ -574,12 +574,9 @@ try {
           let before;
           const warmup = warmupOf(shape, name);
           const appNodes = "nodes" in system ? system.nodes : [];
-          const profiles =
-            PROFILE_DIR === ""
-              ? []
-              : appNodes.map((_, i) =>
-                  join(PROFILE_DIR, `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}-node${i}.cpuprofile`),
-                );
+          // What this run's profile files are named after.
+          const runName = `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}`;
+          const profiles = PROFILE_DIR === "" ? [] : appNodes.map((_, i) => join(PROFILE_DIR, `${runName}-node${i}.cpuprofile`));
           /** @type {Promise<import("./_lib.mjs").AppNodeReply[]> | undefined} */
           let profiling;
           /** @type {ReturnType<typeof startPerf> | undefined} */
@@ -588,8 +585,7 @@ try {
             before = "stats" in system ? system.stats(true) : undefined;
             if (profiles.length > 0) profiling = Promise.all(appNodes.map((n) => n.request({ cmd: "profile", start: true })));
             if (PERF_DIR !== "") {
-              const file = join(PERF_DIR, `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}.data`);
-              perf = startPerf(/** @type {number[]} */ (system.pids.filter((pid) => pid !== undefined)), file);
+              perf = startPerf(/** @type {number[]} */ (system.pids.filter((pid) => pid !== undefined)), join(PERF_DIR, `${runName}.data`));
             }
           });
           const windowEnd = Number(process.hrtime.bigint()) / 1e9;
