@@ -47,7 +47,15 @@ export interface SlabStoreOptions {
 export class SlabStore implements Store {
   readonly #table = new EntryTable();
   readonly #index = new KeyIndex(this.#table);
-  readonly #handles = new EntryHandles();
+  #handles = new EntryHandles();
+  /**
+   * The other store of a Group's pair (see `pair`): main's hot store, hot's main store. A key is in at most one
+   * of the two: adding it to main removes it from hot, and hot does not take a key that main holds.
+   */
+  #partner: SlabStore | undefined;
+  #isMain = false;
+  /** Where this store's slots take their places in the handle cache (see EntryHandles.add). */
+  #flip = 0;
   readonly #codec = new KeyCodec();
   readonly #arena: SlabArena;
   readonly #policy: EvictionPolicy;
@@ -76,7 +84,7 @@ export class SlabStore implements Store {
     this.#overhead = entryOverhead;
     this.#slabLimit = slabValueLimit;
     this.#classes = classes;
-    this.#arena = new SlabArena(this.#table, classes, (slot) => this.#handles.forget(slot));
+    this.#arena = new SlabArena(this.#table, classes, (slot) => this.#handles.forget(this, slot, this.#flip));
     this.#policy = policy(this.#table, (slot) => this.#sizeOf(slot));
   }
 
@@ -88,20 +96,66 @@ export class SlabStore implements Store {
     return this.#table.size;
   }
 
+  /**
+   * Makes `main` and `hot`, two new stores of one Group, share one handle cache (see EntryHandles), so that the
+   * Group's lookup (`getFromPair`) probes it once for a key in either; and keeps each key in at most one of them.
+   * False, and nothing changed, unless they are two distinct empty stores that are not paired yet.
+   */
+  static pair(main: SlabStore, hot: SlabStore): boolean {
+    if (main === hot || main.#partner !== undefined || hot.#partner !== undefined || main.items > 0 || hot.items > 0) return false;
+    main.#partner = hot;
+    hot.#partner = main;
+    main.#isMain = true;
+    hot.#handles = main.#handles;
+    hot.#flip = -1;
+    return true;
+  }
+
+  /**
+   * What `main.get(key) ?? hot.get(key)` returns, counted as that is (a get of hot only when main misses), for
+   * two paired stores; a key whose handle either keeps costs one Map probe and no hashing in JS.
+   */
+  static getFromPair(main: SlabStore, hot: SlabStore, key: string, now: () => number = Date.now): StoreEntry | undefined {
+    main.#gets++;
+    const handle = main.#handles.get(key);
+    if (handle !== undefined) {
+      if (handle.owner === hot) {
+        // In hot, so not in main (a pair keeps a key in one).
+        hot.#gets++;
+        return hot.#hit(handle, now);
+      }
+      const hit = main.#hit(handle, now);
+      if (hit !== undefined) return hit;
+      hot.#gets++;
+      return hot.#getStored(key, now);
+    }
+    const got = main.#getStored(key, now);
+    if (got !== undefined) return got;
+    hot.#gets++;
+    return hot.#getStored(key, now);
+  }
+
   get(key: string, now: () => number = Date.now): StoreEntry | undefined {
     this.#gets++;
     // A recently read entry: no hashing in JS, no new objects.
     const handle = this.#handles.get(key);
-    if (handle !== undefined) {
-      const expire = handle.expire;
-      if (expire !== undefined && expire <= now()) {
-        this.#delete(handle.slot);
-        return undefined;
-      }
-      this.#policy.accessed(handle.slot, handle.hash);
-      this.#hits++;
-      return handle;
+    if (handle !== undefined && handle.owner === this) return this.#hit(handle, now);
+    return this.#getStored(key, now);
+  }
+
+  #hit(handle: EntryHandle, now: () => number): StoreEntry | undefined {
+    const expire = handle.expire;
+    if (expire !== undefined && expire <= now()) {
+      this.#delete(handle.slot);
+      return undefined;
     }
+    this.#policy.accessed(handle.slot, handle.hash);
+    this.#hits++;
+    return handle;
+  }
+
+  /** The entry of `key` found through the index (no handle of it kept), with a handle made for it. */
+  #getStored(key: string, now: () => number): StoreEntry | undefined {
     const hash = this.#codec.load(key);
     const slot = this.#find(hash);
     if (slot < 0) return undefined;
@@ -112,14 +166,20 @@ export class SlabStore implements Store {
     }
     this.#policy.accessed(slot, hash);
     this.#hits++;
-    const made = new EntryHandle(key, slot, hash, this.#arena.view(slot), expire === NO_EXPIRY ? undefined : expire);
-    this.#handles.add(made);
+    const made = new EntryHandle(key, this, slot, hash, this.#arena.view(slot), expire === NO_EXPIRY ? undefined : expire);
+    this.#handles.add(made, this.#flip);
     return made;
   }
 
   add(key: string, entry: StoreEntry): void {
     const value = entry.value;
     if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`expected entry.value to be a Uint8Array, got ${typeof value}`);
+    const partner = this.#partner;
+    if (partner !== undefined) {
+      if (this.#isMain) partner.remove(key);
+      // Main's entry is what a lookup finds first: a copy here would only take room.
+      else if (partner.#find(partner.#codec.load(key)) >= 0) return;
+    }
     const codec = this.#codec;
     const hash = codec.load(key);
     if (codec.length + value.byteLength > MAX_ENTRY_BYTES) {
@@ -129,7 +189,7 @@ export class SlabStore implements Store {
     let slot = this.#find(hash);
     if (slot >= 0) {
       const oldSize = this.#sizeOf(slot);
-      this.#handles.forget(slot);
+      this.#handles.forget(this, slot, this.#flip);
       this.#arena.release(slot);
       this.#place(slot, value);
       this.#table.setExpire(slot, expire);
@@ -140,7 +200,7 @@ export class SlabStore implements Store {
     }
     const capacity = this.#table.capacity;
     slot = this.#table.allocate();
-    if (this.#table.capacity !== capacity) this.#handles.fit(this.#table.capacity);
+    if (this.#table.capacity !== capacity) this.#handles.fit(this, this.#table.capacity);
     this.#table.ints[slot * STRIDE + HASH] = hash;
     this.#index.insert(slot);
     this.#place(slot, value);
@@ -176,6 +236,7 @@ export class SlabStore implements Store {
     this.#index.clear();
     this.#arena.clear();
     this.#handles.clear();
+    this.#handles.fit(this, this.#table.capacity);
     this.#policy.clear();
     this.#bytes = 0;
   }
@@ -226,7 +287,7 @@ export class SlabStore implements Store {
     const size = this.#sizeOf(slot);
     this.#policy.removed(slot, size);
     this.#index.remove(slot);
-    this.#handles.forget(slot);
+    this.#handles.forget(this, slot, this.#flip);
     this.#arena.release(slot);
     this.#table.release(slot);
     this.#bytes -= size;

@@ -99,6 +99,8 @@ export class CacheGroup implements Group, InvalidationTarget {
   readonly #ttl: number | undefined;
   readonly #main: Store;
   readonly #hot: Store;
+  /** Whether main and hot are core's SlabStores sharing one handle cache (SlabStore.pair). */
+  readonly #paired: boolean;
   readonly #flight: SingleFlight<StoreEntry>;
   readonly #deps: GroupDeps;
   readonly #now: () => number;
@@ -128,6 +130,7 @@ export class CacheGroup implements Group, InvalidationTarget {
     const factory = storeFactoryFor(options.store) ?? deps.storeFactory ?? storeFactoryOf("lru");
     this.#main = factory({ name: `${name}/main`, kind: "main", maxBytes });
     this.#hot = factory({ name: `${name}/hot`, kind: "hot", maxBytes });
+    this.#paired = this.#main instanceof SlabStore && this.#hot instanceof SlabStore && SlabStore.pair(this.#main, this.#hot);
     this.#flight = new SingleFlight(name);
     lookForTracing();
     this.#deps = deps;
@@ -497,7 +500,12 @@ export class CacheGroup implements Group, InvalidationTarget {
   }
 
   #lookup(key: string, trace?: GetTrace): StoreEntry | undefined {
-    return this.#main.get(key, this.#now) ?? (trace === undefined ? this.#hot.get(key, this.#now) : trace.fromHot(this.#hot.get(key, this.#now)));
+    if (trace === undefined) {
+      return this.#paired
+        ? SlabStore.getFromPair(this.#main as SlabStore, this.#hot as SlabStore, key, this.#now)
+        : (this.#main.get(key, this.#now) ?? this.#hot.get(key, this.#now));
+    }
+    return this.#main.get(key, this.#now) ?? trace.fromHot(this.#hot.get(key, this.#now));
   }
 
   async #loadOnce(key: string, flight: FlightSignal, fromPeer: boolean, trace: GetTrace | undefined): Promise<StoreEntry> {
