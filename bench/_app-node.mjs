@@ -260,6 +260,8 @@ async function onMessage(m) {
     reply({ ms: performance.now() - t0, lat, wrong, failed });
   } else if (m.cmd === "pages") {
     reply(await pages(m));
+  } else if (m.cmd === "warm") {
+    reply(await warm(m));
   } else if (m.cmd === "stats") {
     reply({ stats: { ...stats(), ...runtime.read() } });
     if (m.reset === true) runtime.reset();
@@ -323,6 +325,54 @@ async function pages(m) {
     }
   }
   return { ...out, failed, wrong };
+}
+
+/** @type {Map<string, Float64Array>} */
+const zipfCdfs = new Map();
+
+/**
+ * Reads `m.reads` keys `key-<k>` through this node's get, `m.concurrency` at a time, k drawn as zipf-load draws
+ * them (Go's rand.Zipf with v = 1: P(k) proportional to (1 + k)^-s over k < m.keys): the traffic that takes a
+ * groupcache's hot cache to its steady state, run in the process instead of over HTTP (zipf.mjs --steady-reads).
+ * @param {Extract<AppNodeCommand, { cmd: "warm" }>} m
+ */
+async function warm(m) {
+  const name = `${m.keys} ${m.s}`;
+  let cdf = zipfCdfs.get(name);
+  if (cdf === undefined) {
+    cdf = new Float64Array(m.keys);
+    let sum = 0;
+    for (let k = 0; k < m.keys; k++) cdf[k] = sum += (1 + k) ** -m.s;
+    zipfCdfs.set(name, cdf);
+  }
+  const table = cdf;
+  const total = table[m.keys - 1] ?? 0;
+  const draw = () => {
+    const u = Math.random() * total;
+    let lo = 0;
+    let hi = m.keys - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((table[mid] ?? 0) < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let left = m.reads;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: m.concurrency }, async () => {
+      while (left-- > 0) {
+        try {
+          await get(`key-${draw()}`);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { reads: m.reads, failed, seconds: (performance.now() - t0) / 1000 };
 }
 
 process.on("message", (m) => void onMessage(/** @type {AppNodeCommand & { id: number }} */ (m)));

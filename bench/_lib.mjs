@@ -154,9 +154,9 @@ export async function startRedis() {
  *   stalls?: boolean }} AppNodeConfig
  */
 /**
- * A command to an app node and its answer (IPC); `id` pairs them. `pages`: see bench/_app-node.mjs.
+ * A command to an app node and its answer (IPC); `id` pairs them. `pages`, `warm`: see bench/_app-node.mjs.
  * @typedef {{ cmd: "stampede", key: string, n: number } | { cmd: "pages", prefix: string, size: number, rounds: number, warm: boolean }
- *   | { cmd: "stats", reset?: boolean } | { cmd: "profile", start: true } | { cmd: "profile", start: false, file: string }
+ *   | { cmd: "warm", keys: number, s: number, reads: number, concurrency: number } | { cmd: "stats", reset?: boolean } | { cmd: "profile", start: true } | { cmd: "profile", start: false, file: string }
  *   | { cmd: "loads" | "close" }} AppNodeCommand
  * @typedef {{ id: number, [field: string]: any }} AppNodeReply
  * @typedef {{ child: import("node:child_process").ChildProcess, app: string, request: (cmd: AppNodeCommand) => Promise<AppNodeReply> }} AppNode

@@ -22,17 +22,22 @@
 // the window's reads went to the owner against 2.2 % after a shuffled prefill.
 // Where a node's budget cannot hold the whole key space (100k keys of 1 and 4 KiB), no prefill leaves a groupcache's
 // hot caches in their steady state: which remote keys they keep is settled by the traffic's frequencies, and the
-// rarer keys are read too seldom for that to happen in seconds. There the groupcaches (not Redis, which holds every
-// key after the prefill) warm up for --steady-warmup seconds: at 100k keys, 1 KiB, cachecluster's reads that went
-// to the owner fell from 2.1 % to 0.9 % on 3 nodes and from 11.0 % to 4.5 % on 5 nodes with 150 s; a simulation of
-// its caches puts the 5-node figure at 4.1 % after twice as long, and 3.1 % if the hot caches held exactly the most
-// popular remote keys.
+// rarer keys are read too seldom for that to happen in seconds. There, after the prefill, each groupcache node (not
+// Redis, which holds every key after it) first reads --steady-reads keys drawn as the load client draws them, in its
+// own process (Node: the app's get over IPC; Go: group.Get behind the peer's /warm), all nodes at once; then the
+// usual warm-up over HTTP. The caches see the traffic they would see over HTTP, faster: at 100k keys, 1 KiB, 3 nodes,
+// cachecluster read 3,000,000 keys per node in 10 s, where 150 s over HTTP read about 700,000. Its reads that went
+// to the owner in the window were 0.95 % after 500,000 reads per node, 0.65 % after 3,000,000 and 0.71 % after
+// 8,000,000 (its steady state), against 0.9 % after the 150 s over HTTP that this replaced; a simulation of one
+// node's caches fell to 0.7 % as well, and puts 0.52 % on a hot cache that held exactly the most popular remote keys.
+// Go groupcache, whose hot cache holds 1/8 of main and so sends most remote reads to their owner, reads more slowly
+// (500,000 reads per node in 35 s).
 // Each shape: fresh processes for every system,
 // warm-up, then measurement; the order of the systems rotates. CPU/req: user + system CPU of the system's own
 // processes (not the load client) over the measured window, per request: steadier than req/s on a shared machine.
 // Goal (issue 14): in every shape, cachecluster >= both Go and Redis in req/s, <= both in p99 and CPU/req.
 // Usage: node bench/zipf.mjs [--nodes 3,5] [--keys 10000,100000] [--sizes 64,1024,4096] [--clients 32,128]
-//          [--runs 1] [--duration 10] [--warmup 3] [--warmup-requests 40000] [--steady-warmup 150] [--prefill every|once|none]
+//          [--runs 1] [--duration 10] [--warmup 3] [--warmup-requests 40000] [--steady-reads 3000000] [--prefill every|once|none]
 //          [--systems cachecluster,go,redis (and map: a diagnostic floor, see `label`)] [--cachecluster-budget 1 (a diagnostic: cachecluster's budget times this)]
 //          [--rate 0 (closed loop) | requests/s in all (open loop)] [--pin true (a diagnostic: the system on CPU 0, the load client on CPU 1)]
 //          [--stalls true (a diagnostic: the app nodes split their event-loop stalls, see `stalls`)]
@@ -70,10 +75,15 @@ const WARMUP = Number(arg("warmup", "3"));
 // And at least this many requests: V8 optimizes the hot path after enough work, not time (at load 15, a 2 s
 // warm-up measured 4x the CPU per request of an 8 s one).
 const WARMUP_REQUESTS = Number(arg("warmup-requests", "40000"));
-// The groupcaches' warm-up where a node's budget cannot hold the whole key space (see the header).
-const STEADY_WARMUP_ARG = arg("steady-warmup", "150");
-const STEADY_WARMUP = Number(STEADY_WARMUP_ARG);
-if (!(STEADY_WARMUP >= 0)) throw new Error(`--steady-warmup must be a number of seconds >= 0, got ${JSON.stringify(STEADY_WARMUP_ARG)}`);
+// The reads per node that take a groupcache's hot caches to their steady state where a node's budget cannot hold
+// the whole key space (see the header); 0: none.
+const STEADY_READS_ARG = arg("steady-reads", "3000000");
+const STEADY_READS = Number(STEADY_READS_ARG);
+if (!(Number.isSafeInteger(STEADY_READS) && STEADY_READS >= 0)) {
+  throw new Error(`--steady-reads must be a whole number of reads >= 0, got ${JSON.stringify(STEADY_READS_ARG)}`);
+}
+/** Steady reads go in chunks of this many per node (each an IPC request or an HTTP request to a Go peer). */
+const STEADY_CHUNK = 250_000;
 // A diagnostic, not a comparison: cachecluster's budget as a multiple of the shape's (see cacheBytes). Its budget counts
 // the entries' own overhead where golang's counts key + value only, so 1.25 lets it hold at 100k keys what Go holds.
 const BUDGET_SCALE_ARG = arg("cachecluster-budget", "1");
@@ -140,11 +150,12 @@ const cacheBytes = (shape) => Math.max(64 << 20, Math.ceil(((shape.keys * (shape
  */
 const holdsKeySpace = (shape) => cacheBytes(shape) >= 1.25 * shape.keys * (shape.valueSize + 64);
 /**
- * The warm-up of a system on a shape, in seconds.
+ * Whether a system reads STEADY_READS keys per node before its warm-up on a shape: the groupcaches, where a node's
+ * budget cannot hold the whole key space.
  * @param {Shape} shape
  * @param {System} system
  */
-const warmupOf = (shape, system) => (system === "redis" || system === "map" || holdsKeySpace(shape) ? WARMUP : Math.max(WARMUP, STEADY_WARMUP));
+const readsToSteady = (shape, system) => (system === "cachecluster" || system === "go") && !holdsKeySpace(shape) && STEADY_READS > 0;
 
 /** @typedef {"cachecluster" | "go" | "redis" | "map"} System */
 /** @typedef {{ rps: number, p50: number, p99: number, cpu: number, errors: number }} Row */
@@ -355,6 +366,35 @@ function profileTop(files, requests, top) {
 }
 
 /**
+ * Reads STEADY_READS keys per node in the nodes' own processes, all nodes at once, in chunks (see the header):
+ * resolves with the seconds it took; rejects when a read failed.
+ * @param {Shape} shape
+ * @param {System} name
+ * @param {string[]} apps the nodes' base URLs (a Go peer answers /warm there)
+ * @param {import("./_lib.mjs").AppNode[]} nodes the app nodes (cachecluster)
+ */
+async function steadyReads(shape, name, apps, nodes) {
+  const t0 = performance.now();
+  for (let done = 0; done < STEADY_READS; done += STEADY_CHUNK) {
+    const reads = Math.min(STEADY_CHUNK, STEADY_READS - done);
+    const answers =
+      name === "go"
+        ? await Promise.all(
+            apps.map(async (app, i) => {
+              const res = await fetch(`${app}/warm?keys=${shape.keys}&reads=${reads}&s=1.1&seed=${done + i}&concurrency=32`);
+              if (!res.ok) throw new Error(`steady reads: ${app}/warm answered ${res.status}: ${await res.text()}`);
+              const { errors } = /** @type {{ errors: number }} */ (await res.json());
+              return errors;
+            }),
+          )
+        : await Promise.all(nodes.map(async (n) => (await n.request({ cmd: "warm", keys: shape.keys, s: 1.1, reads, concurrency: 32 })).failed));
+    const failed = answers.reduce((total, n) => total + Number(n), 0);
+    if (!(failed === 0)) throw new Error(`steady reads: ${failed} of ${reads * answers.length} reads failed`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/**
  * Runs the load client on a system; the counters of the system's processes (not the load client's) are taken
  * over the measured window, from the end of the warm-up to the end of the run.
  * @param {Shape} shape
@@ -362,10 +402,11 @@ function profileTop(files, requests, top) {
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
  * @param {() => void} [onMeasuring] called when the measured window starts
+ * @param {(() => Promise<void>) | undefined} [afterPrefill] run after the prefill, before the warm-up (the load client waits)
  * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, counters: Counters, rss: number,
  *   probe: { median: number, min: number, n: number, memoryNs: number, memoryMinNs: number } }>} counters: the window's differences
  */
-function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
+function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}, afterPrefill = undefined) {
   return new Promise((resolve, reject) => {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
     const proc = spawn(
@@ -389,17 +430,31 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}) {
         String(shape.valueSize),
         ...prefill.flags,
         ...(RATE > 0 ? ["-rate", String(RATE)] : []),
+        ...(afterPrefill === undefined ? [] : ["-wait-after-prefill"]),
       ],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      { stdio: ["pipe", "pipe", "inherit"] },
     );
+    // zipf-load reads its stdin only with -wait-after-prefill.
+    if (afterPrefill === undefined) proc.stdin.end();
     if (PIN) pin(proc.pid, 1);
     let out = "";
     /** @type {Counters | undefined} */
     let start;
     /** @type {ReturnType<typeof hostProbe> | undefined} */
     let probe;
+    let waited = false;
     proc.stdout.on("data", (c) => {
       out += c;
+      if (afterPrefill !== undefined && !waited && out.includes('"waiting"')) {
+        waited = true;
+        afterPrefill().then(
+          () => proc.stdin.end("go\n"),
+          (/** @type {unknown} */ error) => {
+            proc.kill("SIGKILL");
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+      }
       if (start === undefined && out.includes('"measuring"')) {
         start = counters(pids);
         probe = hostProbe((SECONDS * 1000) / 40);
@@ -519,7 +574,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [], map: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (groupcaches ${STEADY_WARMUP} s where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}${PIN ? "; the systems pinned to CPU 0, the load client to CPU 1 (a diagnostic)" : ""}${STALLS ? "; the app nodes time their loop stalls (a diagnostic)" : ""}`,
+  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (before it, the groupcaches read ${fmt(STEADY_READS)} keys per node in-process where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}${PIN ? "; the systems pinned to CPU 0, the load client to CPU 1 (a diagnostic)" : ""}${STALLS ? "; the app nodes time their loop stalls (a diagnostic)" : ""}`,
 );
 try {
   /** @type {System[][]} */
@@ -572,7 +627,9 @@ try {
           await sleep(300);
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
-          const warmup = warmupOf(shape, name);
+          const warmup = WARMUP;
+          /** @type {number | undefined} */
+          let steadySeconds;
           const appNodes = "nodes" in system ? system.nodes : [];
           // What this run's profile files are named after.
           const runName = `zipf-${name}-${shape.nodes}n-${shape.keys / 1000}k-${shape.valueSize}B-${shape.clients}c-run${run}`;
@@ -581,13 +638,24 @@ try {
           let profiling;
           /** @type {ReturnType<typeof startPerf> | undefined} */
           let perf;
-          const r = await runLoad(shape, warmup, system.apps, system.pids, () => {
-            before = "stats" in system ? system.stats(true) : undefined;
-            if (profiles.length > 0) profiling = Promise.all(appNodes.map((n) => n.request({ cmd: "profile", start: true })));
-            if (PERF_DIR !== "") {
-              perf = startPerf(/** @type {number[]} */ (system.pids.filter((pid) => pid !== undefined)), join(PERF_DIR, `${runName}.data`));
-            }
-          });
+          const r = await runLoad(
+            shape,
+            warmup,
+            system.apps,
+            system.pids,
+            () => {
+              before = "stats" in system ? system.stats(true) : undefined;
+              if (profiles.length > 0) profiling = Promise.all(appNodes.map((n) => n.request({ cmd: "profile", start: true })));
+              if (PERF_DIR !== "") {
+                perf = startPerf(/** @type {number[]} */ (system.pids.filter((pid) => pid !== undefined)), join(PERF_DIR, `${runName}.data`));
+              }
+            },
+            readsToSteady(shape, name)
+              ? async () => {
+                  steadySeconds = await steadyReads(shape, name, system.apps, appNodes);
+                }
+              : undefined,
+          );
           const windowEnd = Number(process.hrtime.bigint()) / 1e9;
           if (perf !== undefined) {
             const file = await perf.stop();
@@ -615,7 +683,7 @@ try {
           const cpu = r.counters.cpu / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${warmup} s${path}${tail}${sched}${profiled}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${steadySeconds === undefined ? "" : `${fmt(STEADY_READS)} reads per node in-process (${fmt(steadySeconds, 0)} s), then `}${warmup} s${path}${tail}${sched}${profiled}`,
           );
         } finally {
           await system.stop();

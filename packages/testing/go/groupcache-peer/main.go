@@ -5,6 +5,9 @@
 // recorded: printed to stdout as a JSON line {"event":"load","group":g,"key":k} and listed by GET /loads
 // (a JSON array of keys, in load order). GET /get?key=K returns the value of K through group.Get (so it
 // goes through the ring like any groupcache caller); errors are 500 with the error text.
+// GET /warm?keys=N&reads=R&s=S&seed=D&concurrency=C reads R keys "key-<k>", k drawn from Zipf(S) over N keys as
+// bench/zipf.mjs's load client draws them, through group.Get in this process (C goroutines), and answers
+// {"reads":R,"errors":e,"seconds":s}: the traffic that takes the caches to their steady state, without HTTP.
 //
 // The peer list is -peers (comma-separated base URLs), or with -peers-stdin one comma-separated line read
 // from stdin after the server is listening (so -listen 127.0.0.1:0 can pick a port first). The list is
@@ -23,10 +26,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand"
 	"net"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +102,44 @@ func main() {
 		b, _ := json.Marshal(loads)
 		loadsMu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
+	http.HandleFunc("/warm", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		nkeys, err1 := strconv.ParseUint(q.Get("keys"), 10, 64)
+		reads, err2 := strconv.ParseInt(q.Get("reads"), 10, 64)
+		s, err3 := strconv.ParseFloat(q.Get("s"), 64)
+		seed, err4 := strconv.ParseInt(q.Get("seed"), 10, 64)
+		workers, err5 := strconv.Atoi(q.Get("concurrency"))
+		for _, err := range []error{err1, err2, err3, err4, err5} {
+			if err != nil {
+				http.Error(w, "warm: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		if nkeys < 2 || reads < 0 || !(s > 1) || workers < 1 {
+			http.Error(w, fmt.Sprintf("warm: expected keys >= 2, reads >= 0, s > 1 and concurrency >= 1, got %d, %d, %g and %d", nkeys, reads, s, workers), http.StatusBadRequest)
+			return
+		}
+		t0 := time.Now()
+		var next, failed atomic.Int64
+		var wg sync.WaitGroup
+		for i := 0; i < workers; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				z := rand.NewZipf(rand.New(rand.NewSource(seed+int64(i))), s, 1, nkeys-1)
+				var v []byte
+				for next.Add(1) <= reads {
+					if err := g.Get(r.Context(), fmt.Sprintf("key-%d", z.Uint64()), groupcache.AllocatingByteSliceSink(&v)); err != nil {
+						failed.Add(1)
+					}
+				}
+			}(i)
+		}
+		wg.Wait()
+		w.Header().Set("Content-Type", "application/json")
+		b, _ := json.Marshal(map[string]interface{}{"reads": reads, "errors": failed.Load(), "seconds": time.Since(t0).Seconds()})
 		w.Write(b)
 	})
 	http.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {

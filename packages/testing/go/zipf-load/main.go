@@ -9,10 +9,13 @@
 // state. The prefill takes the keys in a shuffled order (fixed by -seed), not by popularity: in key order (key i
 // is the i-th most popular) the most popular keys would be the least recently used ones afterwards, the first
 // that an LRU cache over its budget evicts, an order no traffic leaves.
+// With -wait-after-prefill it then prints {"event":"waiting"} and waits for a line on stdin before the warm-up:
+// bench/zipf.mjs warms the groupcaches' hot caches in their own processes meanwhile (see its header).
 // The same client drives every system the benchmark compares, so its own cost is the same for all.
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -40,6 +43,7 @@ func main() {
 	seed := flag.Int64("seed", 1, "random seed")
 	prefill := flag.Bool("prefill", false, "read every key once (in a shuffled order), through the targets in turn, before the warm-up")
 	prefillEvery := flag.Bool("prefill-every-target", false, "with -prefill: read every key through every target")
+	waitAfterPrefill := flag.Bool("wait-after-prefill", false, `after the prefill (if any), print {"event":"waiting"} and wait for a line on stdin`)
 	rate := flag.Float64("rate", 0, "open loop: send this many requests per second in all, spread evenly over the workers, and time each from when it was due (0: closed loop)")
 	flag.Parse()
 	if *rate < 0 {
@@ -90,6 +94,14 @@ func main() {
 		pw.Wait()
 		b, _ := json.Marshal(map[string]interface{}{"event": "prefilled", "keys": *keys, "everyTarget": *prefillEvery, "errors": failed.Load(), "seconds": time.Since(t0).Seconds()})
 		fmt.Println(string(b))
+	}
+
+	if *waitAfterPrefill {
+		fmt.Println(`{"event":"waiting"}`)
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			fmt.Fprintln(os.Stderr, "zipf-load: -wait-after-prefill: reading stdin:", err)
+			os.Exit(2)
+		}
 	}
 
 	var measuring, stop atomic.Bool
