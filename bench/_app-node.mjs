@@ -333,7 +333,8 @@ const zipfCdfs = new Map();
 /**
  * Reads `m.reads` keys `key-<k>` through this node's get, `m.concurrency` at a time, k drawn as zipf-load draws
  * them (Go's rand.Zipf with v = 1: P(k) proportional to (1 + k)^-s over k < m.keys): the traffic that takes a
- * groupcache's hot cache to its steady state, run in the process instead of over HTTP (zipf.mjs --steady-reads).
+ * groupcache's hot cache to its steady state, run in the process instead of through the app's HTTP handler (a read
+ * of another node's key still goes to its owner) (zipf.mjs --steady-reads).
  * @param {Extract<AppNodeCommand, { cmd: "warm" }>} m
  */
 async function warm(m) {

@@ -7,7 +7,8 @@
 // goes through the ring like any groupcache caller); errors are 500 with the error text.
 // GET /warm?keys=N&reads=R&s=S&seed=D&concurrency=C reads R keys "key-<k>", k drawn from Zipf(S) over N keys as
 // bench/zipf.mjs's load client draws them, through group.Get in this process (C goroutines), and answers
-// {"reads":R,"errors":e,"seconds":s}: the traffic that takes the caches to their steady state, without HTTP.
+// {"reads":R,"errors":e,"seconds":s}: the traffic that takes the caches to their steady state, without an HTTP
+// request per read in front (a read of another peer's key still goes to that peer).
 //
 // The peer list is -peers (comma-separated base URLs), or with -peers-stdin one comma-separated line read
 // from stdin after the server is listening (so -listen 127.0.0.1:0 can pick a port first). The list is
