@@ -82,8 +82,11 @@ const STEADY_READS = Number(STEADY_READS_ARG);
 if (!(Number.isSafeInteger(STEADY_READS) && STEADY_READS >= 0)) {
   throw new Error(`--steady-reads must be a whole number of reads >= 0, got ${JSON.stringify(STEADY_READS_ARG)}`);
 }
-/** Steady reads go in chunks of this many per node (each an IPC request or an HTTP request to a Go peer). */
+/** Steady reads go in chunks of this many per node (each an IPC request or an HTTP request to a Go peer), this many at a time. */
 const STEADY_CHUNK = 250_000;
+const STEADY_CONCURRENCY = 32;
+/** The Zipf exponent of every read: the load client's and the steady reads'. */
+const ZIPF_S = 1.1;
 // A diagnostic, not a comparison: cachecluster's budget as a multiple of the shape's (see cacheBytes). Its budget counts
 // the entries' own overhead where golang's counts key + value only, so 1.25 lets it hold at 100k keys what Go holds.
 const BUDGET_SCALE_ARG = arg("cachecluster-budget", "1");
@@ -381,13 +384,15 @@ async function steadyReads(shape, name, apps, nodes) {
       name === "go"
         ? await Promise.all(
             apps.map(async (app, i) => {
-              const res = await fetch(`${app}/warm?keys=${shape.keys}&reads=${reads}&s=1.1&seed=${done + i}&concurrency=32`);
+              const res = await fetch(`${app}/warm?keys=${shape.keys}&reads=${reads}&s=${ZIPF_S}&seed=${done + i}&concurrency=${STEADY_CONCURRENCY}`);
               if (!res.ok) throw new Error(`steady reads: ${app}/warm answered ${res.status}: ${await res.text()}`);
               const { errors } = /** @type {{ errors: number }} */ (await res.json());
               return errors;
             }),
           )
-        : await Promise.all(nodes.map(async (n) => (await n.request({ cmd: "warm", keys: shape.keys, s: 1.1, reads, concurrency: 32 })).failed));
+        : await Promise.all(
+            nodes.map(async (n) => (await n.request({ cmd: "warm", keys: shape.keys, s: ZIPF_S, reads, concurrency: STEADY_CONCURRENCY })).failed),
+          );
     const failed = answers.reduce((total, n) => total + Number(n), 0);
     if (!(failed === 0)) throw new Error(`steady reads: ${failed} of ${reads * answers.length} reads failed`);
   }
@@ -398,7 +403,6 @@ async function steadyReads(shape, name, apps, nodes) {
  * Runs the load client on a system; the counters of the system's processes (not the load client's) are taken
  * over the measured window, from the end of the warm-up to the end of the run.
  * @param {Shape} shape
- * @param {number} warmup seconds
  * @param {string[]} apps
  * @param {(number | undefined)[]} pids
  * @param {() => void} [onMeasuring] called when the measured window starts
@@ -406,7 +410,7 @@ async function steadyReads(shape, name, apps, nodes) {
  * @returns {Promise<{ requests: number, seconds: number, p50_us: number, p99_us: number, errors: number, counters: Counters, rss: number,
  *   probe: { median: number, min: number, n: number, memoryNs: number, memoryMinNs: number } }>} counters: the window's differences
  */
-function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}, afterPrefill = undefined) {
+function runLoad(shape, apps, pids, onMeasuring = () => {}, afterPrefill = undefined) {
   return new Promise((resolve, reject) => {
     const targets = apps.map((a) => `${a}/get?key=`).join(",");
     const proc = spawn(
@@ -417,13 +421,13 @@ function runLoad(shape, warmup, apps, pids, onMeasuring = () => {}, afterPrefill
         "-keys",
         String(shape.keys),
         "-s",
-        "1.1",
+        String(ZIPF_S),
         "-concurrency",
         String(shape.clients),
         "-duration",
         `${SECONDS}s`,
         "-warmup",
-        `${warmup}s`,
+        `${WARMUP}s`,
         "-warmup-requests",
         String(WARMUP_REQUESTS),
         "-expect-bytes",
@@ -574,7 +578,7 @@ for (const nodes of NODE_COUNTS)
 /** @type {{ shape: Shape, results: Record<System, Row[]> }[]} */
 const sweep = shapes.map((shape) => ({ shape, results: { cachecluster: [], go: [], redis: [], map: [] } }));
 console.log(
-  `zipf: s=1.1, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (before it, the groupcaches read ${fmt(STEADY_READS)} keys per node in-process where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}${PIN ? "; the systems pinned to CPU 0, the load client to CPU 1 (a diagnostic)" : ""}${STALLS ? "; the app nodes time their loop stalls (a diagnostic)" : ""}`,
+  `zipf: s=${ZIPF_S}, ${RATE > 0 ? `open loop at ${RATE} req/s, ` : ""}${shapes.length} shapes, ${SECONDS} s after ${prefill.text}a warm-up of ${WARMUP} s and ${WARMUP_REQUESTS} requests (before it, the groupcaches read ${fmt(STEADY_READS)} keys per node in-process where a node's budget cannot hold every key: ${shapes.filter((shape) => !holdsKeySpace(shape)).length} shapes), ${RUNS} run(s) each; node ${process.version}, Redis ${redis.version}; systems ${SYSTEMS.join(", ")}${BUDGET_SCALE === 1 ? "" : `; cachecluster's budget x${BUDGET_SCALE} (a diagnostic)`}${PIN ? "; the systems pinned to CPU 0, the load client to CPU 1 (a diagnostic)" : ""}${STALLS ? "; the app nodes time their loop stalls (a diagnostic)" : ""}`,
 );
 try {
   /** @type {System[][]} */
@@ -627,7 +631,6 @@ try {
           await sleep(300);
           /** @type {Promise<Record<string, number>[]> | undefined} */
           let before;
-          const warmup = WARMUP;
           /** @type {number | undefined} */
           let steadySeconds;
           const appNodes = "nodes" in system ? system.nodes : [];
@@ -640,7 +643,6 @@ try {
           let perf;
           const r = await runLoad(
             shape,
-            warmup,
             system.apps,
             system.pids,
             () => {
@@ -683,7 +685,7 @@ try {
           const cpu = r.counters.cpu / r.requests;
           results[name].push({ rps, p50: r.p50_us, p99: r.p99_us, cpu, errors: r.errors });
           console.log(
-            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${steadySeconds === undefined ? "" : `${fmt(STEADY_READS)} reads per node in-process (${fmt(steadySeconds, 0)} s), then `}${warmup} s${path}${tail}${sched}${profiled}`,
+            `${shapeName(shape).padEnd(40)} run ${run} ${name.padEnd(12)} ${fmt(rps).padStart(7)} req/s  p50 ${fmt(r.p50_us).padStart(6)} µs  p99 ${fmt(r.p99_us).padStart(7)} µs  CPU/req ${fmt(cpu, 1).padStart(5)} µs  errors ${r.errors}  warm-up ${steadySeconds === undefined ? "" : `${fmt(STEADY_READS)} reads per node in-process (${fmt(steadySeconds, 0)} s), then `}${WARMUP} s${path}${tail}${sched}${profiled}`,
           );
         } finally {
           await system.stop();

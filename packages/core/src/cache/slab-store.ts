@@ -53,8 +53,7 @@ export class SlabStore implements Store {
    * of the two: adding it to main removes it from hot, and hot does not take a key that main holds.
    */
   #partner: SlabStore | undefined;
-  #isMain = false;
-  /** Where this store's slots take their places in the handle cache (see EntryHandles.add). */
+  /** Where this store's slots take their places in the handle cache (see EntryHandles.add): -1 for a pair's hot store. */
   #flip = 0;
   readonly #codec = new KeyCodec();
   readonly #arena: SlabArena;
@@ -84,7 +83,7 @@ export class SlabStore implements Store {
     this.#overhead = entryOverhead;
     this.#slabLimit = slabValueLimit;
     this.#classes = classes;
-    this.#arena = new SlabArena(this.#table, classes, (slot) => this.#handles.forget(this, slot, this.#flip));
+    this.#arena = new SlabArena(this.#table, classes, (slot) => this.#forgetHandle(slot));
     this.#policy = policy(this.#table, (slot) => this.#sizeOf(slot));
   }
 
@@ -105,7 +104,6 @@ export class SlabStore implements Store {
     if (main === hot || main.#partner !== undefined || hot.#partner !== undefined || main.items > 0 || hot.items > 0) return false;
     main.#partner = hot;
     hot.#partner = main;
-    main.#isMain = true;
     hot.#handles = main.#handles;
     hot.#flip = -1;
     return true;
@@ -118,18 +116,12 @@ export class SlabStore implements Store {
   static getFromPair(main: SlabStore, hot: SlabStore, key: string, now: () => number = Date.now): StoreEntry | undefined {
     main.#gets++;
     const handle = main.#handles.get(key);
-    if (handle !== undefined) {
-      if (handle.owner === hot) {
-        // In hot, so not in main (a pair keeps a key in one).
-        hot.#gets++;
-        return hot.#hit(handle, now);
-      }
-      const hit = main.#hit(handle, now);
-      if (hit !== undefined) return hit;
+    if (handle?.owner === hot) {
+      // In hot, so not in main (a pair keeps a key in one).
       hot.#gets++;
-      return hot.#getStored(key, now);
+      return hot.#hit(handle, now);
     }
-    const got = main.#getStored(key, now);
+    const got = handle === undefined ? main.#getStored(key, now) : main.#hit(handle, now);
     if (got !== undefined) return got;
     hot.#gets++;
     return hot.#getStored(key, now);
@@ -176,8 +168,8 @@ export class SlabStore implements Store {
     if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`expected entry.value to be a Uint8Array, got ${typeof value}`);
     const partner = this.#partner;
     if (partner !== undefined) {
-      if (this.#isMain) partner.remove(key);
-      // Main's entry is what a lookup finds first: a copy here would only take room.
+      // Main (flip 0) takes the key out of hot. Main's entry is what a lookup finds first: a copy in hot would only take room.
+      if (this.#flip === 0) partner.remove(key);
       else if (partner.#find(partner.#codec.load(key)) >= 0) return;
     }
     const codec = this.#codec;
@@ -189,7 +181,7 @@ export class SlabStore implements Store {
     let slot = this.#find(hash);
     if (slot >= 0) {
       const oldSize = this.#sizeOf(slot);
-      this.#handles.forget(this, slot, this.#flip);
+      this.#forgetHandle(slot);
       this.#arena.release(slot);
       this.#place(slot, value);
       this.#table.setExpire(slot, expire);
@@ -287,10 +279,14 @@ export class SlabStore implements Store {
     const size = this.#sizeOf(slot);
     this.#policy.removed(slot, size);
     this.#index.remove(slot);
-    this.#handles.forget(this, slot, this.#flip);
+    this.#forgetHandle(slot);
     this.#arena.release(slot);
     this.#table.release(slot);
     this.#bytes -= size;
+  }
+
+  #forgetHandle(slot: number): void {
+    this.#handles.forget(this, slot, this.#flip);
   }
 
   /** The bytes this store counts for an entry of `key` and a value of `valueLength` bytes. */
