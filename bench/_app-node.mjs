@@ -16,6 +16,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
 import { constants as perf, createHistogram, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { Zipf } from "../packages/testing/dist/src/fleet/zipf.js";
 /** @import { AppNodeCommand, AppNodeConfig } from "./_lib.mjs" */
 
 /** @type {AppNodeConfig} */
@@ -327,8 +328,20 @@ async function pages(m) {
   return { ...out, failed, wrong };
 }
 
-/** @type {Map<string, Float64Array>} */
-const zipfCdfs = new Map();
+/** @type {Map<string, Zipf>} */
+const zipfs = new Map();
+
+/**
+ * Zipf ranks over `keys` keys with exponent `s`, built once per pair (the table is a Float64Array of `keys`).
+ * @param {number} keys
+ * @param {number} s
+ */
+function zipfOf(keys, s) {
+  const name = `${keys} ${s}`;
+  let zipf = zipfs.get(name);
+  if (zipf === undefined) zipfs.set(name, (zipf = new Zipf(keys, s)));
+  return zipf;
+}
 
 /**
  * Reads `m.reads` keys `key-<k>` through this node's get, `m.concurrency` at a time, k drawn as zipf-load draws
@@ -338,27 +351,7 @@ const zipfCdfs = new Map();
  * @param {Extract<AppNodeCommand, { cmd: "warm" }>} m
  */
 async function warm(m) {
-  const name = `${m.keys} ${m.s}`;
-  let cdf = zipfCdfs.get(name);
-  if (cdf === undefined) {
-    cdf = new Float64Array(m.keys);
-    let sum = 0;
-    for (let k = 0; k < m.keys; k++) cdf[k] = sum += (1 + k) ** -m.s;
-    zipfCdfs.set(name, cdf);
-  }
-  const table = cdf;
-  const total = table[m.keys - 1] ?? 0;
-  const draw = () => {
-    const u = Math.random() * total;
-    let lo = 0;
-    let hi = m.keys - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((table[mid] ?? 0) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const zipf = zipfOf(m.keys, m.s);
   let left = m.reads;
   let failed = 0;
   const t0 = performance.now();
@@ -366,7 +359,7 @@ async function warm(m) {
     Array.from({ length: m.concurrency }, async () => {
       while (left-- > 0) {
         try {
-          await get(`key-${draw()}`);
+          await get(`key-${zipf.draw(Math.random())}`);
         } catch {
           failed++;
         }

@@ -394,7 +394,7 @@ async function steadyReads(shape, name, apps, nodes) {
             nodes.map(async (n) => (await n.request({ cmd: "warm", keys: shape.keys, s: ZIPF_S, reads, concurrency: STEADY_CONCURRENCY })).failed),
           );
     const failed = answers.reduce((total, n) => total + Number(n), 0);
-    if (!(failed === 0)) throw new Error(`steady reads: ${failed} of ${reads * answers.length} reads failed`);
+    if (failed !== 0) throw new Error(`steady reads: ${failed} of ${reads * answers.length} reads failed`);
   }
   return (performance.now() - t0) / 1000;
 }
