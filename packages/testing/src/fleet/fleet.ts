@@ -348,8 +348,22 @@ export class Fleet {
     return [...out];
   }
 
-  /** Renders and loads every running VM's nftables ruleset (tags resolve to the addresses of now). */
-  async applyFirewall(): Promise<void> {
+  /** The latest applyFirewall, which the next one waits for (see there); never rejects. */
+  #firewallLoaded: Promise<void> = Promise.resolve();
+
+  /**
+   * Renders and loads every running VM's nftables ruleset (tags resolve to the addresses of now). Calls run one
+   * after another, each rendering when its turn comes: VMs that boot at once call it at once, and loads run side by
+   * side could finish out of order, leaving a VM the older ruleset, without a VM that booted meanwhile (fleet (e)
+   * once saw one VM reach no other over TCP while they all reached it: their ingress did not know its address).
+   */
+  applyFirewall(): Promise<void> {
+    const load = this.#firewallLoaded.then(() => this.#loadFirewall());
+    this.#firewallLoaded = load.catch(() => undefined);
+    return load;
+  }
+
+  async #loadFirewall(): Promise<void> {
     await Promise.all(
       this.running()
         .filter((vm) => this.network.namespaces().includes(vm.ns))
