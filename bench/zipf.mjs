@@ -383,8 +383,11 @@ async function steadyReads(shape, name, apps, nodes) {
     const answers =
       name === "go"
         ? await Promise.all(
+            // The peer's worker j draws with seed + j: node i's workers take seeds done + 32i ... done + 32i + 31.
             apps.map(async (app, i) => {
-              const res = await fetch(`${app}/warm?keys=${shape.keys}&reads=${reads}&s=${ZIPF_S}&seed=${done + i}&concurrency=${STEADY_CONCURRENCY}`);
+              const res = await fetch(
+                `${app}/warm?keys=${shape.keys}&reads=${reads}&s=${ZIPF_S}&seed=${done + i * STEADY_CONCURRENCY}&concurrency=${STEADY_CONCURRENCY}`,
+              );
               if (!res.ok) throw new Error(`steady reads: ${app}/warm answered ${res.status}: ${await res.text()}`);
               const { errors } = /** @type {{ errors: number }} */ (await res.json());
               return errors;
