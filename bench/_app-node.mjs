@@ -4,7 +4,8 @@
 // value, optionally after a delay, counted per call):
 //   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
 //   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET;
-//   map:          a plain Map of every value the node has served (no eviction, no peers): a floor, for zipf.
+//   map:          a plain Map of every value the node has served (no eviction, no peers): a floor, for zipf;
+//                 BENCH_MAP_SPIN_US=N busy-waits N µs in each get (a diagnostic: the floor with more CPU per request).
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
@@ -96,7 +97,10 @@ if (cfg.mode === "cachecluster") {
 } else if (cfg.mode === "map") {
   /** @type {Map<string, Buffer>} */
   const values = new Map();
+  // BENCH_MAP_SPIN_US (a diagnostic): busy-wait this many µs in each get, as if the app did that much more work.
+  const spinMs = Number(process.env.BENCH_MAP_SPIN_US ?? 0) / 1000;
   get = async (key) => {
+    if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until;);
     const cached = values.get(key);
     if (cached !== undefined) return cached;
     const value = Buffer.from(await backend(key));
