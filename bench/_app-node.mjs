@@ -98,7 +98,9 @@ if (cfg.mode === "cachecluster") {
   /** @type {Map<string, Buffer>} */
   const values = new Map();
   // BENCH_MAP_SPIN_US (a diagnostic): busy-wait this many µs in each get, as if the app did that much more work.
-  const spinMs = Number(process.env.BENCH_MAP_SPIN_US ?? 0) / 1000;
+  const spinUs = Number(process.env.BENCH_MAP_SPIN_US ?? 0);
+  if (!(spinUs >= 0 && Number.isFinite(spinUs))) throw new Error(`BENCH_MAP_SPIN_US: expected µs >= 0, got ${process.env.BENCH_MAP_SPIN_US}`);
+  const spinMs = spinUs / 1000;
   get = async (key) => {
     if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until;);
     const cached = values.get(key);
