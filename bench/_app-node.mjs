@@ -5,7 +5,11 @@
 //   cachecluster: a cachecluster node (HTTP transport, static peer list) whose group loads from the backend;
 //   redis:        cache-aside on a shared Redis with ioredis: GET, on a miss call the backend and SET;
 //   map:          a plain Map of every value the node has served (no eviction, no peers): a floor, for zipf;
-//                 BENCH_MAP_SPIN_US=N busy-waits N µs in each get (a diagnostic: the floor with more CPU per request).
+//                 BENCH_MAP_SPIN_US=N busy-waits N µs in each get (a diagnostic: the floor with more CPU per request);
+//                 BENCH_MAP_SLAB_SKEW=N keeps the values in 1 MiB slabs, each N bytes after the one before, instead of
+//                 a Buffer each (a diagnostic: the floor with its values laid out as our store lays them out).
+// BENCH_COPY_VALUE=1 makes a cachecluster node copy each value into a new Buffer before the response (a diagnostic:
+// the kernel then copies the response from bytes just written).
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
@@ -47,6 +51,9 @@ let close;
 /** @type {() => object} */
 let stats = () => ({});
 if (cfg.mode === "cachecluster") {
+  const copy = process.env.BENCH_COPY_VALUE ?? "0";
+  if (copy !== "0" && copy !== "1") throw new Error(`BENCH_COPY_VALUE: expected 0 or 1, got ${copy}`);
+  const copyValues = copy === "1";
   const { createCacheCluster, staticDiscovery } = await import("../packages/core/dist/src/index.js");
   const { httpTransport } = await import("../packages/transport-http/dist/src/index.js");
   const cluster = await createCacheCluster(
@@ -71,7 +78,7 @@ if (cfg.mode === "cachecluster") {
     /** @type {unknown} */ (cluster)
   ).instruments;
   const peerGetLatency = () => instruments?.gets.get("bench")?.get("peer");
-  get = (key) => group.get(key);
+  get = copyValues ? (key) => group.get(key).then((value) => Buffer.from(value)) : (key) => group.get(key);
   getMany = (keys) => group.getMany(keys);
   close = () => cluster.close();
   stats = () => ({
@@ -95,17 +102,41 @@ if (cfg.mode === "cachecluster") {
   };
   close = () => redis.quit();
 } else if (cfg.mode === "map") {
-  /** @type {Map<string, Buffer>} */
+  /** @type {Map<string, Uint8Array>} */
   const values = new Map();
   // BENCH_MAP_SPIN_US (a diagnostic): busy-wait this many µs in each get, as if the app did that much more work.
   const spinUs = Number(process.env.BENCH_MAP_SPIN_US ?? 0);
   if (!(spinUs >= 0 && Number.isFinite(spinUs))) throw new Error(`BENCH_MAP_SPIN_US: expected µs >= 0, got ${process.env.BENCH_MAP_SPIN_US}`);
   const spinMs = spinUs / 1000;
+  // BENCH_MAP_SLAB_SKEW (a diagnostic): values copied into 1 MiB slabs, each this many bytes after the one before
+  // (our store keeps an entry's key just before its value), instead of a Buffer each.
+  const skewText = process.env.BENCH_MAP_SLAB_SKEW;
+  const skew = skewText === undefined ? -1 : Number(skewText);
+  if (skewText !== undefined && !(Number.isInteger(skew) && skew >= 0 && skew <= 4096)) {
+    throw new Error(`BENCH_MAP_SLAB_SKEW: expected an integer from 0 to 4096 (bytes), got ${skewText}`);
+  }
+  const SLAB_BYTES = 1 << 20;
+  let slab = new Uint8Array(0);
+  let slabAt = 0;
+  /** @type {(loaded: string) => Uint8Array} */
+  const keep = (text) => {
+    const loaded = Buffer.from(text);
+    if (skew < 0 || skew + loaded.length > SLAB_BYTES) return loaded;
+    if (slabAt + skew + loaded.length > slab.length) {
+      slab = new Uint8Array(SLAB_BYTES);
+      slabAt = 0;
+    }
+    slabAt += skew;
+    slab.set(loaded, slabAt);
+    const value = slab.subarray(slabAt, slabAt + loaded.length);
+    slabAt += loaded.length;
+    return value;
+  };
   get = async (key) => {
     if (spinMs > 0) for (const until = performance.now() + spinMs; performance.now() < until;);
     const cached = values.get(key);
     if (cached !== undefined) return cached;
-    const value = Buffer.from(await backend(key));
+    const value = keep(await backend(key));
     values.set(key, value);
     return value;
   };
