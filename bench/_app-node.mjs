@@ -8,8 +8,8 @@
 //                 BENCH_MAP_SPIN_US=N busy-waits N µs in each get (a diagnostic: the floor with more CPU per request);
 //                 BENCH_MAP_SLAB_SKEW=N keeps the values in 1 MiB slabs, each N bytes after the one before, instead of
 //                 a Buffer each (a diagnostic: the floor with its values laid out as our store lays them out).
-// BENCH_COPY_VALUE=1 makes a cachecluster node copy each value into a new Buffer before the response (a diagnostic:
-// the kernel then copies the response from bytes just written).
+// BENCH_COPY_VALUE=1 makes a cachecluster node copy each value its gets return (not getMany's) into a new Buffer
+// before the response (a diagnostic: the kernel then copies the response from bytes just written).
 // Serves GET /get?key=K on its app port, and answers IPC {cmd:"stampede", key, n} (n concurrent gets of one
 // key, fired in the same tick) and {cmd:"loads"} (backend calls so far). BENCH_TRANSPORT (JSON) passes options
 // to httpTransport(), e.g. BENCH_TRANSPORT='{"connections":8,"pipelining":4}' node bench/zipf.mjs; the config's
@@ -118,7 +118,7 @@ if (cfg.mode === "cachecluster") {
   const SLAB_BYTES = 1 << 20;
   let slab = new Uint8Array(0);
   let slabAt = 0;
-  /** @type {(loaded: string) => Uint8Array} */
+  /** @type {(text: string) => Uint8Array} */
   const keep = (text) => {
     const loaded = Buffer.from(text);
     if (skew < 0 || skew + loaded.length > SLAB_BYTES) return loaded;
