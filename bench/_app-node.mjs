@@ -42,6 +42,24 @@ async function backend(key) {
   return valueOf(key);
 }
 
+/**
+ * A diagnostic's number from the environment, `fallback` when unset; a value that `valid` refuses stops the node
+ * with an error naming the variable and its value.
+ * @template F
+ * @param {string} name
+ * @param {F} fallback
+ * @param {(n: number) => boolean} valid
+ * @param {string} expected
+ * @returns {number | F}
+ */
+function envNumber(name, fallback, valid, expected) {
+  const text = process.env[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!valid(n)) throw new Error(`${name}: expected ${expected}, got ${text}`);
+  return n;
+}
+
 /** @type {(key: string) => Promise<string | Uint8Array>} */
 let get;
 /** @type {(keys: string[]) => Promise<PromiseSettledResult<string | Uint8Array>[]>} */
@@ -105,23 +123,17 @@ if (cfg.mode === "cachecluster") {
   /** @type {Map<string, Uint8Array>} */
   const values = new Map();
   // BENCH_MAP_SPIN_US (a diagnostic): busy-wait this many µs in each get, as if the app did that much more work.
-  const spinUs = Number(process.env.BENCH_MAP_SPIN_US ?? 0);
-  if (!(spinUs >= 0 && Number.isFinite(spinUs))) throw new Error(`BENCH_MAP_SPIN_US: expected µs >= 0, got ${process.env.BENCH_MAP_SPIN_US}`);
-  const spinMs = spinUs / 1000;
+  const spinMs = envNumber("BENCH_MAP_SPIN_US", 0, (n) => n >= 0 && Number.isFinite(n), "µs >= 0") / 1000;
   // BENCH_MAP_SLAB_SKEW (a diagnostic): values copied into 1 MiB slabs, each this many bytes after the one before
   // (our store keeps an entry's key just before its value), instead of a Buffer each.
-  const skewText = process.env.BENCH_MAP_SLAB_SKEW;
-  const skew = skewText === undefined ? -1 : Number(skewText);
-  if (skewText !== undefined && !(Number.isInteger(skew) && skew >= 0 && skew <= 4096)) {
-    throw new Error(`BENCH_MAP_SLAB_SKEW: expected an integer from 0 to 4096 (bytes), got ${skewText}`);
-  }
+  const skew = envNumber("BENCH_MAP_SLAB_SKEW", undefined, (n) => Number.isInteger(n) && n >= 0 && n <= 4096, "an integer from 0 to 4096 (bytes)");
   const SLAB_BYTES = 1 << 20;
   let slab = new Uint8Array(0);
   let slabAt = 0;
   /** @type {(text: string) => Uint8Array} */
   const keep = (text) => {
     const loaded = Buffer.from(text);
-    if (skew < 0 || skew + loaded.length > SLAB_BYTES) return loaded;
+    if (skew === undefined || skew + loaded.length > SLAB_BYTES) return loaded;
     if (slabAt + skew + loaded.length > slab.length) {
       slab = new Uint8Array(SLAB_BYTES);
       slabAt = 0;
